@@ -1,0 +1,1 @@
+//! Coffre cryptography (placeholder until the crypto module lands).

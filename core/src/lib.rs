@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub use coffre_capture as capture;
+pub use coffre_crypto as crypto;
+pub use coffre_vault as vault;

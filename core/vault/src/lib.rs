@@ -1,0 +1,1 @@
+//! Coffre vault.
