@@ -453,6 +453,31 @@ mod tests {
             &[0x03; 24],
         )
         .expect("wrap");
+
+        // Recomputed from the bare crates: Argon2id, then HKDF, then the AEAD.
+        let params = argon2::Params::new(65536, 3, 1, Some(32)).expect("params");
+        let mut stretched = [0u8; 32];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(b"correct horse", &[0x02; 16], &mut stretched)
+            .expect("argon2");
+        let ikm = [stretched, SECRET].concat();
+        let mut kek = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, &ikm)
+            .expand(b"coffre/v1/local-unlock\x01", &mut kek)
+            .expect("hkdf");
+        let header = &w[..29];
+        assert_eq!(
+            header,
+            [&[1u8, 0, 0, 1, 0, 3, 0, 0, 0, 1, 0, 0, 0][..], &[0x02; 16]].concat()
+        );
+        let aad = [&[22u8][..], b"coffre/v1/local-unlock", header].concat();
+        let ct = xchacha_seal(&kek, &[0x03; 24], &aad, &[0x01; 32]).expect("aead");
+        assert_eq!(w[29..53], [0x03; 24]);
+        assert_eq!(w[53..], ct[..]);
+        assert_eq!(
+            unwrap_ark_with_passphrase(&w, b"correct horse", Some(&SECRET)).expect("unwrap"),
+            ark
+        );
         assert_eq!(hex::encode(&w), GOLDEN_WRAPPED_ARK);
     }
 

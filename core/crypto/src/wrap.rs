@@ -332,6 +332,11 @@ mod tests {
             wrapped[25..],
             xchacha_seal(&[0x11; 32], &nonce, &aad, &[0x22; 32]).expect("seal")
         );
+        let aad = [&[19u8][..], b"coffre/v1/symmetric", &[1], b"aad"].concat();
+        assert_eq!(
+            sealed[25..],
+            xchacha_seal(&[0x11; 32], &nonce, &aad, b"coffre").expect("seal")
+        );
         assert_eq!(unwrap_key(&key, &wrapped, b"aad").expect("unwrap"), dek);
         assert_eq!(
             open_symmetric(&key, &sealed, b"aad")
