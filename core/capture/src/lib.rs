@@ -1,1 +1,27 @@
-//! Coffre capture.
+#![doc = include_str!("../README.md")]
+#![allow(clippy::needless_range_loop)] // index loops read better in pixel code
+
+mod autocapture;
+mod decode;
+mod deskew;
+mod detect;
+mod encode;
+mod enhance;
+mod error;
+mod geometry;
+mod pdf;
+mod pipeline;
+mod planes;
+
+pub use autocapture::{AutoCapture, AutoCaptureConfig, CaptureAdvice};
+pub use decode::{DecodeLimits, LumaFrame, MIN_SIDE, decode, decode_with_limits, upright_dimensions};
+pub use deskew::{DeskewOptions, Deskewed, PaperFormat, deskew, estimate_aspect, snap_format};
+pub use detect::{DetectJson, DetectOptions, Detection, detect, detect_luma_with, detect_preview, detect_with};
+pub use encode::{EncodeOptions, EncodedPage, THUMBNAIL_SIDE, encode_page, thumbnail};
+pub use enhance::{Enhanced, Mode, choose_mode, enhance};
+pub use error::{CaptureError, Result};
+pub use geometry::{Point, Quad, quad_iou};
+pub use pdf::assemble_pdf;
+pub use pipeline::{
+    CaptureOptions, CapturedDocument, CapturedPage, capture, capture_image, capture_pages, detect_json,
+};

@@ -1,0 +1,846 @@
+//! Document corner detection.
+//!
+//! At a working resolution (≈ 400 px), candidates come from three independent sources so that a
+//! failure of one is covered by another:
+//! 1. **edge contours**: colour-aware Canny (gradient of the strongest of L, R−G, (R+G)/2−B) at two
+//!    sensitivities, gaps closed by dilation, outer *and* hole contours → convex hull → quad;
+//! 2. **regions**: Otsu masks (bright, dark, low chroma), opened/closed → component outlines → quad;
+//! 3. **lines**: orientation-restricted Hough transform; pairs of roughly parallel lines combined.
+//!
+//! Every candidate is scored on edge support along its four sides (gradient perpendicular to the
+//! side), inside/outside contrast, area and angle plausibility. The best few are refined on the
+//! working planes, rescored, and the winner is refined again at full resolution by fitting robust
+//! lines to edge points found along each side's normal. Below the confidence threshold the result is
+//! "not found": the whole frame is never returned as a guess.
+
+use image::{GrayImage, Luma, RgbImage};
+use imageproc::contours::{BorderType, find_contours};
+use imageproc::distance_transform::Norm;
+use imageproc::geometry::{approximate_polygon_dp, convex_hull};
+use imageproc::morphology::{close_mut, dilate, open_mut};
+use imageproc::point::Point as IPoint;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::LumaFrame;
+use crate::geometry::{Line, Point, Quad};
+use crate::planes::{Gradient, LumaSampler, RgbSampler, Sampler, WorkImage, gradient};
+
+/// Tuning of the detector.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectOptions {
+    /// Long side of the working image in pixels.
+    pub work_size: u32,
+    /// Minimum confidence to report a document.
+    pub min_confidence: f32,
+    /// Refine the corners on the full-resolution image.
+    pub refine_full: bool,
+    /// Use the Hough line candidates (slower; off on the preview fast path).
+    pub use_lines: bool,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        Self { work_size: 400, min_confidence: 0.5, refine_full: true, use_lines: true }
+    }
+}
+
+impl DetectOptions {
+    /// Settings for live preview frames (640×480 luma at 10+ fps on a cheap phone).
+    pub fn preview() -> Self {
+        Self { work_size: 320, min_confidence: 0.5, refine_full: true, use_lines: true }
+    }
+}
+
+/// Outcome of a detection: a quad with a confidence, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// The document's corners (TL, TR, BR, BL) in pixels of the input image, or `None`.
+    pub quad: Option<Quad>,
+    /// Confidence in `[0, 1]`; meaningful also when `quad` is `None` (best rejected score).
+    pub confidence: f32,
+}
+
+impl Detection {
+    /// Whether a document was found.
+    pub fn found(&self) -> bool {
+        self.quad.is_some()
+    }
+
+    /// The `coffre capture detect --json` shape.
+    pub fn to_json_value(&self) -> DetectJson {
+        match self.quad {
+            Some(q) => DetectJson {
+                found: true,
+                corners: Some(q.to_array().map(|p| [round1(p[0]), round1(p[1])])),
+                confidence: Some(round3(self.confidence)),
+            },
+            None => DetectJson { found: false, corners: None, confidence: None },
+        }
+    }
+
+    /// `{"found": true, "corners": [[x,y],...], "confidence": 0.93}` or `{"found": false}`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_json_value()).unwrap_or_else(|_| r#"{"found":false}"#.into())
+    }
+}
+
+fn round1(v: f32) -> f32 {
+    (v * 10.0).round() / 10.0
+}
+fn round3(v: f32) -> f32 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// JSON printed by `coffre capture detect --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectJson {
+    /// Whether a document was found.
+    pub found: bool,
+    /// Corners in pixels of the EXIF-upright image, clockwise from top-left.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub corners: Option<[[f32; 2]; 4]>,
+    /// Confidence in `[0, 1]`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub confidence: Option<f32>,
+}
+
+/// Detects the document in an upright RGB photo.
+pub fn detect(img: &RgbImage) -> Detection {
+    detect_with(img, &DetectOptions::default())
+}
+
+/// [`detect`] with explicit options.
+pub fn detect_with(img: &RgbImage, opts: &DetectOptions) -> Detection {
+    let work = WorkImage::from_rgb(img, opts.work_size);
+    let full = RgbSampler(img);
+    run(&work, &full, opts)
+}
+
+/// Fast path for a live preview luma frame (e.g. 640×480 from CameraX / AVFoundation).
+/// Corners are in pixels of the frame.
+pub fn detect_preview(frame: &LumaFrame<'_>) -> Detection {
+    detect_luma_with(frame, &DetectOptions::preview())
+}
+
+/// [`detect_preview`] with explicit options.
+pub fn detect_luma_with(frame: &LumaFrame<'_>, opts: &DetectOptions) -> Detection {
+    let work = WorkImage::from_luma(frame, opts.work_size);
+    let full = LumaSampler(frame);
+    run(&work, &full, opts)
+}
+
+/// A scored candidate.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    quad: Quad,
+    score: f32,
+}
+
+fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection {
+    let none = Detection { quad: None, confidence: 0.0 };
+    if work.w < 16 || work.h < 16 {
+        return none;
+    }
+    let blurred: Vec<_> = work.planes.iter().map(|p| p.blur5()).collect();
+    let grad = gradient(&blurred);
+    let ctx = ScoreCtx { grad: &grad, planes: &blurred, w: work.w as f32, h: work.h as f32 };
+
+    let mut quads: Vec<Quad> = Vec::new();
+    let nms = non_max_suppress(&grad);
+    let stats = MagStats::of(&nms);
+    // Flat or black frame: nothing to find.
+    if stats.count < (work.w + work.h) / 2 {
+        return none;
+    }
+    for (hi, lo) in
+        [((stats.p75).max(10.0), (stats.p75 * 0.5).max(5.0)), ((stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5))]
+    {
+        let edges = hysteresis(&nms, hi, lo);
+        contour_quads(&edges, &mut quads);
+    }
+    if opts.use_lines {
+        let edges = hysteresis(&nms, (stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5));
+        line_quads(&edges, &grad, &mut quads);
+    }
+    region_quads(&blurred, &mut quads);
+
+    // Score, dedupe, refine the best few on the working planes and rescore.
+    let mut cands: Vec<Cand> = Vec::new();
+    for q in quads {
+        if let Some(s) = ctx.score(&q)
+            && s > 0.05
+        {
+            cands.push(Cand { quad: q, score: s });
+        }
+    }
+    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut top: Vec<Cand> = Vec::new();
+    for c in cands {
+        if top.iter().all(|t| t.quad.max_corner_distance(&c.quad) > 3.0) {
+            top.push(c);
+            if top.len() >= 5 {
+                break;
+            }
+        }
+    }
+    let mut best: Option<Cand> = None;
+    for c in top {
+        let mut cur = c;
+        for radius in [3.0, 1.5] {
+            if let Some(r) = refine(&cur.quad, work, radius, 1.0)
+                && let Some(s) = ctx.score(&r)
+                && s >= cur.score * 0.97
+            {
+                cur = Cand { quad: r, score: s };
+            }
+        }
+        if best.is_none_or(|b| cur.score > b.score) {
+            best = Some(cur);
+        }
+    }
+    let Some(best) = best else { return none };
+    let confidence = confidence_of(best.score);
+    if confidence < opts.min_confidence {
+        return Detection { quad: None, confidence };
+    }
+    let mut quad = best.quad.scaled(work.scale);
+    if opts.refine_full && work.scale > 1.2 {
+        let s = work.scale;
+        for (radius, step) in [(2.0 * s, (s / 3.0).max(1.0)), ((0.7 * s).max(3.0), (s / 6.0).max(0.75))] {
+            if let Some(r) = refine(&quad, full, radius, step)
+                && r.max_corner_distance(&quad) < 3.0 * radius
+            {
+                quad = r;
+            }
+        }
+    }
+    Detection { quad: Some(Quad::from_points(quad.corners)), confidence }
+}
+
+/// Maps a raw score to `[0, 1]`: 0.30 → 0.5 (threshold), 0.6+ → ≈ 0.95.
+fn confidence_of(score: f32) -> f32 {
+    let x = (score - 0.30) / 0.08;
+    (1.0 / (1.0 + (-x).exp())).clamp(0.0, 1.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edges
+
+/// Magnitudes kept after non-maximum suppression along the gradient direction.
+fn non_max_suppress(g: &Gradient) -> crate::planes::Plane {
+    let (w, h) = (g.mag.w, g.mag.h);
+    let mut out = crate::planes::Plane::new(w, h);
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let m = g.mag.data[i];
+            if m < 1.0 {
+                continue;
+            }
+            let (gx, gy) = (g.gx.data[i], g.gy.data[i]);
+            let (ax, ay) = (gx.abs(), gy.abs());
+            // Quantise the gradient direction into 4 bins.
+            let (dx, dy): (isize, isize) = if ay <= 0.4142 * ax {
+                (1, 0)
+            } else if ax <= 0.4142 * ay {
+                (0, 1)
+            } else if (gx > 0.0) == (gy > 0.0) {
+                (1, 1)
+            } else {
+                (1, -1)
+            };
+            let a = g.mag.data[((y as isize + dy) as usize) * w + (x as isize + dx) as usize];
+            let b = g.mag.data[((y as isize - dy) as usize) * w + (x as isize - dx) as usize];
+            if m >= a && m > b {
+                out.data[i] = m;
+            }
+        }
+    }
+    out
+}
+
+struct MagStats {
+    p50: f32,
+    p75: f32,
+    count: usize,
+}
+
+impl MagStats {
+    fn of(nms: &crate::planes::Plane) -> Self {
+        let mut v: Vec<f32> = nms.data.iter().copied().filter(|&m| m >= 2.0).collect();
+        let count = v.len();
+        if v.is_empty() {
+            return Self { p50: 0.0, p75: 0.0, count };
+        }
+        v.sort_by(f32::total_cmp);
+        Self { p50: v[v.len() / 2], p75: v[v.len() * 3 / 4], count }
+    }
+}
+
+fn hysteresis(nms: &crate::planes::Plane, hi: f32, lo: f32) -> GrayImage {
+    let (w, h) = (nms.w, nms.h);
+    let mut out = GrayImage::new(w as u32, h as u32);
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            if nms.at(x, y) >= hi && out.get_pixel(x as u32, y as u32).0[0] == 0 {
+                out.put_pixel(x as u32, y as u32, Luma([255]));
+                stack.push((x, y));
+                while let Some((cx, cy)) = stack.pop() {
+                    for dy in -1isize..=1 {
+                        for dx in -1isize..=1 {
+                            let nx = cx as isize + dx;
+                            let ny = cy as isize + dy;
+                            if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                                continue;
+                            }
+                            let (nx, ny) = (nx as usize, ny as usize);
+                            if nms.at(nx, ny) >= lo && out.get_pixel(nx as u32, ny as u32).0[0] == 0 {
+                                out.put_pixel(nx as u32, ny as u32, Luma([255]));
+                                stack.push((nx, ny));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidate sources
+
+fn contour_quads(edges: &GrayImage, out: &mut Vec<Quad>) {
+    let closed = dilate(edges, Norm::LInf, 1);
+    outline_quads(&closed, true, out);
+}
+
+/// Quads from the outlines of the white regions of a binary image.
+fn outline_quads(mask: &GrayImage, with_holes: bool, out: &mut Vec<Quad>) {
+    let (w, h) = (mask.width() as f32, mask.height() as f32);
+    let contours = find_contours::<i32>(mask);
+    for c in &contours {
+        if c.border_type == BorderType::Hole && !with_holes {
+            continue;
+        }
+        if c.points.len() < 40 {
+            continue;
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+        for p in &c.points {
+            x0 = x0.min(p.x);
+            y0 = y0.min(p.y);
+            x1 = x1.max(p.x);
+            y1 = y1.max(p.y);
+        }
+        let (bw, bh) = ((x1 - x0) as f32, (y1 - y0) as f32);
+        if bw < 0.12 * w.min(h) || bh < 0.12 * w.min(h) || bw * bh < 0.03 * w * h {
+            continue;
+        }
+        let hull = convex_hull(c.points.clone());
+        quads_from_hull(&hull, out);
+    }
+}
+
+/// Quads approximating a convex hull: Douglas–Peucker to 4 vertices, the 4 longest sides extended,
+/// and the largest-area 4-subset of a simplified hull.
+fn quads_from_hull(hull: &[IPoint<i32>], out: &mut Vec<Quad>) {
+    if hull.len() < 4 {
+        return;
+    }
+    let pts: Vec<Point> = hull.iter().map(|p| Point::new(p.x as f32, p.y as f32)).collect();
+    let mut per = 0.0f64;
+    for i in 0..pts.len() {
+        per += f64::from(pts[i].dist(pts[(i + 1) % pts.len()]));
+    }
+    if per < 40.0 {
+        return;
+    }
+    for frac in [0.01, 0.02, 0.04] {
+        let simp = approximate_polygon_dp(hull, (per * frac).max(1.0), true);
+        let sp: Vec<Point> = simp.iter().map(|p| Point::new(p.x as f32, p.y as f32)).collect();
+        if sp.len() == 4 {
+            push_quad(out, [sp[0], sp[1], sp[2], sp[3]]);
+        } else if sp.len() > 4 && sp.len() <= 14 {
+            longest_sides_quad(&sp, out);
+            max_area_quad(&sp, out);
+        }
+    }
+}
+
+fn push_quad(out: &mut Vec<Quad>, pts: [Point; 4]) {
+    let q = Quad::from_points(pts);
+    if q.is_convex() {
+        out.push(q);
+    }
+}
+
+fn longest_sides_quad(poly: &[Point], out: &mut Vec<Quad>) {
+    let n = poly.len();
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| {
+        let la = poly[a].dist(poly[(a + 1) % n]);
+        let lb = poly[b].dist(poly[(b + 1) % n]);
+        lb.total_cmp(&la)
+    });
+    let mut sides: Vec<usize> = idx[..4].to_vec();
+    sides.sort_unstable();
+    let lines: Vec<Option<Line>> = sides.iter().map(|&i| Line::through(poly[i], poly[(i + 1) % n])).collect();
+    let mut corners = [Point::default(); 4];
+    for k in 0..4 {
+        let (Some(a), Some(b)) = (lines[k], lines[(k + 1) % 4]) else {
+            return;
+        };
+        let Some(p) = a.intersect(&b) else { return };
+        corners[k] = p;
+    }
+    push_quad(out, corners);
+}
+
+fn max_area_quad(poly: &[Point], out: &mut Vec<Quad>) {
+    let n = poly.len();
+    let mut best = (0.0f32, [0usize; 4]);
+    for a in 0..n {
+        for b in a + 1..n {
+            for c in b + 1..n {
+                for d in c + 1..n {
+                    let q = [poly[a], poly[b], poly[c], poly[d]];
+                    let ar = crate::geometry::polygon_area(&q).abs();
+                    if ar > best.0 {
+                        best = (ar, [a, b, c, d]);
+                    }
+                }
+            }
+        }
+    }
+    if best.0 > 0.0 {
+        let [a, b, c, d] = best.1;
+        push_quad(out, [poly[a], poly[b], poly[c], poly[d]]);
+    }
+}
+
+fn region_quads(planes: &[crate::planes::Plane], out: &mut Vec<Quad>) {
+    let l = &planes[0];
+    let (w, h) = (l.w as u32, l.h as u32);
+    let to_gray = |f: &dyn Fn(usize) -> f32| -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| Luma([f((y * w + x) as usize).clamp(0.0, 255.0) as u8]))
+    };
+    let mut maps: Vec<GrayImage> = Vec::new();
+    let lum = to_gray(&|i| l.data[i]);
+    let t = imageproc::contrast::otsu_level(&lum);
+    maps.push(imageproc::contrast::threshold(&lum, t, imageproc::contrast::ThresholdType::Binary));
+    maps.push(imageproc::contrast::threshold(&lum, t, imageproc::contrast::ThresholdType::BinaryInverted));
+    if planes.len() >= 3 {
+        let sat = to_gray(&|i| {
+            let (a, b) = (planes[1].data[i], planes[2].data[i]);
+            (a * a + b * b).sqrt() * 2.0
+        });
+        let ts = imageproc::contrast::otsu_level(&sat);
+        if ts > 8 {
+            maps.push(imageproc::contrast::threshold(&sat, ts, imageproc::contrast::ThresholdType::BinaryInverted));
+        }
+    }
+    for mut m in maps {
+        open_mut(&mut m, Norm::LInf, 2);
+        close_mut(&mut m, Norm::LInf, 2);
+        outline_quads(&m, false, out);
+    }
+}
+
+/// Orientation-restricted Hough transform; combines pairs of near-parallel lines into quads.
+fn line_quads(edges: &GrayImage, g: &Gradient, out: &mut Vec<Quad>) {
+    let (w, h) = (edges.width() as usize, edges.height() as usize);
+    let cx = w as f32 / 2.0;
+    let cy = h as f32 / 2.0;
+    let rmax = ((cx * cx + cy * cy).sqrt()).ceil() as i32 + 1;
+    let nr = (2 * rmax + 1) as usize;
+    const NT: usize = 180;
+    let mut acc = vec![0u32; NT * nr];
+    let trig: Vec<(f32, f32)> = (0..NT)
+        .map(|t| {
+            let a = (t as f32).to_radians();
+            (a.cos(), a.sin())
+        })
+        .collect();
+    for y in 0..h {
+        for x in 0..w {
+            if edges.get_pixel(x as u32, y as u32).0[0] == 0 {
+                continue;
+            }
+            let i = y * w + x;
+            let ang = g.gy.data[i].atan2(g.gx.data[i]).to_degrees();
+            let base = ang.rem_euclid(180.0).round() as i32;
+            let (px, py) = (x as f32 - cx, y as f32 - cy);
+            for dt in -3..=3 {
+                let t = (base + dt).rem_euclid(NT as i32) as usize;
+                let (c, s) = trig[t];
+                let r = (px * c + py * s).round() as i32 + rmax;
+                if r >= 0 && (r as usize) < nr {
+                    acc[t * nr + r as usize] += 1;
+                }
+            }
+        }
+    }
+    let min_votes = (0.10 * w.min(h) as f32) as u32;
+    let mut peaks: Vec<(u32, usize, usize)> = Vec::new();
+    for t in 0..NT {
+        for r in 0..nr {
+            let v = acc[t * nr + r];
+            if v < min_votes {
+                continue;
+            }
+            let mut is_max = true;
+            'n: for dt in -4i32..=4 {
+                for dr in -4i32..=4 {
+                    if dt == 0 && dr == 0 {
+                        continue;
+                    }
+                    let mut tt = t as i32 + dt;
+                    let mut rr = r as i32 + dr;
+                    if tt < 0 || tt >= NT as i32 {
+                        // Wrap: (θ ± 180°, −r).
+                        tt = tt.rem_euclid(NT as i32);
+                        rr = 2 * rmax - rr;
+                    }
+                    if rr < 0 || rr >= nr as i32 {
+                        continue;
+                    }
+                    let o = acc[tt as usize * nr + rr as usize];
+                    if o > v || (o == v && (dt, dr) < (0, 0)) {
+                        is_max = false;
+                        break 'n;
+                    }
+                }
+            }
+            if is_max {
+                peaks.push((v, t, r));
+            }
+        }
+    }
+    peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
+    peaks.truncate(14);
+    let lines: Vec<(f32, Line)> = peaks
+        .iter()
+        .map(|&(_, t, r)| {
+            let theta = (t as f64).to_radians();
+            let rr = f64::from(r as i32 - rmax);
+            // Shift back from centred coordinates.
+            let l = Line::from_polar(theta, rr + theta.cos() * f64::from(cx) + theta.sin() * f64::from(cy));
+            (t as f32, l)
+        })
+        .collect();
+    let min_sep = 0.1 * w.min(h) as f32;
+    let centre = Point::new(cx, cy);
+    let mut pairs: Vec<(usize, usize, f32)> = Vec::new();
+    for i in 0..lines.len() {
+        for j in i + 1..lines.len() {
+            let d = angle_diff(lines[i].0, lines[j].0);
+            if d > 35.0 {
+                continue;
+            }
+            let sep = (lines[i].1.distance(centre) - lines[j].1.distance(centre)).abs() as f32;
+            let sep2 = (lines[i].1.distance(centre) + lines[j].1.distance(centre)).abs() as f32;
+            if sep.max(sep2) < min_sep && d < 10.0 {
+                continue;
+            }
+            let mean = mean_angle(lines[i].0, lines[j].0);
+            pairs.push((i, j, mean));
+        }
+    }
+    let (wf, hf) = (w as f32, h as f32);
+    for a in 0..pairs.len() {
+        for b in a + 1..pairs.len() {
+            let (i, j, ma) = pairs[a];
+            let (k, l, mb) = pairs[b];
+            if i == k || i == l || j == k || j == l || angle_diff(ma, mb) < 45.0 {
+                continue;
+            }
+            let ls = [lines[i].1, lines[k].1, lines[j].1, lines[l].1];
+            let mut corners = [Point::default(); 4];
+            let mut ok = true;
+            for m in 0..4 {
+                match ls[m].intersect(&ls[(m + 1) % 4]) {
+                    Some(p) if p.x > -0.1 * wf && p.x < 1.1 * wf && p.y > -0.1 * hf && p.y < 1.1 * hf => corners[m] = p,
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                push_quad(out, corners);
+            }
+        }
+    }
+}
+
+fn angle_diff(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(180.0);
+    d.min(180.0 - d)
+}
+
+fn mean_angle(a: f32, b: f32) -> f32 {
+    let d = (b - a).rem_euclid(180.0);
+    let d = if d > 90.0 { d - 180.0 } else { d };
+    (a + d / 2.0).rem_euclid(180.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring
+
+struct ScoreCtx<'a> {
+    grad: &'a Gradient,
+    planes: &'a [crate::planes::Plane],
+    w: f32,
+    h: f32,
+}
+
+/// Gradient (grey levels per pixel) above which a side sample counts as supported.
+const SUPPORT_MIN: f32 = 3.0;
+
+impl ScoreCtx<'_> {
+    fn score(&self, q: &Quad) -> Option<f32> {
+        if !q.is_convex() {
+            return None;
+        }
+        let (w, h) = (self.w, self.h);
+        let frac = q.area() / (w * h);
+        if !(0.02..=1.02).contains(&frac) {
+            return None;
+        }
+        let angles = q.angles();
+        let max_dev = angles.iter().map(|a| (a - 90.0).abs()).fold(0.0, f32::max);
+        if max_dev > 55.0 {
+            return None;
+        }
+        let sides = q.sides();
+        let (s_min, s_max) =
+            (sides.iter().copied().fold(f32::MAX, f32::min), sides.iter().copied().fold(0.0, f32::max));
+        if s_min < 0.06 * w.min(h) {
+            return None;
+        }
+        // Aspect of the document from mean opposite sides.
+        let a1 = 0.5 * (sides[0] + sides[2]);
+        let a2 = 0.5 * (sides[1] + sides[3]);
+        let aspect = a1.max(a2) / a1.min(a2).max(1.0);
+        if aspect > 6.0 || s_max / s_min > 8.0 {
+            return None;
+        }
+
+        let mut supports = [0.0f32; 4];
+        let mut contrasts = [0.0f32; 4];
+        let mut inside_frac = [0.0f32; 4];
+        let nch = self.planes.len();
+        for k in 0..4 {
+            let p0 = q.corners[k];
+            let p1 = q.corners[(k + 1) % 4];
+            let len = p0.dist(p1);
+            let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
+            let (nx, ny) = (ty, -tx); // outward for a clockwise quad
+            // A side lying along the image border is the frame, not a document edge.
+            let on_border = |a: f32, b: f32, lim: f32| {
+                a.abs() < 3.0 && b.abs() < 3.0 || (a - lim).abs() < 3.0 && (b - lim).abs() < 3.0
+            };
+            if on_border(p0.x, p1.x, w - 1.0) || on_border(p0.y, p1.y, h - 1.0) {
+                continue;
+            }
+            let n = (len / 1.5).max(8.0) as usize;
+            let mut sup = 0usize;
+            let mut tot = 0usize;
+            let mut diffs: Vec<f32> = Vec::with_capacity(n);
+            for i in 0..n {
+                let s = 0.05 + 0.9 * (i as f32 + 0.5) / n as f32;
+                let px = p0.x + (p1.x - p0.x) * s;
+                let py = p0.y + (p1.y - p0.y) * s;
+                if px < 1.0 || py < 1.0 || px > w - 2.0 || py > h - 2.0 {
+                    continue;
+                }
+                tot += 1;
+                let mut best = 0.0f32;
+                for o in [-1.5f32, -0.75, 0.0, 0.75, 1.5] {
+                    let xi = (px + o * nx).round().clamp(0.0, w - 1.0) as usize;
+                    let yi = (py + o * ny).round().clamp(0.0, h - 1.0) as usize;
+                    let j = yi * self.grad.mag.w + xi;
+                    let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
+                    if d >= 0.7 * self.grad.mag.data[j] {
+                        best = best.max(d);
+                    }
+                }
+                if best >= SUPPORT_MIN {
+                    sup += 1;
+                }
+                // Colour difference 3 px inside vs outside.
+                let (ix, iy) = (px - 3.0 * nx, py - 3.0 * ny);
+                let (ox, oy) = (px + 3.0 * nx, py + 3.0 * ny);
+                let mut d2 = 0.0;
+                for c in 0..nch {
+                    let dv = self.planes[c].bilinear(ix, iy) - self.planes[c].bilinear(ox, oy);
+                    d2 += dv * dv;
+                }
+                diffs.push(d2.sqrt());
+            }
+            inside_frac[k] = tot as f32 / n as f32;
+            if tot > 0 {
+                supports[k] = sup as f32 / tot as f32;
+                diffs.sort_by(f32::total_cmp);
+                contrasts[k] = diffs[diffs.len() / 2];
+            }
+        }
+        let mean = |v: &[f32; 4]| v.iter().sum::<f32>() / 4.0;
+        let min = |v: &[f32; 4]| v.iter().copied().fold(f32::MAX, f32::min);
+        // Sides partly out of frame are judged on their visible part, with a mild penalty.
+        let visible = mean(&inside_frac);
+        let support = 0.5 * mean(&supports) + 0.5 * min(&supports);
+        let cterm: [f32; 4] = contrasts.map(|c| (c / 20.0).min(1.0));
+        let contrast = 0.5 * mean(&cterm) + 0.5 * min(&cterm);
+        let area_term = if frac < 0.08 { frac / 0.08 } else { 1.0 };
+        let size_bonus = 0.85 + 0.15 * (frac / 0.5).min(1.0);
+        let angle_term = 1.0 - 0.5 * ((max_dev - 25.0) / 30.0).clamp(0.0, 1.0);
+        let aspect_term = if aspect > 4.0 { 0.8 } else { 1.0 };
+        let score = support
+            * (0.35 + 0.65 * contrast)
+            * area_term
+            * size_bonus
+            * angle_term
+            * aspect_term
+            * (0.7 + 0.3 * visible);
+        Some(score)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refinement
+
+/// Moves each side of `q` onto the strongest nearby edge of `img` (within `radius` pixels along the
+/// side's normal), fitting a robust line per side; corners are the intersections of adjacent lines.
+pub(crate) fn refine(q: &Quad, img: &dyn Sampler, radius: f32, step: f32) -> Option<Quad> {
+    let nch = img.channels();
+    let mut buf = vec![0.0f32; nch];
+    let mut lines: Vec<Line> = Vec::with_capacity(4);
+    let nd = (radius / step).ceil() as i32;
+    let npos = (2 * nd + 3) as usize;
+    let mut prof = vec![0.0f32; npos * nch];
+    for k in 0..4 {
+        let p0 = q.corners[k];
+        let p1 = q.corners[(k + 1) % 4];
+        let len = p0.dist(p1);
+        if len < 4.0 {
+            return None;
+        }
+        let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
+        let (nx, ny) = (ty, -tx);
+        let m = ((len / (4.0 * step)) as usize).clamp(8, 48);
+        let mut pts: Vec<Point> = Vec::with_capacity(m);
+        for i in 0..m {
+            let s = 0.08 + 0.84 * (i as f32 + 0.5) / m as f32;
+            let cx = p0.x + (p1.x - p0.x) * s;
+            let cy = p0.y + (p1.y - p0.y) * s;
+            // Profile across the side, averaged along it.
+            prof.iter_mut().for_each(|v| *v = 0.0);
+            for j in 0..npos {
+                let d = (j as i32 - nd - 1) as f32 * step;
+                for t in [-2.0f32, -1.0, 0.0, 1.0, 2.0] {
+                    let x = cx + d * nx + t * step * tx;
+                    let y = cy + d * ny + t * step * ty;
+                    if x < 0.0 || y < 0.0 || x > img.width() - 1.0 || y > img.height() - 1.0 {
+                        continue;
+                    }
+                    img.sample(x, y, &mut buf);
+                    for c in 0..nch {
+                        prof[j * nch + c] += buf[c] / 5.0;
+                    }
+                }
+            }
+            let mut best = (0.0f32, 0usize);
+            let mut mags = vec![0.0f32; npos];
+            for j in 1..npos - 1 {
+                let mut s2 = 0.0;
+                for c in 0..nch {
+                    let dv = prof[(j + 1) * nch + c] - prof[(j - 1) * nch + c];
+                    s2 += dv * dv;
+                }
+                let mag = s2.sqrt() / (2.0 * step);
+                mags[j] = mag;
+                let d = (j as i32 - nd - 1) as f32 / nd.max(1) as f32;
+                let wgt = mag * (1.0 - 0.4 * d * d);
+                if wgt > best.0 {
+                    best = (wgt, j);
+                }
+            }
+            let j = best.1;
+            if best.0 < 2.0 || j == 0 || j + 1 >= npos {
+                continue;
+            }
+            // Sub-sample peak by parabola.
+            let (a, b, c) = (mags[j - 1], mags[j], mags[j + 1]);
+            let den = a - 2.0 * b + c;
+            let off = if den.abs() > 1e-6 { (0.5 * (a - c) / den).clamp(-0.5, 0.5) } else { 0.0 };
+            let d = (j as f32 - nd as f32 - 1.0 + off) * step;
+            pts.push(Point::new(cx + d * nx, cy + d * ny));
+        }
+        let line = if pts.len() * 10 >= m * 4 {
+            Line::fit_robust(&pts, f64::from(step) * 0.75)?
+        } else {
+            Line::through(p0, p1)?
+        };
+        lines.push(line);
+    }
+    let mut corners = [Point::default(); 4];
+    for k in 0..4 {
+        corners[(k + 1) % 4] = lines[k].intersect(&lines[(k + 1) % 4])?;
+    }
+    let out = Quad { corners };
+    (out.is_convex() && out.max_corner_distance(q) <= 3.0 * radius + 2.0).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    fn synthetic(w: u32, h: u32, quad: [[f32; 2]; 4]) -> RgbImage {
+        let q = Quad::from_array(quad);
+        let poly: Vec<IPoint<i32>> =
+            q.corners.iter().map(|p| IPoint::new(p.x.round() as i32, p.y.round() as i32)).collect();
+        let mut img = RgbImage::from_fn(w, h, |x, y| {
+            let v = 90 + ((x / 7 + y / 5) % 3) as u8 * 10;
+            Rgb([v + 20, v, v - 30])
+        });
+        imageproc::drawing::draw_polygon_mut(&mut img, &poly, Rgb([235, 235, 228]));
+        img
+    }
+
+    #[test]
+    fn finds_a_bright_quad_on_texture() {
+        let truth = [[120.0, 80.0], [520.0, 100.0], [500.0, 430.0], [140.0, 400.0]];
+        let img = synthetic(640, 480, truth);
+        let d = detect(&img);
+        let q = d.quad.expect("found");
+        let t = Quad::from_array(truth);
+        assert!(q.max_corner_distance(&t) < 3.0, "{q:?}");
+        assert!(d.confidence > 0.5);
+    }
+
+    #[test]
+    fn flat_and_black_frames_are_not_documents() {
+        for v in [0u8, 255, 128] {
+            let img = RgbImage::from_pixel(400, 300, Rgb([v, v, v]));
+            assert!(!detect(&img).found());
+        }
+    }
+
+    #[test]
+    fn json_shapes() {
+        let d = Detection { quad: None, confidence: 0.1 };
+        assert_eq!(d.to_json(), r#"{"found":false}"#);
+        let d = Detection {
+            quad: Some(Quad::from_array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])),
+            confidence: 0.93,
+        };
+        assert_eq!(
+            d.to_json(),
+            r#"{"found":true,"corners":[[0.0,0.0],[10.0,0.0],[10.0,10.0],[0.0,10.0]],"confidence":0.93}"#
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! Errors of the capture pipeline.
+
+/// What went wrong in a capture step. Messages never contain image content.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// The bytes are not a JPEG or PNG we can read (unknown format).
+    #[error("unsupported image format")]
+    Unsupported,
+    /// The file is truncated or corrupt.
+    #[error("corrupt or truncated image: {0}")]
+    Corrupt(String),
+    /// The image has more pixels than the memory bound allows.
+    #[error("image too large: {megapixels:.1} megapixels, limit {limit:.1}")]
+    TooLarge {
+        /// Megapixels of the input.
+        megapixels: f64,
+        /// The limit in megapixels.
+        limit: f64,
+    },
+    /// The image is too small to hold a document.
+    #[error("image too small: {width}x{height}, need at least {min}x{min}")]
+    TooSmall {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// Minimum side in pixels.
+        min: u32,
+    },
+    /// A raw luma frame whose stride or buffer length does not match its size.
+    #[error("invalid frame: {0}")]
+    InvalidFrame(&'static str),
+    /// Corners given by the caller are not a convex quad inside the image.
+    #[error("invalid corners: {0}")]
+    InvalidCorners(&'static str),
+    /// No document was found in the photo (and no corners were given).
+    #[error("no document found (confidence {confidence:.2})")]
+    NoDocument {
+        /// Best rejected confidence.
+        confidence: f32,
+    },
+    /// No page to assemble, or an empty document.
+    #[error("nothing to assemble")]
+    Empty,
+    /// An encoder failed (should not happen with valid pixels).
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
+
+/// Result of capture operations.
+pub type Result<T> = std::result::Result<T, CaptureError>;
