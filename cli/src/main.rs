@@ -1,1 +1,151 @@
-fn main() {}
+#![doc = include_str!("../README.md")]
+
+mod commands;
+mod i18n;
+mod secret;
+
+use clap::{Parser, Subcommand};
+use i18n::{Lang, exit};
+use std::path::PathBuf;
+
+/// Coffre — coffre-fort numérique / personal document safe.
+#[derive(Debug, Parser)]
+#[command(name = "coffre", version, about, long_about = None)]
+pub struct Cli {
+    /// Vault directory (or COFFRE_VAULT).
+    #[arg(long, env = "COFFRE_VAULT", global = true, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// Read the passphrase from this file (first line) instead of COFFRE_PASSPHRASE or a prompt.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Machine-readable output for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault.
+    Init,
+    /// Add files (photos, PDFs, any file) to the vault.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Category code (see `coffre categories`).
+        #[arg(long, short, default_value = "autre")]
+        category: String,
+        #[arg(long, short)]
+        title: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Issue date, YYYY-MM-DD.
+        #[arg(long)]
+        issued: Option<String>,
+        /// Expiry date, YYYY-MM-DD.
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// List documents.
+    List {
+        #[arg(long, short)]
+        category: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        pinned: bool,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Search titles, tags, notes and categories.
+    Search {
+        query: String,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show a document; with --out, write one of its pages to a file.
+    Show {
+        id: String,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Change a document's details.
+    Edit {
+        id: String,
+        #[arg(long, short)]
+        category: Option<String>,
+        #[arg(long, short)]
+        title: Option<String>,
+        /// Replace the tags (repeat the option).
+        #[arg(long = "tag")]
+        tags: Option<Vec<String>>,
+        #[arg(long)]
+        issued: Option<String>,
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Delete a document.
+    Delete { id: String },
+    /// Pin a document for the desk mode (or unpin it with --off).
+    Pin {
+        id: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Desk mode: write the first page of the first pinned document to a file.
+    Desk {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Documents that expire within N days (already expired ones included).
+    Expiring {
+        #[arg(long, default_value_t = 60)]
+        days: u32,
+    },
+    /// Export every document, decrypted, with a manifest.json (a folder, or a zip with --zip).
+    Export {
+        dest: PathBuf,
+        #[arg(long)]
+        zip: bool,
+    },
+    /// Check every file of the vault and name damaged documents.
+    Verify,
+    /// Change the passphrase (documents are not re-encrypted).
+    Passwd {
+        /// Read the new passphrase from this file (or COFFRE_NEW_PASSPHRASE, or a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Print the raw SQLCipher key of the database (asks for the passphrase). Last resort for operators.
+    DbKey,
+    /// The catalogue of document categories.
+    Categories,
+}
+
+fn main() {
+    let lang = Lang::from_env();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let code = match commands::run(&cli, lang) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("coffre: {}", e.message);
+            e.code
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,1 +1,35 @@
-//! Coffre vault.
+#![doc = include_str!("../README.md")]
+
+mod blobstore;
+mod category;
+mod date;
+mod db;
+mod error;
+mod export;
+mod fsutil;
+mod header;
+mod hlc;
+mod keys;
+mod model;
+pub mod ops;
+mod schema;
+mod sniff;
+mod vault;
+
+pub use category::{CATALOGUE, Category, Collection, category};
+pub use error::{Result, VaultError};
+pub use export::{ExportFormat, ExportSummary, MANIFEST_VERSION};
+pub use hlc::Hlc;
+pub use model::{
+    Damage, DamageKind, DocId, Document, Expiring, MetadataPatch, NewDocument, Origin, PageInfo, PageInput, PageRole,
+    VerifyReport,
+};
+pub use sniff::FileKind;
+pub use vault::{CreateOptions, Limits, ListQuery, Vault};
+
+/// Names of the files in a vault directory, for tools and docs.
+pub mod layout {
+    pub use crate::blobstore::{BLOB_DIR, TMP_DIR};
+    pub use crate::db::DB_FILE;
+    pub use crate::header::HEADER_FILE;
+}

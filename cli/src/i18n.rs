@@ -1,0 +1,106 @@
+//! Messages a person understands, in French or English (from `LANG` / `LC_ALL` / `LC_MESSAGES`),
+//! and the exit code that goes with each error.
+
+use coffre_core::vault::VaultError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(v) = std::env::var(var)
+                && !v.is_empty()
+            {
+                return if v.to_lowercase().starts_with("fr") { Lang::Fr } else { Lang::En };
+            }
+        }
+        Lang::En
+    }
+
+    /// Picks the French or English text.
+    pub fn t<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Exit codes, documented in `cli/README.md`.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const WRONG_PASSPHRASE: i32 = 3;
+    pub const NOT_FOUND: i32 = 4;
+    pub const DAMAGED: i32 = 5;
+    pub const BUSY: i32 = 6;
+    pub const NO_SPACE: i32 = 7;
+}
+
+/// The message and exit code for a vault error.
+pub fn describe(lang: Lang, e: &VaultError) -> (String, i32) {
+    use VaultError::*;
+    let (fr, en, code): (String, String, i32) = match e {
+        WrongPassphrase => (
+            "Code secret incorrect. Vos documents sont intacts ; réessayez.".into(),
+            "Wrong passphrase. Your documents are safe; try again.".into(),
+            exit::WRONG_PASSPHRASE,
+        ),
+        Busy => (
+            "Le coffre est déjà ouvert par un autre programme. Fermez-le puis réessayez.".into(),
+            "The vault is open in another program. Close it and try again.".into(),
+            exit::BUSY,
+        ),
+        NoVault => (
+            "Aucun coffre ici. Créez-en un avec « coffre init » ou indiquez --vault DOSSIER.".into(),
+            "No vault here. Create one with `coffre init` or pass --vault DIR.".into(),
+            exit::NOT_FOUND,
+        ),
+        AlreadyExists => (
+            "Il y a déjà un coffre (ou un fichier) à cet endroit ; rien n'a été modifié.".into(),
+            "A vault (or file) already exists there; nothing was changed.".into(),
+            exit::USAGE,
+        ),
+        NotFound(what) => (format!("Introuvable : {what}."), format!("Not found: {what}."), exit::NOT_FOUND),
+        Corrupt { what } => (
+            format!(
+                "Données abîmées ({what}). Rien n'a été effacé. Lancez « coffre verify » et gardez une copie du dossier."
+            ),
+            format!("Damaged data ({what}). Nothing was deleted. Run `coffre verify` and keep a copy of the folder."),
+            exit::DAMAGED,
+        ),
+        TooNew { .. } => (
+            "Ce coffre a été créé par une version plus récente de Coffre. Mettez Coffre à jour.".into(),
+            "This vault was made by a newer Coffre. Please update Coffre.".into(),
+            exit::FAILURE,
+        ),
+        TooLarge { size, limit } => (
+            format!("Fichier trop gros ({} Mo, maximum {} Mo).", size / 1_000_000, limit / 1_000_000),
+            format!("File too large ({} MB, limit {} MB).", size / 1_000_000, limit / 1_000_000),
+            exit::USAGE,
+        ),
+        TypeMismatch { claimed, detected } => (
+            format!("Ce fichier n'est pas un vrai {claimed} (contenu : {detected}). Il n'a pas été ajouté."),
+            format!("This file is not a real {claimed} (content: {detected}). It was not added."),
+            exit::USAGE,
+        ),
+        InvalidInput(msg) => (format!("Entrée invalide : {msg}."), format!("Invalid input: {msg}."), exit::USAGE),
+        StorageFull => (
+            "Plus de place sur l'appareil. Rien de ce qui était enregistré n'est perdu ; libérez de la place.".into(),
+            "The device is full. Nothing already saved was lost; free some space.".into(),
+            exit::NO_SPACE,
+        ),
+        Io(err) => (
+            format!("Erreur de lecture/écriture : {}.", err.kind()),
+            format!("Input/output error: {}.", err.kind()),
+            exit::FAILURE,
+        ),
+        other => (format!("Erreur : {other}."), format!("Error: {other}."), exit::FAILURE),
+    };
+    (lang.t(&fr, &en).to_string(), code)
+}

@@ -1,0 +1,150 @@
+//! Ops: the changes a vault queues in its outbox for the sync client (DESIGN.md §4). They are
+//! stored inside the encrypted database; the sync layer encrypts them under the log key before
+//! anything leaves the device. Versioned JSON (`v`), so old ops stay readable.
+
+use crate::hlc::Hlc;
+use crate::model::{DocId, Origin, PageRole};
+use serde::Serialize;
+
+pub const OP_VERSION: u32 = 1;
+
+/// Metadata fields that carry a last-writer-wins clock.
+pub const FIELDS: [&str; 8] = ["category", "title", "tags", "issued_on", "expires_on", "notes", "pinned", "deleted"];
+
+/// A reference to a blob of a document version.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlobRef {
+    pub id: String,
+    pub role: PageRole,
+    pub index: u32,
+    pub mime: String,
+    pub plain_len: u64,
+}
+
+/// Field changes; `None` = unchanged.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FieldChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_on: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl FieldChanges {
+    pub fn is_empty(&self) -> bool {
+        self.fields().is_empty()
+    }
+
+    pub fn fields(&self) -> Vec<&'static str> {
+        let mut f = Vec::new();
+        if self.category.is_some() {
+            f.push("category");
+        }
+        if self.title.is_some() {
+            f.push("title");
+        }
+        if self.tags.is_some() {
+            f.push("tags");
+        }
+        if self.issued_on.is_some() {
+            f.push("issued_on");
+        }
+        if self.expires_on.is_some() {
+            f.push("expires_on");
+        }
+        if self.notes.is_some() {
+            f.push("notes");
+        }
+        f
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OpBody {
+    Create { fields: FieldChanges, origin: Origin, version: u32, blobs: Vec<BlobRef> },
+    Set { fields: FieldChanges },
+    Pin { pinned: bool },
+    Delete,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Op {
+    pub v: u32,
+    pub doc: String,
+    pub hlc: String,
+    #[serde(flatten)]
+    pub body: OpBody,
+}
+
+impl Op {
+    fn new(doc: &DocId, hlc: &Hlc, body: OpBody) -> Op {
+        Op { v: OP_VERSION, doc: doc.to_hex(), hlc: hlc.encode(), body }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        doc: &DocId,
+        hlc: &Hlc,
+        category: &str,
+        title: &str,
+        tags: &[String],
+        issued_on: &Option<String>,
+        expires_on: &Option<String>,
+        notes: &str,
+        origin: Origin,
+        version: u32,
+        blobs: Vec<BlobRef>,
+    ) -> Op {
+        let fields = FieldChanges {
+            category: Some(category.into()),
+            title: Some(title.into()),
+            tags: Some(tags.to_vec()),
+            issued_on: Some(issued_on.clone()),
+            expires_on: Some(expires_on.clone()),
+            notes: Some(notes.into()),
+        };
+        Op::new(doc, hlc, OpBody::Create { fields, origin, version, blobs })
+    }
+
+    pub fn set(doc: &DocId, hlc: &Hlc, fields: FieldChanges) -> Op {
+        Op::new(doc, hlc, OpBody::Set { fields })
+    }
+
+    pub fn pin(doc: &DocId, hlc: &Hlc, pinned: bool) -> Op {
+        Op::new(doc, hlc, OpBody::Pin { pinned })
+    }
+
+    pub fn delete(doc: &DocId, hlc: &Hlc) -> Op {
+        Op::new(doc, hlc, OpBody::Delete)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_wire_shape_is_stable() -> Result<(), serde_json::Error> {
+        let doc = DocId([0xab; 16]);
+        let hlc = Hlc { wall_ms: 1_700_000_000_000, counter: 2, writer: "w1".into() };
+        let op = Op::set(&doc, &hlc, FieldChanges { title: Some("Titre".into()), ..Default::default() });
+        assert_eq!(
+            serde_json::to_string(&op)?,
+            r#"{"v":1,"doc":"abababababababababababababababab","hlc":"1700000000000-00002-w1","kind":"set","fields":{"title":"Titre"}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Op::delete(&doc, &hlc))?,
+            r#"{"v":1,"doc":"abababababababababababababababab","hlc":"1700000000000-00002-w1","kind":"delete"}"#
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing Coffre needs on a fresh Debian/Ubuntu machine. Idempotent:
+# packages already present are not fetched again. Sourced by demo.sh and test.sh.
+set -euo pipefail
+
+APT_PACKAGES=(
+  pkg-config libssl-dev            # SQLCipher (rusqlite bundled-sqlcipher) links OpenSSL's libcrypto
+  tesseract-ocr tesseract-ocr-fra  # capture: legibility measured by OCR
+  qpdf poppler-utils               # capture: PDFs checked with qpdf --check and pdftoppm
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is needed: https://rustup.rs (curl --proto '=https' -sSf https://sh.rustup.rs | sh)" >&2
+  exit 1
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+# One target directory outside the checkout, reused across runs (CI keeps it warm).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffre/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+mkdir -p "$CARGO_TARGET_DIR"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test of Coffre, installing what it needs first. This is README's test command and
+# what CI (.ci/run) runs on a clean checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+step() { printf '\n== %s ==\n' "$*" >&2; }
+started=$SECONDS
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked
+
+step "done in $((SECONDS - started)) s"
