@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, secret};
+use crate::{Cli, Command, capture_cmd, secret};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -22,15 +22,15 @@ impl CliError {
     }
 }
 
-type Out = Result<i32, CliError>;
+pub(crate) type Out = Result<i32, CliError>;
 
-struct Ctx<'a> {
-    cli: &'a Cli,
-    lang: Lang,
+pub(crate) struct Ctx<'a> {
+    pub cli: &'a Cli,
+    pub lang: Lang,
 }
 
 impl Ctx<'_> {
-    fn err(&self, e: VaultError) -> CliError {
+    pub fn err(&self, e: VaultError) -> CliError {
         let (message, code) = describe(self.lang, &e);
         CliError { message, code }
     }
@@ -47,7 +47,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn open(&self) -> Result<Vault, CliError> {
+    pub fn open(&self) -> Result<Vault, CliError> {
         let dir = self.dir()?;
         // Fail on a missing vault before asking for a passphrase.
         if !dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
@@ -61,13 +61,13 @@ impl Ctx<'_> {
         resolve_id(vault, id).map_err(|e| self.err(e))
     }
 
-    fn print_json(&self, value: &impl Serialize) -> Out {
+    pub fn print_json(&self, value: &impl Serialize) -> Out {
         let text = serde_json::to_string_pretty(value).map_err(|_| CliError::new("JSON", exit::FAILURE))?;
         println!("{text}");
         Ok(exit::OK)
     }
 
-    fn print_docs(&self, docs: &[Document]) -> Out {
+    pub fn print_docs(&self, docs: &[Document]) -> Out {
         if self.cli.json {
             return self.print_json(&docs);
         }
@@ -105,6 +105,27 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
     let ctx = Ctx { cli, lang };
     match &cli.command {
         Command::Init => init(&ctx),
+        Command::Capture { action: Some(crate::CaptureAction::Detect { photo }), .. } => {
+            capture_cmd::detect(&ctx, photo)
+        }
+        Command::Capture { action: None, photos, corners, mode, pdf, out, no_save, category, title, tags, expires } => {
+            let meta = NewDocument {
+                category: category.clone(),
+                title: title.clone().unwrap_or_default(),
+                tags: tags.clone(),
+                expires_on: expires.clone(),
+                ..Default::default()
+            };
+            let args = capture_cmd::Args {
+                photos,
+                corners: corners.as_deref(),
+                mode: mode.as_deref(),
+                pdf: pdf.as_deref(),
+                out: out.as_deref(),
+                save: !no_save,
+            };
+            capture_cmd::capture(&ctx, args, meta)
+        }
         Command::Import { files, category, title, tags, issued, expires, notes } => {
             let meta = NewDocument {
                 category: category.clone(),

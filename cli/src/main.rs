@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod capture_cmd;
 mod commands;
 mod i18n;
 mod secret;
@@ -29,6 +30,38 @@ pub struct Cli {
 pub enum Command {
     /// Create a new vault.
     Init,
+    /// Photo -> document: find the page or card, deskew, enhance, compress, store in the vault.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Capture {
+        #[command(subcommand)]
+        action: Option<CaptureAction>,
+        /// Photos (JPEG or PNG), one page each, in order.
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+        /// Corners "x1,y1,x2,y2,x3,y3,x4,y4" in pixels of the upright photo (skips detection).
+        #[arg(long, allow_hyphen_values = true)]
+        corners: Option<String>,
+        /// text | colour | grey (chosen automatically when absent).
+        #[arg(long)]
+        mode: Option<String>,
+        /// Also write the pages as a PDF (for printing at a desk).
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// Also write the first processed page as an image.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Do not store in the vault (only write --pdf / --out).
+        #[arg(long)]
+        no_save: bool,
+        #[arg(long, short, default_value = "autre")]
+        category: String,
+        #[arg(long, short)]
+        title: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        expires: Option<String>,
+    },
     /// Add files (photos, PDFs, any file) to the vault.
     Import {
         #[arg(required = true)]
@@ -128,6 +161,13 @@ pub enum Command {
     DbKey,
     /// The catalogue of document categories.
     Categories,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaptureAction {
+    /// Only detect the document: prints {"found": true, "corners": [[x,y],...], "confidence": c}
+    /// (corners clockwise from top-left, pixels of the EXIF-upright photo) or {"found": false}.
+    Detect { photo: PathBuf },
 }
 
 fn main() {

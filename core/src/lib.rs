@@ -3,3 +3,7 @@
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;
 pub use coffre_vault as vault;
+
+mod capture_to_vault;
+
+pub use capture_to_vault::save_capture;

@@ -1,0 +1,122 @@
+//! `coffre capture`: photo(s) -> processed page(s) -> vault document (and optionally a PDF).
+
+use crate::commands::{CliError, Ctx, Out};
+use crate::i18n::{Lang, exit};
+use coffre_core::capture::{CaptureError, CaptureOptions, CapturedDocument, Mode, Quad, detect_json};
+use coffre_core::vault::NewDocument;
+use std::path::{Path, PathBuf};
+
+pub struct Args<'a> {
+    pub photos: &'a [PathBuf],
+    pub corners: Option<&'a str>,
+    pub mode: Option<&'a str>,
+    pub pdf: Option<&'a Path>,
+    pub out: Option<&'a Path>,
+    pub save: bool,
+}
+
+fn capture_error(lang: Lang, file: &Path, e: &CaptureError) -> CliError {
+    let (fr, en, code) = match e {
+        CaptureError::NoDocument { .. } => (
+            "aucun document trouvé sur la photo. Reprenez-la sur un fond uni, ou indiquez les coins avec --corners.",
+            "no document found in the photo. Retake it on a plain surface, or give the corners with --corners.",
+            exit::NOT_FOUND,
+        ),
+        CaptureError::Unsupported | CaptureError::Corrupt(_) => (
+            "ce n'est pas une photo lisible (JPEG ou PNG), ou elle est abîmée.",
+            "this is not a readable photo (JPEG or PNG), or it is damaged.",
+            exit::USAGE,
+        ),
+        CaptureError::TooLarge { .. } => ("photo trop grande.", "photo too large.", exit::USAGE),
+        CaptureError::TooSmall { .. } => ("photo trop petite.", "photo too small.", exit::USAGE),
+        CaptureError::InvalidCorners(_) => (
+            "coins invalides : donnez 4 points x,y dans la photo, formant un quadrilatère.",
+            "invalid corners: give 4 x,y points inside the photo forming a quadrilateral.",
+            exit::USAGE,
+        ),
+        _ => ("la photo n'a pas pu être traitée.", "the photo could not be processed.", exit::FAILURE),
+    };
+    CliError { message: format!("{}: {}", file.display(), lang.t(fr, en)), code }
+}
+
+fn read(ctx: &Ctx<'_>, path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| {
+        let mut err = ctx.err(e.into());
+        err.message = format!("{}: {}", path.display(), err.message);
+        err
+    })
+}
+
+fn parse_corners(s: &str, lang: Lang) -> Result<Quad, CliError> {
+    let v: Vec<f32> =
+        s.split([',', ' ', ';']).filter(|p| !p.is_empty()).filter_map(|p| p.trim().parse().ok()).collect();
+    match v.as_slice() {
+        [a, b, c, d, e, f, g, h] => Ok(Quad::from_array([[*a, *b], [*c, *d], [*e, *f], [*g, *h]])),
+        _ => Err(CliError::new(
+            lang.t("--corners attend 8 nombres : x1,y1,…,x4,y4", "--corners takes 8 numbers: x1,y1,…,x4,y4"),
+            exit::USAGE,
+        )),
+    }
+}
+
+pub fn detect(ctx: &Ctx<'_>, photo: &Path) -> Out {
+    let bytes = read(ctx, photo)?;
+    let json = detect_json(&bytes).map_err(|e| capture_error(ctx.lang, photo, &e))?;
+    println!("{json}");
+    Ok(exit::OK)
+}
+
+pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
+    let lang = ctx.lang;
+    let mut opts = CaptureOptions::default();
+    if let Some(c) = args.corners {
+        opts.corners = Some(parse_corners(c, lang)?);
+    }
+    if let Some(m) = args.mode {
+        opts.mode = Some(m.parse::<Mode>().map_err(|_| {
+            CliError::new(lang.t("--mode : text, colour ou grey", "--mode: text, colour or grey"), exit::USAGE)
+        })?);
+    }
+    // Open the vault first so a wrong passphrase does not waste the processing.
+    let mut vault = if args.save { Some(ctx.open()?) } else { None };
+    let mut doc: Option<CapturedDocument> = None;
+    for photo in args.photos {
+        let bytes = read(ctx, photo)?;
+        let one = coffre_core::capture::capture(&bytes, &opts).map_err(|e| capture_error(lang, photo, &e))?;
+        match &mut doc {
+            None => doc = Some(one),
+            Some(d) => d.pages.extend(one.pages),
+        }
+    }
+    let doc = doc.ok_or_else(|| CliError::new("no photo", exit::USAGE))?;
+    if let Some(pdf) = args.pdf {
+        let bytes = doc.to_pdf().map_err(|e| capture_error(lang, pdf, &e))?;
+        std::fs::write(pdf, bytes).map_err(|e| ctx.err(e.into()))?;
+    }
+    if let (Some(out), Some(first)) = (args.out, doc.pages.first()) {
+        std::fs::write(out, &first.image.bytes).map_err(|e| ctx.err(e.into()))?;
+    }
+    let summary: Vec<serde_json::Value> = doc
+        .pages
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "mode": p.mode, "format": p.format, "bytes": p.image.bytes.len(),
+                "width": p.image.width, "height": p.image.height, "confidence": p.confidence,
+                "corners": p.quad.map(|q| q.to_array()),
+            })
+        })
+        .collect();
+    let Some(vault) = vault.as_mut() else {
+        return ctx.print_json(&summary);
+    };
+    let id = coffre_core::save_capture(vault, &doc, meta).map_err(|e| ctx.err(e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&serde_json::json!({ "id": id, "pages": summary }));
+    }
+    let stored = vault.get(&id).map_err(|e| ctx.err(e))?;
+    for p in &summary {
+        println!("  page: {} x {} px, {} o, {}", p["width"], p["height"], p["bytes"], p["mode"]);
+    }
+    ctx.print_docs(&[stored])
+}

@@ -1,0 +1,90 @@
+//! `coffre capture` and `coffre capture detect --json` on generated photos.
+#![allow(clippy::unwrap_used)]
+
+use coffre_fixtures::{Background, DocKind, SceneSpec, encode_scene, render_scene};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn coffre(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(args)
+        .env("COFFRE_VAULT", vault)
+        .env("COFFRE_PASSPHRASE", "capture 1234")
+        .env("LANG", "C")
+        .output()
+        .unwrap()
+}
+
+fn scene(empty: bool) -> SceneSpec {
+    SceneSpec {
+        seed: 11,
+        kind: DocKind::Letter,
+        background: Background::Tiles,
+        width: 1200,
+        height: 1600,
+        doc_fraction: 0.8,
+        rotation: -5.0,
+        tilt: 10.0,
+        shadow: 0.0,
+        gradient: 0.1,
+        blur: 1.0,
+        noise: 2.0,
+        jpeg_quality: 85,
+        curl: 0.0,
+        finger: false,
+        exif_orientation: 1,
+        empty,
+    }
+}
+
+#[test]
+fn detect_json_and_capture_into_the_vault_with_a_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("vault");
+    let rendered = render_scene(&scene(false));
+    let truth = rendered.corners.unwrap();
+    let photo = tmp.path().join("lettre.jpg");
+    std::fs::write(&photo, encode_scene(&rendered)).unwrap();
+
+    let out = coffre(&v, &["capture", "detect", photo.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["found"], true);
+    let corners = json["corners"].as_array().unwrap();
+    assert_eq!(corners.len(), 4);
+    for (c, t) in corners.iter().zip(truth) {
+        let (x, y) = (c[0].as_f64().unwrap() as f32, c[1].as_f64().unwrap() as f32);
+        assert!((x - t[0]).abs() < 25.0 && (y - t[1]).abs() < 25.0, "corner {c} vs truth {t:?}");
+    }
+    assert!(json["confidence"].as_f64().unwrap() > 0.5);
+
+    assert!(coffre(&v, &["init"]).status.success());
+    let pdf = tmp.path().join("lettre.pdf");
+    let out = coffre(&v, &["capture", photo.to_str().unwrap(), "--pdf", pdf.to_str().unwrap(), "-c", "justificatif_domicile", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["pages"][0]["mode"], "text");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let list: serde_json::Value = serde_json::from_slice(&coffre(&v, &["list", "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["origin"], "camera");
+    assert_eq!(list[0]["category"], "justificatif_domicile");
+}
+
+#[test]
+fn no_document_is_said_not_guessed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("vault");
+    let photo = tmp.path().join("table.jpg");
+    std::fs::write(&photo, encode_scene(&render_scene(&scene(true)))).unwrap();
+    let out = coffre(&v, &["capture", "detect", photo.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json, serde_json::json!({"found": false}));
+
+    let out = coffre(&v, &["capture", photo.to_str().unwrap(), "--no-save", "--out", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--corners"));
+    let junk = tmp.path().join("junk.jpg");
+    std::fs::write(&junk, b"\xFF\xD8\xFF\xE0 truncated").unwrap();
+    assert_eq!(coffre(&v, &["capture", "detect", junk.to_str().unwrap()]).status.code(), Some(2));
+}
