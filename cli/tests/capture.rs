@@ -60,7 +60,10 @@ fn detect_json_and_capture_into_the_vault_with_a_pdf() {
 
     assert!(coffre(&v, &["init"]).status.success());
     let pdf = tmp.path().join("lettre.pdf");
-    let out = coffre(&v, &["capture", photo.to_str().unwrap(), "--pdf", pdf.to_str().unwrap(), "-c", "justificatif_domicile", "--json"]);
+    let out = coffre(
+        &v,
+        &["capture", photo.to_str().unwrap(), "--pdf", pdf.to_str().unwrap(), "-c", "justificatif_domicile", "--json"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["pages"][0]["mode"], "text");
