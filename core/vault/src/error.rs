@@ -23,6 +23,9 @@ pub enum VaultError {
     /// The requested document or page does not exist (or is deleted).
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// The page is known (from another device) but not downloaded yet: sync fetches it.
+    #[error("this page has not been downloaded yet")]
+    NotDownloaded,
     /// Stored data failed an integrity check. `what` names the part, never its content.
     #[error("damaged vault data: {what}")]
     Corrupt { what: String },

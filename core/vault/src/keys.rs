@@ -45,7 +45,9 @@ pub fn current_collection_key(
             Ok((key, generation))
         }
         None => {
-            let key = SymmetricKey::generate();
+            // Generation 1 is derived from the ARK, so every device of the holder agrees on it
+            // without exchanging it; later generations (rotation) are random and travel in ops.
+            let key = ark.derive_subkey(&format!("collection/{}/1", collection.code()));
             let generation = 1;
             let wrapped = wrap_key(&wrapping, &key, &collection_aad(collection, generation));
             conn.execute(

@@ -12,6 +12,7 @@ mod hlc;
 mod keys;
 mod model;
 pub mod ops;
+mod remote;
 mod schema;
 mod sniff;
 mod vault;
@@ -24,6 +25,7 @@ pub use model::{
     Damage, DamageKind, DocId, Document, Expiring, MetadataPatch, NewDocument, Origin, PageInfo, PageInput, PageRole,
     VerifyReport,
 };
+pub use remote::{Applied, LocalBlob, MissingBlob};
 pub use sniff::FileKind;
 pub use vault::{CreateOptions, Limits, ListQuery, Vault};
 

@@ -1,6 +1,6 @@
 //! The data model: documents, their pages, and what callers pass in to create or change them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A document's id: 16 random bytes, shown as 32 lowercase hex digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,7 +37,7 @@ impl Serialize for DocId {
 }
 
 /// How a document entered the vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Photographed with the capture pipeline.
@@ -72,7 +72,7 @@ impl Origin {
 }
 
 /// What a page blob is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageRole {
     /// A page (or the whole original file, for imports).

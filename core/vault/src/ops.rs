@@ -4,25 +4,29 @@
 
 use crate::hlc::Hlc;
 use crate::model::{DocId, Origin, PageRole};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const OP_VERSION: u32 = 1;
 
 /// Metadata fields that carry a last-writer-wins clock.
 pub const FIELDS: [&str; 8] = ["category", "title", "tags", "issued_on", "expires_on", "notes", "pinned", "deleted"];
 
-/// A reference to a blob of a document version.
-#[derive(Debug, Clone, Serialize)]
+/// A blob of a document version, with what another device of the holder needs to fetch and
+/// read it: its page key wrapped under the document key, and the hash of its ciphertext.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlobRef {
     pub id: String,
     pub role: PageRole,
     pub index: u32,
     pub mime: String,
     pub plain_len: u64,
+    pub cipher_len: u64,
+    pub cipher_sha256: String,
+    pub wrapped_key: String,
 }
 
 /// Field changes; `None` = unchanged.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FieldChanges {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -67,16 +71,29 @@ impl FieldChanges {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OpBody {
-    Create { fields: FieldChanges, origin: Origin, version: u32, blobs: Vec<BlobRef> },
-    Set { fields: FieldChanges },
-    Pin { pinned: bool },
+    Create {
+        fields: FieldChanges,
+        origin: Origin,
+        version: u32,
+        /// Collection code and key generation the document key is wrapped under.
+        collection: String,
+        key_generation: u32,
+        wrapped_doc_key: String,
+        blobs: Vec<BlobRef>,
+    },
+    Set {
+        fields: FieldChanges,
+    },
+    Pin {
+        pinned: bool,
+    },
     Delete,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Op {
     pub v: u32,
     pub doc: String,
@@ -90,29 +107,18 @@ impl Op {
         Op { v: OP_VERSION, doc: doc.to_hex(), hlc: hlc.encode(), body }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn create(
-        doc: &DocId,
-        hlc: &Hlc,
-        category: &str,
-        title: &str,
-        tags: &[String],
-        issued_on: &Option<String>,
-        expires_on: &Option<String>,
-        notes: &str,
-        origin: Origin,
-        version: u32,
-        blobs: Vec<BlobRef>,
-    ) -> Op {
-        let fields = FieldChanges {
-            category: Some(category.into()),
-            title: Some(title.into()),
-            tags: Some(tags.to_vec()),
-            issued_on: Some(issued_on.clone()),
-            expires_on: Some(expires_on.clone()),
-            notes: Some(notes.into()),
-        };
-        Op::new(doc, hlc, OpBody::Create { fields, origin, version, blobs })
+    pub fn create(doc: &DocId, hlc: &Hlc, body: OpBody) -> Op {
+        Op::new(doc, hlc, body)
+    }
+
+    /// Parses an op; an unknown version is refused rather than half-understood.
+    pub fn parse(bytes: &[u8]) -> crate::Result<Op> {
+        let op: Op =
+            serde_json::from_slice(bytes).map_err(|_| crate::VaultError::InvalidInput("malformed op".into()))?;
+        if op.v != OP_VERSION {
+            return Err(crate::VaultError::TooNew { found: op.v, supported: OP_VERSION });
+        }
+        Ok(op)
     }
 
     pub fn set(doc: &DocId, hlc: &Hlc, fields: FieldChanges) -> Op {

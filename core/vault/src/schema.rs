@@ -65,7 +65,9 @@ CREATE TABLE blobs (
     cipher_len    INTEGER NOT NULL,
     cipher_sha256 BLOB NOT NULL,
     wrapped_key   BLOB NOT NULL,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    -- 0 while a blob known from another device's op has not been downloaded yet.
+    local         INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX blobs_by_doc ON blobs (doc_id, doc_version, role, page_index);
 -- Every local change, queued in the transaction that makes it, for the sync client.

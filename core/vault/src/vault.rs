@@ -53,11 +53,11 @@ impl Default for CreateOptions {
 
 /// An open, unlocked vault. Dropping it locks the vault again (keys are zeroized).
 pub struct Vault {
-    dir: PathBuf,
-    conn: Connection,
-    ark: AccountRootKey,
+    pub(crate) dir: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) ark: AccountRootKey,
     header: Header,
-    writer_id: String,
+    pub(crate) writer_id: String,
     limits: Limits,
     /// Test hook: wraps blob file writers (fault injection).
     blob_writer_wrap: Option<WriterWrap>,
@@ -91,6 +91,28 @@ impl Vault {
         platform_secret: Option<&[u8; 32]>,
         options: CreateOptions,
     ) -> Result<Vault> {
+        Self::create_inner(dir, AccountRootKey::generate(), passphrase, platform_secret, options)
+    }
+
+    /// Creates this device's local vault for an existing account (device linking, recovery): same
+    /// ARK, so the same collection keys and log key; a new local passphrase wrap and writer id.
+    pub fn create_with_root_key(
+        dir: &Path,
+        ark: AccountRootKey,
+        passphrase: &[u8],
+        platform_secret: Option<&[u8; 32]>,
+        options: CreateOptions,
+    ) -> Result<Vault> {
+        Self::create_inner(dir, ark, passphrase, platform_secret, options)
+    }
+
+    fn create_inner(
+        dir: &Path,
+        ark: AccountRootKey,
+        passphrase: &[u8],
+        platform_secret: Option<&[u8; 32]>,
+        options: CreateOptions,
+    ) -> Result<Vault> {
         if passphrase.is_empty() {
             return Err(VaultError::InvalidInput("the passphrase is empty".into()));
         }
@@ -112,8 +134,8 @@ impl Vault {
                 let _ = fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
             }
         }
-        let ark = AccountRootKey::generate();
-        let vault_id = hex::encode(coffre_crypto::random_bytes::<16>());
+        // The vault id is the same on every device of the account, and reveals nothing of the ARK.
+        let vault_id = hex::encode(&ark.derive_subkey("vault/id").as_bytes()[..16]);
         let wrap = wrap_ark_with_passphrase(&ark, passphrase, platform_secret, &options.kdf)?;
         let header = Header {
             format: HEADER_VERSION,
@@ -373,26 +395,34 @@ impl Vault {
             for field in crate::ops::FIELDS {
                 set_field_clock(&tx, &doc_id, field, &hlc)?;
             }
-            let blobs = written.iter().map(|(b, role, index, mime, _)| crate::ops::BlobRef {
+            let blobs = written.iter().map(|(b, role, index, mime, wrapped)| crate::ops::BlobRef {
                 id: hex::encode(b.id),
                 role: *role,
                 index: *index,
                 mime: mime.to_string(),
                 plain_len: b.stats.plaintext_len,
+                cipher_len: b.stats.ciphertext_len,
+                cipher_sha256: hex::encode(b.cipher_sha256),
+                wrapped_key: hex::encode(wrapped),
             });
-            let op = Op::create(
-                &doc_id,
-                &hlc,
-                cat.code,
-                &title,
-                &tags,
-                &issued_on,
-                &expires_on,
-                &meta.notes,
+            let fields = crate::ops::FieldChanges {
+                category: Some(cat.code.into()),
+                title: Some(title.clone()),
+                tags: Some(tags.clone()),
+                issued_on: Some(issued_on.clone()),
+                expires_on: Some(expires_on.clone()),
+                notes: Some(meta.notes.clone()),
+            };
+            let body = crate::ops::OpBody::Create {
+                fields,
                 origin,
                 version,
-                blobs.collect(),
-            );
+                collection: cat.collection.code().into(),
+                key_generation: generation,
+                wrapped_doc_key: hex::encode(&wrapped_doc_key),
+                blobs: blobs.collect(),
+            };
+            let op = Op::create(&doc_id, &hlc, body);
             queue(&tx, &op)?;
             tx.commit()?;
             Ok(())
@@ -406,7 +436,7 @@ impl Vault {
 }
 
 /// Advances the vault's hybrid logical clock inside `tx`.
-fn tick(tx: &Transaction<'_>, writer_id: &str) -> Result<Hlc> {
+pub(crate) fn tick(tx: &Transaction<'_>, writer_id: &str) -> Result<Hlc> {
     let last: Option<Vec<u8>> =
         tx.query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0)).optional()?;
     let last = match last {
@@ -533,7 +563,7 @@ impl Vault {
         let row = self
             .conn
             .query_row(
-                "SELECT b.id, b.wrapped_key, d.version, d.collection, d.key_generation, d.wrapped_doc_key
+                "SELECT b.id, b.wrapped_key, d.version, d.collection, d.key_generation, d.wrapped_doc_key, b.local
                  FROM blobs b JOIN documents d ON d.id = b.doc_id AND d.version = b.doc_version
                  WHERE b.doc_id = ?1 AND b.role = ?2 AND b.page_index = ?3 AND d.deleted_at IS NULL",
                 params![id.0, role.code(), index],
@@ -545,12 +575,16 @@ impl Vault {
                         r.get::<_, String>(3)?,
                         r.get::<_, u32>(4)?,
                         r.get::<_, Vec<u8>>(5)?,
+                        r.get::<_, bool>(6)?,
                     ))
                 },
             )
             .optional()?
             .ok_or(VaultError::NotFound("page"))?;
-        let (blob_id, wrapped_page_key, version, collection, generation, wrapped_doc_key) = row;
+        let (blob_id, wrapped_page_key, version, collection, generation, wrapped_doc_key, local) = row;
+        if !local {
+            return Err(VaultError::NotDownloaded);
+        }
         let blob_id: [u8; 16] = blob_id.try_into().map_err(|_| corrupt("blob id"))?;
         let collection = Collection::from_code(&collection).ok_or_else(|| corrupt("collection"))?;
         let doc_key = self.doc_key(id, version, collection, generation, &wrapped_doc_key)?;
@@ -710,7 +744,7 @@ impl Vault {
             .unwrap_or(false);
         let mut stmt = self.conn.prepare(
             "SELECT b.id, b.doc_id, d.title, b.page_index, b.role, b.cipher_sha256, b.cipher_len
-             FROM blobs b JOIN documents d ON d.id = b.doc_id ORDER BY d.rowid, b.role, b.page_index",
+             FROM blobs b JOIN documents d ON d.id = b.doc_id WHERE b.local = 1 ORDER BY d.rowid, b.role, b.page_index",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -854,7 +888,7 @@ fn blob_error(e: coffre_crypto::CryptoError) -> VaultError {
     }
 }
 
-fn resolve_category(code: &str) -> Result<&'static Category> {
+pub(crate) fn resolve_category(code: &str) -> Result<&'static Category> {
     let code = if code.trim().is_empty() { "autre" } else { code.trim() };
     category(code).ok_or_else(|| VaultError::InvalidInput("unknown document category (see `coffre categories`)".into()))
 }
@@ -951,7 +985,7 @@ fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Document>> 
 }
 
 /// Rebuilds the search entry of one document.
-fn reindex(tx: &Transaction<'_>, id: &DocId) -> Result<()> {
+pub(crate) fn reindex(tx: &Transaction<'_>, id: &DocId) -> Result<()> {
     let (rowid, title, notes, cat): (i64, String, String, String) =
         tx.query_row("SELECT rowid, title, notes, category FROM documents WHERE id = ?1", [id.0], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -1000,7 +1034,7 @@ pub(crate) fn apply_field_changes(
     reindex(tx, id)
 }
 
-fn set_field_clock(tx: &Transaction<'_>, id: &DocId, field: &str, hlc: &Hlc) -> Result<()> {
+pub(crate) fn set_field_clock(tx: &Transaction<'_>, id: &DocId, field: &str, hlc: &Hlc) -> Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO field_clock (doc_id, field, hlc) VALUES (?1, ?2, ?3)",
         params![id.0, field, hlc.encode()],
