@@ -146,7 +146,8 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
     let ctx = ScoreCtx { grad: &grad, planes: &blurred, w: work.w as f32, h: work.h as f32 };
 
     let mut quads: Vec<Quad> = Vec::new();
-    let nms = non_max_suppress(&grad);
+    let mut nms = non_max_suppress(&grad);
+    keep_steps(&mut nms, &grad, &blurred);
     let stats = MagStats::of(&nms);
     // Flat or black frame: nothing to find.
     if stats.count < (work.w + work.h) / 2 {
@@ -162,17 +163,30 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
         let edges = hysteresis(&nms, (stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5));
         line_quads(&edges, &grad, &mut quads);
     }
+    let n_edge = quads.len();
     region_quads(&blurred, &mut quads);
+    if std::env::var_os("COFFRE_DEBUG").is_some() {
+        eprintln!("  candidates: {} edge/lines, {} regions", n_edge, quads.len() - n_edge);
+    }
 
-    // Score, dedupe, refine the best few on the working planes and rescore.
-    let mut cands: Vec<Cand> = Vec::new();
-    for q in quads {
-        if let Some(s) = ctx.score(&q)
-            && s > 0.05
-        {
-            cands.push(Cand { quad: q, score: s });
+    // Cheap prefilter (edge support only), then the full score on the best few dozen.
+    let mut pre: Vec<(f32, Quad)> =
+        quads.into_iter().filter_map(|q| ctx.fast_score(&q).map(|s| (s, q))).filter(|(s, _)| *s > 0.15).collect();
+    pre.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut shortlist: Vec<Quad> = Vec::new();
+    for (_, q) in pre {
+        if shortlist.iter().all(|t| t.max_corner_distance(&q) > 2.0) {
+            shortlist.push(q);
+            if shortlist.len() >= 40 {
+                break;
+            }
         }
     }
+    let mut cands: Vec<Cand> = shortlist
+        .into_iter()
+        .filter_map(|q| ctx.score(&q).map(|s| Cand { quad: q, score: s }))
+        .filter(|c| c.score > 0.05)
+        .collect();
     cands.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut top: Vec<Cand> = Vec::new();
     for c in cands {
@@ -181,6 +195,11 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
             if top.len() >= 5 {
                 break;
             }
+        }
+    }
+    if std::env::var_os("COFFRE_DEBUG").is_some() {
+        for c in &top {
+            eprintln!("  cand {:.3} {:?}", c.score, c.quad.scaled(work.scale).to_array());
         }
     }
     let mut best: Option<Cand> = None;
@@ -257,6 +276,31 @@ fn non_max_suppress(g: &Gradient) -> crate::planes::Plane {
         }
     }
     out
+}
+
+/// Drops edge pixels that are not colour steps (thin lines: tile grout, text strokes, seams):
+/// the colour 3 px before and after along the gradient must differ by at least `STEP_MIN`.
+fn keep_steps(nms: &mut crate::planes::Plane, g: &Gradient, planes: &[crate::planes::Plane]) {
+    let (w, h) = (nms.w, nms.h);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let m = nms.data[i];
+            if m <= 0.0 {
+                continue;
+            }
+            let (nx, ny) = (g.gx.data[i] / m.max(1e-3), g.gy.data[i] / m.max(1e-3));
+            let (xf, yf) = (x as f32, y as f32);
+            let mut d2 = 0.0;
+            for p in planes {
+                let dv = p.bilinear(xf + 3.0 * nx, yf + 3.0 * ny) - p.bilinear(xf - 3.0 * nx, yf - 3.0 * ny);
+                d2 += dv * dv;
+            }
+            if d2 < STEP_MIN * STEP_MIN {
+                nms.data[i] = 0.0;
+            }
+        }
+    }
 }
 
 struct MagStats {
@@ -431,6 +475,27 @@ fn region_quads(planes: &[crate::planes::Plane], out: &mut Vec<Quad>) {
     let t = imageproc::contrast::otsu_level(&lum);
     maps.push(imageproc::contrast::threshold(&lum, t, imageproc::contrast::ThresholdType::Binary));
     maps.push(imageproc::contrast::threshold(&lum, t, imageproc::contrast::ThresholdType::BinaryInverted));
+    // Several brightness levels: paper is usually the brightest large region, even when Otsu
+    // splits the background's own pattern (tiles and grout) instead.
+    let mut hist = [0usize; 256];
+    for p in lum.pixels() {
+        hist[p.0[0] as usize] += 1;
+    }
+    let total = (w * h) as usize;
+    for q in [0.5f32, 0.7, 0.85] {
+        let mut acc = 0;
+        let mut level = 255u8;
+        for (i, &n) in hist.iter().enumerate() {
+            acc += n;
+            if acc as f32 >= q * total as f32 {
+                level = i as u8;
+                break;
+            }
+        }
+        if level.abs_diff(t) > 6 && level < 250 {
+            maps.push(imageproc::contrast::threshold(&lum, level, imageproc::contrast::ThresholdType::Binary));
+        }
+    }
     if planes.len() >= 3 {
         let sat = to_gray(&|i| {
             let (a, b) = (planes[1].data[i], planes[2].data[i]);
@@ -519,7 +584,7 @@ fn line_quads(edges: &GrayImage, g: &Gradient, out: &mut Vec<Quad>) {
         }
     }
     peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
-    peaks.truncate(14);
+    peaks.truncate(20);
     let lines: Vec<(f32, Line)> = peaks
         .iter()
         .map(|&(_, t, r)| {
@@ -598,8 +663,80 @@ struct ScoreCtx<'a> {
 
 /// Gradient (grey levels per pixel) above which a side sample counts as supported.
 const SUPPORT_MIN: f32 = 3.0;
+/// Colour difference (grey levels) across a side, 3 px each way, for a sample to count as a step.
+const STEP_MIN: f32 = 6.0;
 
 impl ScoreCtx<'_> {
+    /// Geometry checks shared by both scores; returns (area fraction, max angle deviation, aspect).
+    fn plausible(&self, q: &Quad) -> Option<(f32, f32, f32)> {
+        if !q.is_convex() {
+            return None;
+        }
+        let (w, h) = (self.w, self.h);
+        let frac = q.area() / (w * h);
+        if !(0.02..=1.02).contains(&frac) {
+            return None;
+        }
+        let max_dev = q.angles().iter().map(|a| (a - 90.0).abs()).fold(0.0, f32::max);
+        if max_dev > 55.0 {
+            return None;
+        }
+        let sides = q.sides();
+        let s_min = sides.iter().copied().fold(f32::MAX, f32::min);
+        let s_max = sides.iter().copied().fold(0.0, f32::max);
+        if s_min < 0.06 * w.min(h) {
+            return None;
+        }
+        let a1 = 0.5 * (sides[0] + sides[2]);
+        let a2 = 0.5 * (sides[1] + sides[3]);
+        let aspect = a1.max(a2) / a1.min(a2).max(1.0);
+        if aspect > 6.0 || s_max / s_min > 8.0 {
+            return None;
+        }
+        Some((frac, max_dev, aspect))
+    }
+
+    /// Edge support only, sparse samples: to shortlist candidates cheaply.
+    fn fast_score(&self, q: &Quad) -> Option<f32> {
+        self.plausible(q)?;
+        let (w, h) = (self.w, self.h);
+        let mut sup = [0.0f32; 4];
+        for k in 0..4 {
+            let p0 = q.corners[k];
+            let p1 = q.corners[(k + 1) % 4];
+            let len = p0.dist(p1);
+            let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
+            let n = (len / 4.0).max(6.0) as usize;
+            let (mut good, mut tot) = (0usize, 0usize);
+            for i in 0..n {
+                let s = 0.05 + 0.9 * (i as f32 + 0.5) / n as f32;
+                let px = p0.x + (p1.x - p0.x) * s;
+                let py = p0.y + (p1.y - p0.y) * s;
+                if px < 2.0 || py < 2.0 || px > w - 3.0 || py > h - 3.0 {
+                    continue;
+                }
+                tot += 1;
+                let l = &self.planes[0];
+                let step = (l.bilinear(px + 3.0 * nx, py + 3.0 * ny) - l.bilinear(px - 3.0 * nx, py - 3.0 * ny)).abs();
+                if step < STEP_MIN * 0.7 {
+                    continue;
+                }
+                for o in [-1.0f32, 0.0, 1.0] {
+                    let j = (py + o * ny).round() as usize * self.grad.mag.w + (px + o * nx).round() as usize;
+                    let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
+                    if d >= SUPPORT_MIN && d >= 0.7 * self.grad.mag.data[j] {
+                        good += 1;
+                        break;
+                    }
+                }
+            }
+            sup[k] = if tot > 0 { good as f32 / tot as f32 } else { 0.0 };
+        }
+        let mean = sup.iter().sum::<f32>() / 4.0;
+        let min = sup.iter().copied().fold(f32::MAX, f32::min);
+        Some(0.5 * mean + 0.5 * min)
+    }
+
     fn score(&self, q: &Quad) -> Option<f32> {
         if !q.is_convex() {
             return None;
@@ -667,16 +804,17 @@ impl ScoreCtx<'_> {
                         best = best.max(d);
                     }
                 }
-                if best >= SUPPORT_MIN {
-                    sup += 1;
-                }
-                // Colour difference 3 px inside vs outside.
+                // Colour step across the side: a document edge is a step, a line (grout, text,
+                // table seam) is not.
                 let (ix, iy) = (px - 3.0 * nx, py - 3.0 * ny);
                 let (ox, oy) = (px + 3.0 * nx, py + 3.0 * ny);
                 let mut d2 = 0.0;
                 for c in 0..nch {
                     let dv = self.planes[c].bilinear(ix, iy) - self.planes[c].bilinear(ox, oy);
                     d2 += dv * dv;
+                }
+                if best >= SUPPORT_MIN && d2 >= STEP_MIN * STEP_MIN {
+                    sup += 1;
                 }
                 diffs.push(d2.sqrt());
             }
@@ -699,7 +837,7 @@ impl ScoreCtx<'_> {
         let angle_term = 1.0 - 0.5 * ((max_dev - 25.0) / 30.0).clamp(0.0, 1.0);
         let aspect_term = if aspect > 4.0 { 0.8 } else { 1.0 };
         let score = support
-            * (0.35 + 0.65 * contrast)
+            * (0.2 + 0.8 * contrast)
             * area_term
             * size_bonus
             * angle_term

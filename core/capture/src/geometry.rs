@@ -297,7 +297,6 @@ impl Homography {
         let w = if w.abs() < 1e-12 { 1e-12 } else { w };
         Point::new(((h[0] * x + h[1] * y + h[2]) / w) as f32, ((h[3] * x + h[4] * y + h[5]) / w) as f32)
     }
-
 }
 
 /// Gaussian elimination with partial pivoting on an 8×9 augmented matrix.
