@@ -17,4 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked
 
+step "SQLCipher interop (the documented last resort)"
+./scripts/sqlcipher-interop.sh "$CARGO_TARGET_DIR/debug/coffre"
+
 step "done in $((SECONDS - started)) s"

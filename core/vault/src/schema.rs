@@ -46,6 +46,7 @@ CREATE TABLE documents (
     deleted_at     INTEGER
 );
 CREATE INDEX documents_live ON documents (deleted_at, modified_at);
+CREATE INDEX documents_by_category ON documents (category, modified_at);
 CREATE INDEX documents_expiry ON documents (expires_on) WHERE expires_on IS NOT NULL;
 CREATE TABLE tags (
     doc_id BLOB NOT NULL REFERENCES documents (id),
