@@ -10,10 +10,9 @@
 //! ```
 //! Every plaintext chunk is [`CHUNK_SIZE`] bytes except the last, which holds 0..=`CHUNK_SIZE` bytes;
 //! an empty file is one empty last chunk. Readers look one byte ahead to know which chunk is last, so
-//! memory stays bounded whatever the size.
+//! neither side ever holds more than one chunk in memory.
 
 use std::io::{self, Read, Write};
-use std::sync::mpsc;
 
 use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
@@ -93,7 +92,7 @@ fn cipher(key: &SymmetricKey) -> XChaCha20Poly1305 {
     XChaCha20Poly1305::new(key.as_bytes().into())
 }
 
-/// One chunk on its way through the pipeline: plaintext then ciphertext (or the reverse), in place.
+/// One chunk: plaintext then ciphertext (or the reverse), transformed in place.
 struct Chunk {
     index: u64,
     last: bool,
@@ -150,22 +149,9 @@ impl<R: Read> Chunker<R> {
     }
 }
 
-/// Chunks handed to the AEAD thread at once (512 KiB): fewer cross-thread wake-ups per megabyte.
-const BATCH: usize = 8;
-/// Batches in flight between the I/O thread and the AEAD thread.
-const PIPELINE_DEPTH: usize = 2;
-
-/// A batch back from the AEAD thread: the chunks, how many of them succeeded, and the first error.
-type Done = (Vec<Chunk>, usize, Result<()>);
-
 /// Cuts `reader` into chunks of `chunk_len`, applies `transform` to each in order, and writes each
 /// result once `transform` returned `Ok`. Stops at the first error: nothing from a failed chunk (or
-/// after it) is written. Returns the bytes read and written.
-///
-/// A blob of one chunk is processed inline. Longer ones run `transform` on a scoped helper thread, in
-/// batches of [`BATCH`] chunks, while this thread reads ahead and writes behind, so the AEAD overlaps
-/// the I/O; the reader and the writer never leave the caller's thread (they need not be `Send`), and
-/// the helper is joined before this returns. Memory: at most `(PIPELINE_DEPTH + 2) * BATCH` chunks.
+/// after it) is written. Returns the bytes read and written. One buffer serves every chunk.
 fn run_chunks<R, W, F>(
     reader: R,
     writer: &mut W,
@@ -175,79 +161,24 @@ fn run_chunks<R, W, F>(
 where
     R: Read,
     W: Write,
-    F: FnMut(&mut Chunk) -> Result<()> + Send,
+    F: FnMut(&mut Chunk) -> Result<()>,
 {
     let mut chunker = Chunker::new(reader, chunk_len);
-    let mut first = chunker.next(chunker.new_buf())?;
+    let mut buf = chunker.new_buf();
     let mut written = 0u64;
-    if first.last {
-        transform(&mut first)?;
-        writer.write_all(&first.buf)?;
-        written += first.buf.len() as u64;
-        return Ok((chunker.bytes, written));
+    loop {
+        let mut chunk = chunker.next(buf)?;
+        transform(&mut chunk)?;
+        writer.write_all(&chunk.buf)?;
+        written += chunk.buf.len() as u64;
+        if chunk.last {
+            return Ok((chunker.bytes, written));
+        }
+        buf = chunk.buf;
     }
-
-    std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<Vec<Chunk>>(PIPELINE_DEPTH);
-        // Never more than PIPELINE_DEPTH results pending, so the helper never blocks on this channel.
-        let (done_tx, done_rx) = mpsc::sync_channel::<Done>(PIPELINE_DEPTH);
-        scope.spawn(move || {
-            for mut batch in job_rx {
-                let mut ok = 0;
-                let mut result = Ok(());
-                for chunk in &mut batch {
-                    result = transform(chunk);
-                    if result.is_err() {
-                        break;
-                    }
-                    ok += 1;
-                }
-                let failed = result.is_err();
-                if done_tx.send((batch, ok, result)).is_err() || failed {
-                    break;
-                }
-            }
-        });
-
-        let mut batch = vec![first];
-        let mut in_flight = 0usize;
-        let mut spare: Vec<Zeroizing<Vec<u8>>> = Vec::new();
-        loop {
-            if in_flight < PIPELINE_DEPTH && !(batch.is_empty() && chunker.finished) {
-                while batch.len() < BATCH && !chunker.finished {
-                    let buf = spare.pop().unwrap_or_else(|| chunker.new_buf());
-                    batch.push(chunker.next(buf)?);
-                }
-                if job_tx.send(std::mem::take(&mut batch)).is_err() {
-                    // The helper stopped: it reported an error, which the drain below returns.
-                    break;
-                }
-                in_flight += 1;
-                continue;
-            }
-            if in_flight == 0 {
-                return Ok((chunker.bytes, written));
-            }
-            let Ok((chunks, ok, result)) = done_rx.recv() else {
-                break;
-            };
-            in_flight -= 1;
-            for chunk in chunks.into_iter().take(ok) {
-                writer.write_all(&chunk.buf)?;
-                written += chunk.buf.len() as u64;
-                spare.push(chunk.buf);
-            }
-            result?;
-        }
-        drop(job_tx);
-        while let Ok((_, _, result)) = done_rx.recv() {
-            result?;
-        }
-        Err(CryptoError::Malformed("stream worker stopped"))
-    })
 }
 
-/// Encrypts `reader` into `writer`. Memory use is bounded (about 2 MiB) whatever the size.
+/// Encrypts `reader` into `writer`. Memory use is one chunk whatever the size.
 pub fn encrypt_stream<R: Read, W: Write>(
     key: &SymmetricKey,
     ctx: &BlobContext,
@@ -788,9 +719,9 @@ mod tests {
         }
     }
 
-    /// Failures deep into a long stream, while chunks are in flight on the helper thread.
+    /// Failures deep into a long stream.
     #[test]
-    fn pipeline_errors_mid_stream() {
+    fn errors_mid_stream() {
         let key = SymmetricKey::generate();
         let pt = data(17 * CHUNK_SIZE + 3);
         let blob = encrypt(&key, &CTX, &pt);
