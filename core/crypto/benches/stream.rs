@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use coffre_crypto::{
-    BlobContext, CHUNK_SIZE, SymmetricKey, decrypt_stream, encrypt_stream, encrypted_len,
-};
+use coffre_crypto::{BlobContext, CHUNK_SIZE, SymmetricKey, decrypt_stream, encrypt_stream, encrypted_len};
 
 const SIZE: usize = 64 * 1024 * 1024;
 const ROUNDS: usize = 11;
@@ -52,9 +50,7 @@ fn copy_file(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = tempfile::Builder::new()
-        .prefix("coffre-bench")
-        .tempdir_in("/tmp")?;
+    let dir = tempfile::Builder::new().prefix("coffre-bench").tempdir_in("/tmp")?;
     let plain_path = dir.path().join("plain.bin");
     let enc_path = dir.path().join("blob.enc");
     let dec_path = dir.path().join("plain.out");
@@ -72,10 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     File::create(&plain_path)?.write_all(&data)?;
 
     let key = SymmetricKey::generate();
-    let ctx = BlobContext {
-        doc_id: [1; 16],
-        version: 1,
-    };
+    let ctx = BlobContext { doc_id: [1; 16], version: 1 };
     let cipher = ChaCha20Poly1305::new(key.as_bytes().into());
     let nonce = Nonce::from([0u8; 12]);
     let mut in_place = data.clone();
@@ -90,12 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = std::fs::remove_file(old);
         }
         timed(&mut enc, || -> coffre_crypto::Result<()> {
-            encrypt_stream(
-                &key,
-                &ctx,
-                File::open(&plain_path)?,
-                File::create(&enc_path)?,
-            )?;
+            encrypt_stream(&key, &ctx, File::open(&plain_path)?, File::create(&enc_path)?)?;
             Ok(())
         })?;
         timed(&mut dec, || -> coffre_crypto::Result<()> {
@@ -103,21 +91,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         })?;
         // One call over the whole buffer, encrypted in place round after round.
-        timed(&mut one_shot, || {
-            cipher
-                .encrypt_in_place_detached(&nonce, b"", &mut in_place)
-                .map(|_| ())
-        })
-        .map_err(|_| "one-shot AEAD failed")?;
+        timed(&mut one_shot, || cipher.encrypt_in_place_detached(&nonce, b"", &mut in_place).map(|_| ()))
+            .map_err(|_| "one-shot AEAD failed")?;
         timed(&mut mem, || {
             mem_out.clear();
             encrypt_stream(&key, &ctx, &data[..], &mut mem_out).map(|_| ())
         })?;
         timed(&mut copy, || copy_file(&plain_path, &copy_path))?;
     }
-    if std::fs::metadata(&enc_path)?.len() != encrypted_len(SIZE as u64)
-        || std::fs::read(&dec_path)? != data
-    {
+    if std::fs::metadata(&enc_path)?.len() != encrypted_len(SIZE as u64) || std::fs::read(&dec_path)? != data {
         return Err("round trip failed".into());
     }
 
@@ -126,16 +108,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "coffre-crypto STREAM benchmark: {} MiB, best of {ROUNDS} interleaved runs, new files in /tmp (page cache, no fsync)",
         SIZE >> 20
     );
-    println!(
-        "  {cpus} CPUs; load average before {load_before}, after {}",
-        load_average()
-    );
+    println!("  {cpus} CPUs; load average before {load_before}, after {}", load_average());
     let line = |name: &str, d: Duration| {
-        println!(
-            "  {name:<50} {:8.1} MB/s  ({:.3} s)",
-            mb_per_s(d),
-            d.as_secs_f64()
-        );
+        println!("  {name:<50} {:8.1} MB/s  ({:.3} s)", mb_per_s(d), d.as_secs_f64());
     };
     line("STREAM XChaCha20-Poly1305 encrypt, file -> file", enc);
     line("STREAM XChaCha20-Poly1305 decrypt, file -> file", dec);
@@ -147,13 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  ratio STREAM encrypt (file -> file) / one-shot in memory: {ratio:.2}x (target >= 0.70x: {})",
         if ratio >= 0.7 { "met" } else { "NOT met" }
     );
-    println!(
-        "  ratio STREAM decrypt (file -> file) / one-shot in memory: {:.2}x",
-        mb_per_s(dec) / mb_per_s(one_shot)
-    );
-    println!(
-        "  ratio STREAM encrypt (memory -> memory) / one-shot:       {:.2}x",
-        mb_per_s(mem) / mb_per_s(one_shot)
-    );
+    println!("  ratio STREAM decrypt (file -> file) / one-shot in memory: {:.2}x", mb_per_s(dec) / mb_per_s(one_shot));
+    println!("  ratio STREAM encrypt (memory -> memory) / one-shot:       {:.2}x", mb_per_s(mem) / mb_per_s(one_shot));
     Ok(())
 }

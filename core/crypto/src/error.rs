@@ -52,18 +52,11 @@ mod tests {
 
     #[test]
     fn io_display_shows_kind_not_message() {
-        let e = CryptoError::from(std::io::Error::new(
-            std::io::ErrorKind::StorageFull,
-            "/home/someone/secret-name.pdf",
-        ));
+        let e =
+            CryptoError::from(std::io::Error::new(std::io::ErrorKind::StorageFull, "/home/someone/secret-name.pdf"));
         let shown = e.to_string();
-        assert!(
-            shown.contains(&std::io::ErrorKind::StorageFull.to_string()),
-            "{shown}"
-        );
+        assert!(shown.contains(&std::io::ErrorKind::StorageFull.to_string()), "{shown}");
         assert!(!shown.contains("secret-name"), "{shown}");
-        assert!(
-            matches!(e, CryptoError::Io(ref io) if io.kind() == std::io::ErrorKind::StorageFull)
-        );
+        assert!(matches!(e, CryptoError::Io(ref io) if io.kind() == std::io::ErrorKind::StorageFull));
     }
 }

@@ -23,11 +23,7 @@ pub(crate) const INFO_LOCAL_UNLOCK: &[u8] = b"coffre/v1/local-unlock";
 const MAX_OKM: usize = 255 * 32;
 
 /// HKDF-SHA256 extract-then-expand of `N` bytes; `info` is the concatenation of the given parts.
-pub(crate) fn hkdf_sha256<const N: usize>(
-    salt: Option<&[u8]>,
-    ikm: &[u8],
-    info: &[&[u8]],
-) -> Zeroizing<[u8; N]> {
+pub(crate) fn hkdf_sha256<const N: usize>(salt: Option<&[u8]>, ikm: &[u8], info: &[&[u8]]) -> Zeroizing<[u8; N]> {
     const { assert!(N <= MAX_OKM, "HKDF-SHA256 output too long") };
     let hk = Hkdf::<Sha256>::new(salt, ikm);
     let mut okm = Zeroizing::new([0u8; N]);

@@ -99,10 +99,7 @@ impl AccountRootKey {
         let mut exchange = Zeroizing::new([0u8; 32]);
         seed.copy_from_slice(&okm[..32]);
         exchange.copy_from_slice(&okm[32..]);
-        IdentityKeys {
-            signing: SigningKey::from_bytes(*seed),
-            exchange: ExchangeSecret::from_bytes(*exchange),
-        }
+        IdentityKeys { signing: SigningKey::from_bytes(*seed), exchange: ExchangeSecret::from_bytes(*exchange) }
     }
 
     /// A named application subkey (info `coffre/v1/subkey/` + `label`).
@@ -110,10 +107,7 @@ impl AccountRootKey {
     /// Subkeys live in their own `subkey/` namespace so that no label can reproduce the SQLCipher, log,
     /// blob or identity keys above.
     pub fn derive_subkey(&self, label: &str) -> SymmetricKey {
-        symmetric(kdf::derive::<32>(
-            &self.0,
-            &[kdf::INFO_SUBKEY_PREFIX, label.as_bytes()],
-        ))
+        symmetric(kdf::derive::<32>(&self.0, &[kdf::INFO_SUBKEY_PREFIX, label.as_bytes()]))
     }
 }
 
@@ -208,12 +202,10 @@ mod tests {
         assert_eq!(ark.derive_log_key().as_bytes(), &okm);
         hk.expand(b"coffre/v1/blob", &mut okm).expect("expand");
         assert_eq!(ark.derive_blob_root_key().as_bytes(), &okm);
-        hk.expand(b"coffre/v1/subkey/collection/health", &mut okm)
-            .expect("expand");
+        hk.expand(b"coffre/v1/subkey/collection/health", &mut okm).expect("expand");
         assert_eq!(ark.derive_subkey("collection/health").as_bytes(), &okm);
         let mut okm64 = [0u8; 64];
-        hk.expand(b"coffre/v1/identity/gen=12", &mut okm64)
-            .expect("expand");
+        hk.expand(b"coffre/v1/identity/gen=12", &mut okm64).expect("expand");
         let id = ark.derive_identity(12);
         assert_eq!(&*id.signing.to_bytes(), &okm64[..32]);
         assert_eq!(&*id.exchange.to_bytes(), &okm64[32..]);

@@ -15,15 +15,10 @@ mod wrap;
 pub use error::{CryptoError, Result};
 pub use hash::{Sha256Hasher, sha256};
 pub use keys::{AccountRootKey, IdentityKeys, SymmetricKey, random_bytes};
-pub use passphrase::{
-    KdfParams, stored_kdf_params, unwrap_ark_with_passphrase, wrap_ark_with_passphrase,
-};
+pub use passphrase::{KdfParams, stored_kdf_params, unwrap_ark_with_passphrase, wrap_ark_with_passphrase};
 pub use seal::{ExchangePublic, ExchangeSecret, open_sealed, seal_to};
 pub use sign::{Signature, SigningKey, VerifyingKey};
-pub use stream::{
-    BlobContext, CHUNK_SIZE, StreamStats, decrypt_stream, decrypt_to_vec, encrypt_stream,
-    encrypted_len,
-};
+pub use stream::{BlobContext, CHUNK_SIZE, StreamStats, decrypt_stream, decrypt_to_vec, encrypt_stream, encrypted_len};
 pub use wrap::{ENVELOPE_VERSION, open_symmetric, seal_symmetric, unwrap_key, wrap_key};
 pub use zeroize::Zeroizing;
 
@@ -67,9 +62,6 @@ mod tests {
         let env = seal_symmetric(&key, b"SECRET-TITLE", b"");
         let err = open_symmetric(&SymmetricKey::generate(), &env, b"").expect_err("wrong key");
         let shown = format!("{err} {err:?}");
-        assert!(
-            !shown.contains("SECRET") && !shown.contains("65"),
-            "{shown}"
-        );
+        assert!(!shown.contains("SECRET") && !shown.contains("65"), "{shown}");
     }
 }

@@ -43,19 +43,11 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// The least we accept anywhere: 64 MiB, 3 passes, 1 lane.
-    pub const FLOOR: KdfParams = KdfParams {
-        m_cost_kib: 64 * 1024,
-        t_cost: 3,
-        parallelism: 1,
-    };
+    pub const FLOOR: KdfParams = KdfParams { m_cost_kib: 64 * 1024, t_cost: 3, parallelism: 1 };
 
     /// The most we accept from a stored blob: 1 GiB, 16 passes, 8 lanes. A blob asking for more is
     /// corrupt (or hostile) and is refused rather than allowed to exhaust the phone.
-    pub const CEILING: KdfParams = KdfParams {
-        m_cost_kib: 1024 * 1024,
-        t_cost: 16,
-        parallelism: 8,
-    };
+    pub const CEILING: KdfParams = KdfParams { m_cost_kib: 1024 * 1024, t_cost: 16, parallelism: 8 };
 
     /// What new wraps use: [`Self::FLOOR`], sized for 2 GB phones.
     pub fn recommended() -> Self {
@@ -65,19 +57,11 @@ impl KdfParams {
     /// `Ok` if within `FLOOR..=CEILING` (each component).
     pub fn check(&self) -> Result<()> {
         let (f, c) = (Self::FLOOR, Self::CEILING);
-        if self.m_cost_kib < f.m_cost_kib
-            || self.t_cost < f.t_cost
-            || self.parallelism < f.parallelism
-        {
+        if self.m_cost_kib < f.m_cost_kib || self.t_cost < f.t_cost || self.parallelism < f.parallelism {
             return Err(CryptoError::WeakParameters);
         }
-        if self.m_cost_kib > c.m_cost_kib
-            || self.t_cost > c.t_cost
-            || self.parallelism > c.parallelism
-        {
-            return Err(CryptoError::Malformed(
-                "key derivation parameters above the ceiling",
-            ));
+        if self.m_cost_kib > c.m_cost_kib || self.t_cost > c.t_cost || self.parallelism > c.parallelism {
+            return Err(CryptoError::Malformed("key derivation parameters above the ceiling"));
         }
         Ok(())
     }
@@ -105,16 +89,12 @@ pub(crate) fn argon2id(
         .map_err(bad)?;
     let blocks = p.block_count();
     let argon = match secret {
-        Some(s) => {
-            Argon2::new_with_secret(s, Algorithm::Argon2id, Version::V0x13, p).map_err(bad)?
-        }
+        Some(s) => Argon2::new_with_secret(s, Algorithm::Argon2id, Version::V0x13, p).map_err(bad)?,
         None => Argon2::new(Algorithm::Argon2id, Version::V0x13, p),
     };
     let mut memory = Zeroizing::new(vec![Block::new(); blocks]);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into_with_memory(password, salt, out.as_mut_slice(), memory.as_mut_slice())
-        .map_err(bad)?;
+    argon.hash_password_into_with_memory(password, salt, out.as_mut_slice(), memory.as_mut_slice()).map_err(bad)?;
     Ok(out)
 }
 
@@ -144,11 +124,7 @@ fn wrapping_key(
         }
         None => (&ikm[..32], 0),
     };
-    Ok(kdf::hkdf_sha256::<32>(
-        None,
-        ikm,
-        &[kdf::INFO_LOCAL_UNLOCK, &[flag]],
-    ))
+    Ok(kdf::hkdf_sha256::<32>(None, ikm, &[kdf::INFO_LOCAL_UNLOCK, &[flag]]))
 }
 
 pub(crate) fn wrap_with(
@@ -179,24 +155,14 @@ pub fn wrap_ark_with_passphrase(
     platform_secret: Option<&[u8; 32]>,
     params: &KdfParams,
 ) -> Result<Vec<u8>> {
-    wrap_with(
-        ark,
-        passphrase,
-        platform_secret,
-        params,
-        &random_bytes(),
-        &random_bytes(),
-    )
+    wrap_with(ark, passphrase, platform_secret, params, &random_bytes(), &random_bytes())
 }
 
 /// The parameters stored in a wrapped ARK, after checking the version and length (not the floor).
 pub fn stored_kdf_params(wrapped: &[u8]) -> Result<KdfParams> {
     let (&version, _) = wrapped.split_first().ok_or(CryptoError::Truncated)?;
     if version != PASSPHRASE_WRAP_VERSION {
-        return Err(CryptoError::UnsupportedVersion {
-            what: "passphrase-wrapped key",
-            version,
-        });
+        return Err(CryptoError::UnsupportedVersion { what: "passphrase-wrapped key", version });
     }
     if wrapped.len() < PASSPHRASE_WRAP_LEN {
         return Err(CryptoError::Truncated);
@@ -211,11 +177,7 @@ pub fn stored_kdf_params(wrapped: &[u8]) -> Result<KdfParams> {
             .map(u32::from_le_bytes)
             .ok_or(CryptoError::Truncated)
     };
-    Ok(KdfParams {
-        m_cost_kib: u32_at(1)?,
-        t_cost: u32_at(5)?,
-        parallelism: u32_at(9)?,
-    })
+    Ok(KdfParams { m_cost_kib: u32_at(1)?, t_cost: u32_at(5)?, parallelism: u32_at(9)? })
 }
 
 /// Unwraps the ARK. [`CryptoError::WrongPassphrase`] if the passphrase or platform secret is wrong
@@ -230,22 +192,15 @@ pub fn unwrap_ark_with_passphrase(
     params.check()?;
     let (header, rest) = wrapped.split_at(HEADER_LEN);
     let (nonce, ct) = rest.split_at(NONCE_LEN);
-    let salt: [u8; SALT_LEN] = header[13..]
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("salt"))?;
-    let nonce: [u8; NONCE_LEN] = nonce
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("nonce"))?;
+    let salt: [u8; SALT_LEN] = header[13..].try_into().map_err(|_| CryptoError::Malformed("salt"))?;
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("nonce"))?;
     let kek = wrapping_key(&params, &salt, passphrase, platform_secret)?;
     let aad = bound_aad(kdf::INFO_LOCAL_UNLOCK, header, &[]);
     let pt = xchacha_open(&kek, &nonce, &aad, ct).map_err(|e| match e {
         CryptoError::Decrypt => CryptoError::WrongPassphrase,
         other => other,
     })?;
-    let bytes: [u8; 32] = pt
-        .as_slice()
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("wrapped key length"))?;
+    let bytes: [u8; 32] = pt.as_slice().try_into().map_err(|_| CryptoError::Malformed("wrapped key length"))?;
     Ok(AccountRootKey::from_bytes(bytes))
 }
 
@@ -261,13 +216,8 @@ mod tests {
         static F: OnceLock<(AccountRootKey, Vec<u8>)> = OnceLock::new();
         F.get_or_init(|| {
             let ark = AccountRootKey::generate();
-            let w = wrap_ark_with_passphrase(
-                &ark,
-                b"1234 cafe",
-                Some(&SECRET),
-                &KdfParams::recommended(),
-            )
-            .expect("wrap");
+            let w =
+                wrap_ark_with_passphrase(&ark, b"1234 cafe", Some(&SECRET), &KdfParams::recommended()).expect("wrap");
             (ark, w)
         })
     }
@@ -275,35 +225,14 @@ mod tests {
     /// RFC 9106, section 5.3 (Argon2id, with secret and associated data).
     #[test]
     fn argon2id_rfc9106_vector() {
-        let params = KdfParams {
-            m_cost_kib: 32,
-            t_cost: 3,
-            parallelism: 4,
-        };
-        let out = argon2id(
-            &params,
-            &[0x01; 32],
-            &[0x02; 16],
-            Some(&[0x03; 8]),
-            &[0x04; 12],
-        )
-        .expect("argon2");
-        assert_eq!(
-            hex::encode(*out),
-            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
-        );
+        let params = KdfParams { m_cost_kib: 32, t_cost: 3, parallelism: 4 };
+        let out = argon2id(&params, &[0x01; 32], &[0x02; 16], Some(&[0x03; 8]), &[0x04; 12]).expect("argon2");
+        assert_eq!(hex::encode(*out), "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
     }
 
     #[test]
     fn floor_and_recommended() {
-        assert_eq!(
-            KdfParams::FLOOR,
-            KdfParams {
-                m_cost_kib: 65536,
-                t_cost: 3,
-                parallelism: 1
-            }
-        );
+        assert_eq!(KdfParams::FLOOR, KdfParams { m_cost_kib: 65536, t_cost: 3, parallelism: 1 });
         assert_eq!(KdfParams::recommended(), KdfParams::FLOOR);
         assert!(u64::from(KdfParams::recommended().m_cost_kib) * 1024 >= 64 * 1024 * 1024);
         assert!(KdfParams::FLOOR.check().is_ok());
@@ -335,10 +264,7 @@ mod tests {
     #[test]
     fn missing_platform_secret() {
         let (_, w) = fixture();
-        assert!(matches!(
-            unwrap_ark_with_passphrase(w, b"1234 cafe", None),
-            Err(CryptoError::WrongPassphrase)
-        ));
+        assert!(matches!(unwrap_ark_with_passphrase(w, b"1234 cafe", None), Err(CryptoError::WrongPassphrase)));
     }
 
     #[test]
@@ -354,14 +280,8 @@ mod tests {
     fn without_platform_secret_round_trip_and_secret_is_not_ignored() {
         let ark = AccountRootKey::generate();
         let w = wrap_ark_with_passphrase(&ark, b"pass", None, &KdfParams::FLOOR).expect("wrap");
-        assert_eq!(
-            unwrap_ark_with_passphrase(&w, b"pass", None).expect("unwrap"),
-            ark
-        );
-        assert!(matches!(
-            unwrap_ark_with_passphrase(&w, b"pass", Some(&[0; 32])),
-            Err(CryptoError::WrongPassphrase)
-        ));
+        assert_eq!(unwrap_ark_with_passphrase(&w, b"pass", None).expect("unwrap"), ark);
+        assert!(matches!(unwrap_ark_with_passphrase(&w, b"pass", Some(&[0; 32])), Err(CryptoError::WrongPassphrase)));
     }
 
     #[test]
@@ -373,19 +293,12 @@ mod tests {
             bad[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
             let started = std::time::Instant::now();
             let r = unwrap_ark_with_passphrase(&bad, b"1234 cafe", Some(&SECRET));
-            assert!(
-                matches!(r, Err(CryptoError::WeakParameters)),
-                "offset {offset}: {r:?}"
-            );
+            assert!(matches!(r, Err(CryptoError::WeakParameters)), "offset {offset}: {r:?}");
             // Refused before Argon2: far below the cost of one 64 MiB run.
             assert!(started.elapsed() < std::time::Duration::from_millis(50));
         }
         // And creating a weak wrap is refused too.
-        let weak = KdfParams {
-            m_cost_kib: 1024,
-            t_cost: 1,
-            parallelism: 1,
-        };
+        let weak = KdfParams { m_cost_kib: 1024, t_cost: 1, parallelism: 1 };
         assert!(matches!(
             wrap_ark_with_passphrase(&AccountRootKey::generate(), b"x", None, &weak),
             Err(CryptoError::WeakParameters)
@@ -421,10 +334,7 @@ mod tests {
         bad[0] = 2;
         assert!(matches!(
             unwrap_ark_with_passphrase(&bad, b"1234 cafe", Some(&SECRET)),
-            Err(CryptoError::UnsupportedVersion {
-                what: "passphrase-wrapped key",
-                version: 2
-            })
+            Err(CryptoError::UnsupportedVersion { what: "passphrase-wrapped key", version: 2 })
         ));
         for len in [0, 1, 13, 100] {
             assert!(matches!(
@@ -444,15 +354,8 @@ mod tests {
     #[test]
     fn golden_wrapped_ark() {
         let ark = AccountRootKey::from_bytes([0x01; 32]);
-        let w = wrap_with(
-            &ark,
-            b"correct horse",
-            Some(&SECRET),
-            &KdfParams::FLOOR,
-            &[0x02; 16],
-            &[0x03; 24],
-        )
-        .expect("wrap");
+        let w = wrap_with(&ark, b"correct horse", Some(&SECRET), &KdfParams::FLOOR, &[0x02; 16], &[0x03; 24])
+            .expect("wrap");
 
         // Recomputed from the bare crates: Argon2id, then HKDF, then the AEAD.
         let params = argon2::Params::new(65536, 3, 1, Some(32)).expect("params");
@@ -462,22 +365,14 @@ mod tests {
             .expect("argon2");
         let ikm = [stretched, SECRET].concat();
         let mut kek = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(None, &ikm)
-            .expand(b"coffre/v1/local-unlock\x01", &mut kek)
-            .expect("hkdf");
+        hkdf::Hkdf::<sha2::Sha256>::new(None, &ikm).expand(b"coffre/v1/local-unlock\x01", &mut kek).expect("hkdf");
         let header = &w[..29];
-        assert_eq!(
-            header,
-            [&[1u8, 0, 0, 1, 0, 3, 0, 0, 0, 1, 0, 0, 0][..], &[0x02; 16]].concat()
-        );
+        assert_eq!(header, [&[1u8, 0, 0, 1, 0, 3, 0, 0, 0, 1, 0, 0, 0][..], &[0x02; 16]].concat());
         let aad = [&[22u8][..], b"coffre/v1/local-unlock", header].concat();
         let ct = xchacha_seal(&kek, &[0x03; 24], &aad, &[0x01; 32]).expect("aead");
         assert_eq!(w[29..53], [0x03; 24]);
         assert_eq!(w[53..], ct[..]);
-        assert_eq!(
-            unwrap_ark_with_passphrase(&w, b"correct horse", Some(&SECRET)).expect("unwrap"),
-            ark
-        );
+        assert_eq!(unwrap_ark_with_passphrase(&w, b"correct horse", Some(&SECRET)).expect("unwrap"), ark);
         assert_eq!(hex::encode(&w), GOLDEN_WRAPPED_ARK);
     }
 

@@ -71,8 +71,8 @@ impl VerifyingKey {
     /// From the 32-byte encoding. Refuses points that do not decode and small-order points
     /// ([`CryptoError::LowOrderPoint`]), which no honest key generation produces.
     pub fn from_bytes(b: &[u8; 32]) -> Result<Self> {
-        let key = ed25519_dalek::VerifyingKey::from_bytes(b)
-            .map_err(|_| CryptoError::Malformed("ed25519 public key"))?;
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(b).map_err(|_| CryptoError::Malformed("ed25519 public key"))?;
         if key.is_weak() {
             return Err(CryptoError::LowOrderPoint);
         }
@@ -86,9 +86,7 @@ impl VerifyingKey {
 
     /// Strict verification; [`CryptoError::BadSignature`] on failure.
     pub fn verify(&self, msg: &[u8], sig: &Signature) -> Result<()> {
-        self.0
-            .verify_strict(msg, &sig.0)
-            .map_err(|_| CryptoError::BadSignature)
+        self.0.verify_strict(msg, &sig.0).map_err(|_| CryptoError::BadSignature)
     }
 
     /// `version(1)=1 || key(32)`.
@@ -103,14 +101,9 @@ impl VerifyingKey {
     pub fn from_versioned(b: &[u8]) -> Result<Self> {
         let (&version, key) = b.split_first().ok_or(CryptoError::Truncated)?;
         if version != VERIFYING_KEY_VERSION {
-            return Err(CryptoError::UnsupportedVersion {
-                what: "verifying key",
-                version,
-            });
+            return Err(CryptoError::UnsupportedVersion { what: "verifying key", version });
         }
-        let key: &[u8; 32] = key
-            .try_into()
-            .map_err(|_| CryptoError::Malformed("verifying key length"))?;
+        let key: &[u8; 32] = key.try_into().map_err(|_| CryptoError::Malformed("verifying key length"))?;
         Self::from_bytes(key)
     }
 }
@@ -123,9 +116,7 @@ impl Signature {
 
     /// From a slice that must be exactly 64 bytes.
     pub fn from_slice(b: &[u8]) -> Result<Self> {
-        let b: &[u8; 64] = b
-            .try_into()
-            .map_err(|_| CryptoError::Malformed("signature length"))?;
+        let b: &[u8; 64] = b.try_into().map_err(|_| CryptoError::Malformed("signature length"))?;
         Ok(Self::from_bytes(b))
     }
 
@@ -146,10 +137,7 @@ impl Signature {
     pub fn from_versioned(b: &[u8]) -> Result<Self> {
         let (&version, sig) = b.split_first().ok_or(CryptoError::Truncated)?;
         if version != SIGNATURE_VERSION {
-            return Err(CryptoError::UnsupportedVersion {
-                what: "signature",
-                version,
-            });
+            return Err(CryptoError::UnsupportedVersion { what: "signature", version });
         }
         Self::from_slice(sig)
     }
@@ -179,10 +167,7 @@ mod tests {
                 }
             }
         }
-        assert!(
-            valid >= 80 && invalid >= 60,
-            "valid {valid}, invalid {invalid}"
-        );
+        assert!(valid >= 80 && invalid >= 60, "valid {valid}, invalid {invalid}");
     }
 
     /// RFC 8032 section 7.1, TEST 1 and TEST 2 (signing is deterministic).
@@ -220,26 +205,15 @@ mod tests {
         let s = k.sign(b"mandate");
         let vk = k.verifying_key();
         assert!(vk.verify(b"mandate", &s).is_ok());
+        assert!(matches!(vk.verify(b"mandatE", &s), Err(CryptoError::BadSignature)));
         assert!(matches!(
-            vk.verify(b"mandatE", &s),
-            Err(CryptoError::BadSignature)
-        ));
-        assert!(matches!(
-            SigningKey::generate()
-                .verifying_key()
-                .verify(b"mandate", &s),
+            SigningKey::generate().verifying_key().verify(b"mandate", &s),
             Err(CryptoError::BadSignature)
         ));
         let mut b = s.to_bytes();
         b[10] ^= 1;
-        assert!(matches!(
-            vk.verify(b"mandate", &Signature::from_bytes(&b)),
-            Err(CryptoError::BadSignature)
-        ));
-        assert!(matches!(
-            Signature::from_slice(&b[..63]),
-            Err(CryptoError::Malformed(_))
-        ));
+        assert!(matches!(vk.verify(b"mandate", &Signature::from_bytes(&b)), Err(CryptoError::BadSignature)));
+        assert!(matches!(Signature::from_slice(&b[..63]), Err(CryptoError::Malformed(_))));
     }
 
     #[test]
@@ -247,10 +221,7 @@ mod tests {
         // The identity point, encoded: y = 1.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert!(matches!(
-            VerifyingKey::from_bytes(&identity),
-            Err(CryptoError::LowOrderPoint)
-        ));
+        assert!(matches!(VerifyingKey::from_bytes(&identity), Err(CryptoError::LowOrderPoint)));
         // A y-coordinate that is not on the curve does not decode.
         let mut bad = [0u8; 32];
         bad[0] = 2;
@@ -274,32 +245,19 @@ mod tests {
         sv2[0] = 7;
         assert!(matches!(
             VerifyingKey::from_versioned(&v2),
-            Err(CryptoError::UnsupportedVersion {
-                what: "verifying key",
-                version: 0
-            })
+            Err(CryptoError::UnsupportedVersion { what: "verifying key", version: 0 })
         ));
         assert!(matches!(
             Signature::from_versioned(&sv2),
-            Err(CryptoError::UnsupportedVersion {
-                what: "signature",
-                version: 7
-            })
+            Err(CryptoError::UnsupportedVersion { what: "signature", version: 7 })
         ));
-        assert!(matches!(
-            VerifyingKey::from_versioned(&v[..20]),
-            Err(CryptoError::Malformed(_))
-        ));
-        assert!(matches!(
-            Signature::from_versioned(&[]),
-            Err(CryptoError::Truncated)
-        ));
+        assert!(matches!(VerifyingKey::from_versioned(&v[..20]), Err(CryptoError::Malformed(_))));
+        assert!(matches!(Signature::from_versioned(&[]), Err(CryptoError::Truncated)));
         // Golden: RFC 8032 TEST 1 public key, versioned.
-        let seed: [u8; 32] =
-            hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-                .expect("hex")
-                .try_into()
-                .expect("32");
+        let seed: [u8; 32] = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+            .expect("hex")
+            .try_into()
+            .expect("32");
         assert_eq!(
             hex::encode(SigningKey::from_bytes(seed).verifying_key().to_versioned()),
             "01d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"

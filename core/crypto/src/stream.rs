@@ -16,9 +16,7 @@ use std::io::{self, Read, Write};
 
 use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
-use chacha20poly1305::aead::stream::{
-    DecryptorBE32, EncryptorBE32, NewStream, StreamBE32, StreamPrimitive,
-};
+use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{CryptoError, Result};
@@ -58,9 +56,7 @@ pub struct StreamStats {
 pub fn encrypted_len(plaintext_len: u64) -> u64 {
     let chunk = CHUNK_SIZE as u64;
     let chunks = plaintext_len.div_ceil(chunk).max(1);
-    (HEADER_LEN as u64)
-        .saturating_add(plaintext_len)
-        .saturating_add(chunks.saturating_mul(TAG_LEN as u64))
+    (HEADER_LEN as u64).saturating_add(plaintext_len).saturating_add(chunks.saturating_mul(TAG_LEN as u64))
 }
 
 fn chunk_aad(ctx: &BlobContext, index: u64, last: bool) -> [u8; 30] {
@@ -112,14 +108,7 @@ struct Chunker<R> {
 
 impl<R: Read> Chunker<R> {
     fn new(reader: R, len: usize) -> Self {
-        Self {
-            reader,
-            len,
-            carry: None,
-            next_index: 0,
-            finished: false,
-            bytes: 0,
-        }
+        Self { reader, len, carry: None, next_index: 0, finished: false, bytes: 0 }
     }
 
     fn new_buf(&self) -> Zeroizing<Vec<u8>> {
@@ -152,12 +141,7 @@ impl<R: Read> Chunker<R> {
 /// Cuts `reader` into chunks of `chunk_len`, applies `transform` to each in order, and writes each
 /// result once `transform` returned `Ok`. Stops at the first error: nothing from a failed chunk (or
 /// after it) is written. Returns the bytes read and written. One buffer serves every chunk.
-fn run_chunks<R, W, F>(
-    reader: R,
-    writer: &mut W,
-    chunk_len: usize,
-    mut transform: F,
-) -> Result<(u64, u64)>
+fn run_chunks<R, W, F>(reader: R, writer: &mut W, chunk_len: usize, mut transform: F) -> Result<(u64, u64)>
 where
     R: Read,
     W: Write,
@@ -205,24 +189,15 @@ pub(crate) fn encrypt_with_prefix<R: Read, W: Write>(
         let aad = chunk_aad(ctx, chunk.index, chunk.last);
         let too_long = |_| CryptoError::Malformed("blob too long");
         if chunk.last {
-            let enc = enc
-                .take()
-                .ok_or(CryptoError::Malformed("chunk after the last"))?;
-            enc.encrypt_last_in_place(&aad, &mut *chunk.buf)
-                .map_err(too_long)
+            let enc = enc.take().ok_or(CryptoError::Malformed("chunk after the last"))?;
+            enc.encrypt_last_in_place(&aad, &mut *chunk.buf).map_err(too_long)
         } else {
-            let enc = enc
-                .as_mut()
-                .ok_or(CryptoError::Malformed("chunk after the last"))?;
-            enc.encrypt_next_in_place(&aad, &mut *chunk.buf)
-                .map_err(too_long)
+            let enc = enc.as_mut().ok_or(CryptoError::Malformed("chunk after the last"))?;
+            enc.encrypt_next_in_place(&aad, &mut *chunk.buf).map_err(too_long)
         }
     })?;
     writer.flush()?;
-    Ok(StreamStats {
-        plaintext_len: read,
-        ciphertext_len: HEADER_LEN as u64 + written,
-    })
+    Ok(StreamStats { plaintext_len: read, ciphertext_len: HEADER_LEN as u64 + written })
 }
 
 /// Decrypts `reader` into `writer`, writing each chunk only after it authenticated.
@@ -241,10 +216,7 @@ pub fn decrypt_stream<R: Read, W: Write>(
         return Err(CryptoError::Truncated);
     }
     if header[0] != FORMAT_VERSION {
-        return Err(CryptoError::UnsupportedVersion {
-            what: "blob stream",
-            version: header[0],
-        });
+        return Err(CryptoError::UnsupportedVersion { what: "blob stream", version: header[0] });
     }
     if got < HEADER_LEN {
         return Err(CryptoError::Truncated);
@@ -259,32 +231,18 @@ pub fn decrypt_stream<R: Read, W: Write>(
         }
         let aad = chunk_aad(ctx, chunk.index, chunk.last);
         if chunk.last {
-            let dec = dec
-                .take()
-                .ok_or(CryptoError::Malformed("chunk after the last"))?;
+            let dec = dec.take().ok_or(CryptoError::Malformed("chunk after the last"))?;
             if dec.decrypt_last_in_place(&aad, &mut *chunk.buf).is_err() {
-                return Err(diagnose_last(
-                    key,
-                    ctx,
-                    &prefix,
-                    chunk.index,
-                    &mut chunk.buf,
-                ));
+                return Err(diagnose_last(key, ctx, &prefix, chunk.index, &mut chunk.buf));
             }
             Ok(())
         } else {
-            let dec = dec
-                .as_mut()
-                .ok_or(CryptoError::Malformed("chunk after the last"))?;
-            dec.decrypt_next_in_place(&aad, &mut *chunk.buf)
-                .map_err(|_| CryptoError::Decrypt)
+            let dec = dec.as_mut().ok_or(CryptoError::Malformed("chunk after the last"))?;
+            dec.decrypt_next_in_place(&aad, &mut *chunk.buf).map_err(|_| CryptoError::Decrypt)
         }
     })?;
     writer.flush()?;
-    Ok(StreamStats {
-        plaintext_len: written,
-        ciphertext_len: HEADER_LEN as u64 + read,
-    })
+    Ok(StreamStats { plaintext_len: written, ciphertext_len: HEADER_LEN as u64 + read })
 }
 
 /// The final chunk failed as a last chunk. If it authenticates as a *middle* chunk, the stream was cut
@@ -320,9 +278,7 @@ impl Write for ZeroizingSink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let needed = self.0.len().saturating_add(data.len());
         if needed > self.0.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(
-                needed.max(self.0.capacity().saturating_mul(2)),
-            ));
+            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(self.0.capacity().saturating_mul(2))));
             bigger.extend_from_slice(&self.0);
             self.0 = bigger; // the old buffer is zeroized as it drops
         }
@@ -337,11 +293,7 @@ impl Write for ZeroizingSink {
 
 /// Decrypts a whole blob into memory; returns the plaintext only if every chunk, and the end of the
 /// stream, verified. On error the partial plaintext is zeroized and nothing is released.
-pub fn decrypt_to_vec<R: Read>(
-    key: &SymmetricKey,
-    ctx: &BlobContext,
-    reader: R,
-) -> Result<Zeroizing<Vec<u8>>> {
+pub fn decrypt_to_vec<R: Read>(key: &SymmetricKey, ctx: &BlobContext, reader: R) -> Result<Zeroizing<Vec<u8>>> {
     let mut sink = ZeroizingSink(Zeroizing::new(Vec::new()));
     decrypt_stream(key, ctx, reader, &mut sink)?;
     Ok(sink.0)
@@ -353,10 +305,7 @@ mod tests {
     use chacha20poly1305::XNonce;
     use chacha20poly1305::aead::{Aead, Payload};
 
-    const CTX: BlobContext = BlobContext {
-        doc_id: [9; 16],
-        version: 3,
-    };
+    const CTX: BlobContext = BlobContext { doc_id: [9; 16], version: 3 };
 
     fn data(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i % 251) as u8 ^ (i >> 8) as u8).collect()
@@ -389,11 +338,7 @@ mod tests {
         (0..n)
             .map(|i| {
                 let start = HEADER_LEN + i * CT_CHUNK;
-                let len = if i + 1 == n {
-                    pt_len - i * CHUNK_SIZE + TAG_LEN
-                } else {
-                    CT_CHUNK
-                };
+                let len = if i + 1 == n { pt_len - i * CHUNK_SIZE + TAG_LEN } else { CT_CHUNK };
                 start..start + len
             })
             .collect()
@@ -402,14 +347,7 @@ mod tests {
     #[test]
     fn round_trip_sizes() {
         let key = SymmetricKey::generate();
-        for len in [
-            0,
-            1,
-            CHUNK_SIZE - 1,
-            CHUNK_SIZE,
-            CHUNK_SIZE + 1,
-            3 * CHUNK_SIZE + 7,
-        ] {
+        for len in [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE + 7] {
             let pt = data(len);
             let blob = encrypt(&key, &CTX, &pt);
             assert_eq!(blob.len() as u64, encrypted_len(len as u64), "len {len}");
@@ -420,13 +358,7 @@ mod tests {
             let mut out = Vec::new();
             let stats = decrypt_stream(&key, &CTX, &blob[..], &mut out).expect("decrypt");
             assert_eq!(out, pt);
-            assert_eq!(
-                stats,
-                StreamStats {
-                    plaintext_len: len as u64,
-                    ciphertext_len: blob.len() as u64
-                }
-            );
+            assert_eq!(stats, StreamStats { plaintext_len: len as u64, ciphertext_len: blob.len() as u64 });
         }
     }
 
@@ -465,17 +397,7 @@ mod tests {
         let mut a = Vec::new();
         let mut b = Vec::new();
         encrypt_with_prefix(&key, &CTX, &prefix, &pt[..], &mut a).expect("encrypt");
-        encrypt_with_prefix(
-            &key,
-            &CTX,
-            &prefix,
-            Trickle {
-                data: &pt,
-                calls: 0,
-            },
-            &mut b,
-        )
-        .expect("encrypt");
+        encrypt_with_prefix(&key, &CTX, &prefix, Trickle { data: &pt, calls: 0 }, &mut b).expect("encrypt");
         assert_eq!(a, b);
         let back = decrypt_to_vec(&key, &CTX, Trickle { data: &a, calls: 0 }).expect("decrypt");
         assert_eq!(back.as_slice(), &pt[..]);
@@ -489,23 +411,11 @@ mod tests {
         let ranges = chunk_ranges(pt.len());
         for r in &ranges[..ranges.len() - 1] {
             // Cut exactly after chunk i: every prefix of whole chunks is detected as truncated.
-            assert!(matches!(
-                must_fail(&key, &CTX, &blob[..r.end]),
-                CryptoError::Truncated
-            ));
+            assert!(matches!(must_fail(&key, &CTX, &blob[..r.end]), CryptoError::Truncated));
         }
-        assert!(matches!(
-            must_fail(&key, &CTX, &blob[..HEADER_LEN]),
-            CryptoError::Truncated
-        ));
-        assert!(matches!(
-            must_fail(&key, &CTX, &blob[..HEADER_LEN - 1]),
-            CryptoError::Truncated
-        ));
-        assert!(matches!(
-            must_fail(&key, &CTX, &blob[..HEADER_LEN + 10]),
-            CryptoError::Truncated
-        ));
+        assert!(matches!(must_fail(&key, &CTX, &blob[..HEADER_LEN]), CryptoError::Truncated));
+        assert!(matches!(must_fail(&key, &CTX, &blob[..HEADER_LEN - 1]), CryptoError::Truncated));
+        assert!(matches!(must_fail(&key, &CTX, &blob[..HEADER_LEN + 10]), CryptoError::Truncated));
         assert!(matches!(must_fail(&key, &CTX, &[]), CryptoError::Truncated));
     }
 
@@ -514,10 +424,7 @@ mod tests {
         // With a plaintext of exactly 2 chunks, the last chunk is full-size; dropping it must still fail.
         let key = SymmetricKey::generate();
         let blob = encrypt(&key, &CTX, &data(2 * CHUNK_SIZE));
-        assert!(matches!(
-            must_fail(&key, &CTX, &blob[..HEADER_LEN + CT_CHUNK]),
-            CryptoError::Truncated
-        ));
+        assert!(matches!(must_fail(&key, &CTX, &blob[..HEADER_LEN + CT_CHUNK]), CryptoError::Truncated));
     }
 
     #[test]
@@ -525,17 +432,9 @@ mod tests {
         let key = SymmetricKey::generate();
         let pt = data(3 * CHUNK_SIZE + 7);
         let blob = encrypt(&key, &CTX, &pt);
-        for cut in [
-            HEADER_LEN + 100,
-            HEADER_LEN + CT_CHUNK + 1,
-            blob.len() - 1,
-            blob.len() - 17,
-        ] {
+        for cut in [HEADER_LEN + 100, HEADER_LEN + CT_CHUNK + 1, blob.len() - 1, blob.len() - 17] {
             let err = must_fail(&key, &CTX, &blob[..cut]);
-            assert!(
-                matches!(err, CryptoError::Decrypt | CryptoError::Truncated),
-                "{cut}: {err:?}"
-            );
+            assert!(matches!(err, CryptoError::Decrypt | CryptoError::Truncated), "{cut}: {err:?}");
         }
     }
 
@@ -556,19 +455,13 @@ mod tests {
         ] {
             let mut bad = blob.clone();
             bad[pos] ^= 0x20;
-            assert!(
-                matches!(must_fail(&key, &CTX, &bad), CryptoError::Decrypt),
-                "pos {pos}"
-            );
+            assert!(matches!(must_fail(&key, &CTX, &bad), CryptoError::Decrypt), "pos {pos}");
         }
         let mut bad = blob.clone();
         bad[0] = 2;
         assert!(matches!(
             must_fail(&key, &CTX, &bad),
-            CryptoError::UnsupportedVersion {
-                what: "blob stream",
-                version: 2
-            }
+            CryptoError::UnsupportedVersion { what: "blob stream", version: 2 }
         ));
     }
 
@@ -613,29 +506,14 @@ mod tests {
     fn other_context_or_key_fails() {
         let key = SymmetricKey::generate();
         let blob = encrypt(&key, &CTX, &data(CHUNK_SIZE + 3));
-        let other_doc = BlobContext {
-            doc_id: [8; 16],
-            ..CTX
-        };
+        let other_doc = BlobContext { doc_id: [8; 16], ..CTX };
         let other_version = BlobContext { version: 4, ..CTX };
-        assert!(matches!(
-            must_fail(&key, &other_doc, &blob),
-            CryptoError::Decrypt
-        ));
-        assert!(matches!(
-            must_fail(&key, &other_version, &blob),
-            CryptoError::Decrypt
-        ));
-        assert!(matches!(
-            must_fail(&SymmetricKey::generate(), &CTX, &blob),
-            CryptoError::Decrypt
-        ));
+        assert!(matches!(must_fail(&key, &other_doc, &blob), CryptoError::Decrypt));
+        assert!(matches!(must_fail(&key, &other_version, &blob), CryptoError::Decrypt));
+        assert!(matches!(must_fail(&SymmetricKey::generate(), &CTX, &blob), CryptoError::Decrypt));
         // The empty file too.
         let empty = encrypt(&key, &CTX, &[]);
-        assert!(matches!(
-            must_fail(&SymmetricKey::generate(), &CTX, &empty),
-            CryptoError::Decrypt
-        ));
+        assert!(matches!(must_fail(&SymmetricKey::generate(), &CTX, &empty), CryptoError::Decrypt));
     }
 
     #[test]
@@ -684,25 +562,16 @@ mod tests {
         let key = SymmetricKey::generate();
         let pt = data(3 * CHUNK_SIZE);
         for room in [0, 10, CHUNK_SIZE * 2] {
-            let err =
-                encrypt_stream(&key, &CTX, &pt[..], FullDisk { room }).expect_err("disk full");
-            assert!(
-                matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::StorageFull),
-                "{err:?}"
-            );
+            let err = encrypt_stream(&key, &CTX, &pt[..], FullDisk { room }).expect_err("disk full");
+            assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::StorageFull), "{err:?}");
         }
         let blob = encrypt(&key, &CTX, &pt);
-        let err =
-            decrypt_stream(&key, &CTX, &blob[..], FullDisk { room: 100 }).expect_err("disk full");
+        let err = decrypt_stream(&key, &CTX, &blob[..], FullDisk { room: 100 }).expect_err("disk full");
         assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::StorageFull));
         let err = encrypt_stream(&key, &CTX, FailingReader, Vec::new()).expect_err("reader");
-        assert!(
-            matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied)
-        );
+        assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied));
         let err = decrypt_to_vec(&key, &CTX, FailingReader).expect_err("reader");
-        assert!(
-            matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied)
-        );
+        assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied));
     }
 
     /// Reads `data`, then fails with `PermissionDenied` instead of ending.
@@ -725,12 +594,7 @@ mod tests {
         let key = SymmetricKey::generate();
         let pt = data(17 * CHUNK_SIZE + 3);
         let blob = encrypt(&key, &CTX, &pt);
-        assert_eq!(
-            decrypt_to_vec(&key, &CTX, &blob[..])
-                .expect("decrypt")
-                .as_slice(),
-            &pt[..]
-        );
+        assert_eq!(decrypt_to_vec(&key, &CTX, &blob[..]).expect("decrypt").as_slice(), &pt[..]);
 
         // Chunk 9 modified: exactly chunks 0..9 were written, and they are the right plaintext.
         let mut bad = blob.clone();
@@ -739,33 +603,17 @@ mod tests {
         let err = decrypt_stream(&key, &CTX, &bad[..], &mut written).expect_err("tampered");
         assert!(matches!(err, CryptoError::Decrypt));
         assert_eq!(written, pt[..9 * CHUNK_SIZE]);
-        assert!(matches!(
-            decrypt_to_vec(&key, &CTX, &bad[..]),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(decrypt_to_vec(&key, &CTX, &bad[..]), Err(CryptoError::Decrypt)));
 
         // The reader fails after 5.5 chunks, on both sides.
         let cut = 5 * CHUNK_SIZE + CHUNK_SIZE / 2;
-        let err =
-            encrypt_stream(&key, &CTX, FailsAfter(&pt[..cut]), Vec::new()).expect_err("reader");
-        assert!(
-            matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied)
-        );
+        let err = encrypt_stream(&key, &CTX, FailsAfter(&pt[..cut]), Vec::new()).expect_err("reader");
+        assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied));
         let err = decrypt_to_vec(&key, &CTX, FailsAfter(&blob[..cut])).expect_err("reader");
-        assert!(
-            matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied)
-        );
+        assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::PermissionDenied));
 
         // The disk fills up after 7 chunks.
-        let err = decrypt_stream(
-            &key,
-            &CTX,
-            &blob[..],
-            FullDisk {
-                room: 7 * CHUNK_SIZE + 10,
-            },
-        )
-        .expect_err("disk full");
+        let err = decrypt_stream(&key, &CTX, &blob[..], FullDisk { room: 7 * CHUNK_SIZE + 10 }).expect_err("disk full");
         assert!(matches!(err, CryptoError::Io(ref e) if e.kind() == io::ErrorKind::StorageFull));
     }
 
@@ -774,10 +622,7 @@ mod tests {
     #[test]
     fn golden_blob_layout() {
         let key = SymmetricKey::from_bytes([0x5c; 32]);
-        let ctx = BlobContext {
-            doc_id: *b"0123456789abcdef",
-            version: 0x0102_0304,
-        };
+        let ctx = BlobContext { doc_id: *b"0123456789abcdef", version: 0x0102_0304 };
         let prefix = [0xa5; NONCE_PREFIX_LEN];
         let mut blob = Vec::new();
         encrypt_with_prefix(&key, &ctx, &prefix, &b"hello coffre"[..], &mut blob).expect("encrypt");
@@ -786,22 +631,9 @@ mod tests {
         let mut nonce = [0u8; 24];
         nonce[..19].copy_from_slice(&prefix);
         nonce[23] = 1; // counter 0 (big endian), last-chunk flag
-        let aad = [
-            &[1u8][..],
-            b"0123456789abcdef",
-            &[4, 3, 2, 1],
-            &[0; 8],
-            &[1],
-        ]
-        .concat();
+        let aad = [&[1u8][..], b"0123456789abcdef", &[4, 3, 2, 1], &[0; 8], &[1]].concat();
         let expected = XChaCha20Poly1305::new((&[0x5c; 32]).into())
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: b"hello coffre",
-                    aad: &aad,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: b"hello coffre", aad: &aad })
             .expect("aead");
         assert_eq!(blob[..20], [&[1u8][..], &prefix[..]].concat()[..]);
         assert_eq!(blob[20..], expected[..]);
@@ -811,46 +643,21 @@ mod tests {
         let mut blob = Vec::new();
         encrypt_with_prefix(&key, &ctx, &prefix, &pt[..], &mut blob).expect("encrypt");
         nonce[23] = 0;
-        let aad0 = [
-            &[1u8][..],
-            b"0123456789abcdef",
-            &[4, 3, 2, 1],
-            &[0; 8],
-            &[0],
-        ]
-        .concat();
+        let aad0 = [&[1u8][..], b"0123456789abcdef", &[4, 3, 2, 1], &[0; 8], &[0]].concat();
         let c0 = XChaCha20Poly1305::new((&[0x5c; 32]).into())
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &pt[..CHUNK_SIZE],
-                    aad: &aad0,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: &pt[..CHUNK_SIZE], aad: &aad0 })
             .expect("aead");
         assert_eq!(blob[20..20 + CT_CHUNK], c0[..]);
         nonce[22] = 1;
         nonce[23] = 1;
-        let aad1 = [
-            &[1u8][..],
-            b"0123456789abcdef",
-            &[4, 3, 2, 1],
-            &[1, 0, 0, 0, 0, 0, 0, 0],
-            &[1],
-        ]
-        .concat();
+        let aad1 = [&[1u8][..], b"0123456789abcdef", &[4, 3, 2, 1], &[1, 0, 0, 0, 0, 0, 0, 0], &[1]].concat();
         let c1 = XChaCha20Poly1305::new((&[0x5c; 32]).into())
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &pt[CHUNK_SIZE..],
-                    aad: &aad1,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: &pt[CHUNK_SIZE..], aad: &aad1 })
             .expect("aead");
         assert_eq!(blob[20 + CT_CHUNK..], c1[..]);
         assert_eq!(golden, GOLDEN_BLOB);
     }
 
-    const GOLDEN_BLOB: &str = "01a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5db4633194bcea6504301d21227afbcd029167f16c7ca6f85aff60d1b";
+    const GOLDEN_BLOB: &str =
+        "01a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5db4633194bcea6504301d21227afbcd029167f16c7ca6f85aff60d1b";
 }

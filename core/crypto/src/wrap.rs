@@ -36,12 +36,7 @@ pub(crate) fn bound_aad(domain: &[u8], header: &[u8], aad: &[u8]) -> Vec<u8> {
 }
 
 /// XChaCha20-Poly1305 encryption: returns `ct || tag`.
-pub(crate) fn xchacha_seal(
-    key: &[u8; 32],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Vec<u8>> {
+pub(crate) fn xchacha_seal(key: &[u8; 32], nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
     buf.extend_from_slice(plaintext);
@@ -60,9 +55,7 @@ pub(crate) fn xchacha_open(
 ) -> Result<Zeroizing<Vec<u8>>> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut buf = Zeroizing::new(ciphertext.to_vec());
-    cipher
-        .decrypt_in_place(&XNonce::from(*nonce), aad, &mut *buf)
-        .map_err(|_| CryptoError::Decrypt)?;
+    cipher.decrypt_in_place(&XNonce::from(*nonce), aad, &mut *buf).map_err(|_| CryptoError::Decrypt)?;
     Ok(buf)
 }
 
@@ -75,12 +68,7 @@ pub(crate) fn seal_with_nonce(
     aad: &[u8],
 ) -> Result<Vec<u8>> {
     let header = [ENVELOPE_VERSION];
-    let ct = xchacha_seal(
-        key.as_bytes(),
-        nonce,
-        &bound_aad(domain, &header, aad),
-        plaintext,
-    )?;
+    let ct = xchacha_seal(key.as_bytes(), nonce, &bound_aad(domain, &header, aad), plaintext)?;
     let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
     out.extend_from_slice(&header);
     out.extend_from_slice(nonce);
@@ -103,38 +91,21 @@ fn open_envelope(
         return Err(CryptoError::Truncated);
     }
     let (nonce, ct) = rest.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("nonce"))?;
-    xchacha_open(
-        key.as_bytes(),
-        &nonce,
-        &bound_aad(domain, &[version], aad),
-        ct,
-    )
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("nonce"))?;
+    xchacha_open(key.as_bytes(), &nonce, &bound_aad(domain, &[version], aad), ct)
 }
 
 /// Wraps `key` under `wrapping`: `version(1)=1 || nonce(24) || ct(32) || tag(16)`, 73 bytes.
 /// `aad` should name what the key is for (e.g. the document id and version).
 pub fn wrap_key(wrapping: &SymmetricKey, key: &SymmetricKey, aad: &[u8]) -> Vec<u8> {
     // Sealing 32 bytes cannot fail (the only AEAD error is a message over 256 GiB).
-    seal_with_nonce(
-        DOMAIN_WRAP_KEY,
-        wrapping,
-        &random_bytes(),
-        key.as_bytes(),
-        aad,
-    )
-    .unwrap_or_default()
+    seal_with_nonce(DOMAIN_WRAP_KEY, wrapping, &random_bytes(), key.as_bytes(), aad).unwrap_or_default()
 }
 
 /// Unwraps a key made by [`wrap_key`] with the same `aad`.
 pub fn unwrap_key(wrapping: &SymmetricKey, envelope: &[u8], aad: &[u8]) -> Result<SymmetricKey> {
     let pt = open_envelope(DOMAIN_WRAP_KEY, "wrapped key", wrapping, envelope, aad)?;
-    let bytes: [u8; 32] = pt
-        .as_slice()
-        .try_into()
-        .map_err(|_| CryptoError::Malformed("wrapped key length"))?;
+    let bytes: [u8; 32] = pt.as_slice().try_into().map_err(|_| CryptoError::Malformed("wrapped key length"))?;
     Ok(SymmetricKey::from_bytes(bytes))
 }
 
@@ -147,11 +118,7 @@ pub fn seal_symmetric(key: &SymmetricKey, plaintext: &[u8], aad: &[u8]) -> Vec<u
 }
 
 /// Decrypts a message made by [`seal_symmetric`] with the same `aad`.
-pub fn open_symmetric(
-    key: &SymmetricKey,
-    envelope: &[u8],
-    aad: &[u8],
-) -> Result<Zeroizing<Vec<u8>>> {
+pub fn open_symmetric(key: &SymmetricKey, envelope: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     open_envelope(DOMAIN_SYMMETRIC, "sealed message", key, envelope, aad)
 }
 
@@ -167,10 +134,9 @@ mod tests {
         let (mut ran, mut skipped) = (0, 0);
         for group in set.test_groups {
             for t in group.tests {
-                let (Ok(key), Ok(nonce)) = (
-                    <[u8; 32]>::try_from(t.key.as_slice()),
-                    <[u8; NONCE_LEN]>::try_from(t.nonce.as_slice()),
-                ) else {
+                let (Ok(key), Ok(nonce)) =
+                    (<[u8; 32]>::try_from(t.key.as_slice()), <[u8; NONCE_LEN]>::try_from(t.nonce.as_slice()))
+                else {
                     // Other nonce sizes cannot even be expressed with our types.
                     assert!(t.result.must_fail(), "tc {}", t.tc_id);
                     skipped += 1;
@@ -180,11 +146,7 @@ mod tests {
                 ct_tag.extend_from_slice(&t.tag);
                 let opened = xchacha_open(&key, &nonce, &t.aad, &ct_tag);
                 if t.result.must_fail() {
-                    assert!(
-                        matches!(opened, Err(CryptoError::Decrypt)),
-                        "tc {}",
-                        t.tc_id
-                    );
+                    assert!(matches!(opened, Err(CryptoError::Decrypt)), "tc {}", t.tc_id);
                 } else {
                     let pt = opened.unwrap_or_else(|e| panic!("tc {}: {e}", t.tc_id));
                     assert_eq!(pt.as_slice(), t.pt.as_slice(), "tc {}", t.tc_id);
@@ -205,15 +167,9 @@ mod tests {
         assert_eq!(env.len(), 73);
         assert_eq!(env[0], ENVELOPE_VERSION);
         assert_eq!(unwrap_key(&kek, &env, b"doc 1").expect("unwrap"), dek);
-        assert!(matches!(
-            unwrap_key(&kek, &env, b"doc 2"),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(unwrap_key(&kek, &env, b"doc 2"), Err(CryptoError::Decrypt)));
         let other = SymmetricKey::generate();
-        assert!(matches!(
-            unwrap_key(&other, &env, b"doc 1"),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(unwrap_key(&other, &env, b"doc 1"), Err(CryptoError::Decrypt)));
         // Two wraps of the same key differ (random nonce).
         assert_ne!(env, wrap_key(&kek, &dek, b"doc 1"));
     }
@@ -227,10 +183,7 @@ mod tests {
             bad[i / 8] ^= 1 << (i % 8);
             let err = unwrap_key(&kek, &bad, b"").expect_err("flipped bit accepted");
             if i < 8 {
-                assert!(
-                    matches!(err, CryptoError::UnsupportedVersion { .. }),
-                    "{err:?}"
-                );
+                assert!(matches!(err, CryptoError::UnsupportedVersion { .. }), "{err:?}");
             } else {
                 assert!(matches!(err, CryptoError::Decrypt), "{err:?}");
             }
@@ -244,14 +197,8 @@ mod tests {
             let msg = vec![0x5a; len];
             let env = seal_symmetric(&key, &msg, b"ctx");
             assert_eq!(env.len(), 1 + 24 + len + 16);
-            assert_eq!(
-                open_symmetric(&key, &env, b"ctx").expect("open").as_slice(),
-                &msg[..]
-            );
-            assert!(matches!(
-                open_symmetric(&key, &env, b"ctX"),
-                Err(CryptoError::Decrypt)
-            ));
+            assert_eq!(open_symmetric(&key, &env, b"ctx").expect("open").as_slice(), &msg[..]);
+            assert!(matches!(open_symmetric(&key, &env, b"ctX"), Err(CryptoError::Decrypt)));
         }
     }
 
@@ -261,56 +208,31 @@ mod tests {
         let key = SymmetricKey::generate();
         let dek = SymmetricKey::generate();
         let wrapped = wrap_key(&key, &dek, b"");
-        assert!(matches!(
-            open_symmetric(&key, &wrapped, b""),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(open_symmetric(&key, &wrapped, b""), Err(CryptoError::Decrypt)));
         let sealed = seal_symmetric(&key, dek.as_bytes(), b"");
-        assert!(matches!(
-            unwrap_key(&key, &sealed, b""),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(unwrap_key(&key, &sealed, b""), Err(CryptoError::Decrypt)));
     }
 
     #[test]
     fn short_and_versioned_inputs() {
         let key = SymmetricKey::generate();
-        assert!(matches!(
-            open_symmetric(&key, &[], b""),
-            Err(CryptoError::Truncated)
-        ));
-        assert!(matches!(
-            open_symmetric(&key, &[1; 40], b""),
-            Err(CryptoError::Truncated)
-        ));
-        assert!(matches!(
-            unwrap_key(&key, &[1], b""),
-            Err(CryptoError::Truncated)
-        ));
+        assert!(matches!(open_symmetric(&key, &[], b""), Err(CryptoError::Truncated)));
+        assert!(matches!(open_symmetric(&key, &[1; 40], b""), Err(CryptoError::Truncated)));
+        assert!(matches!(unwrap_key(&key, &[1], b""), Err(CryptoError::Truncated)));
         let mut env = seal_symmetric(&key, b"hello", b"");
         env[0] = 2;
         assert!(matches!(
             open_symmetric(&key, &env, b""),
-            Err(CryptoError::UnsupportedVersion {
-                what: "sealed message",
-                version: 2
-            })
+            Err(CryptoError::UnsupportedVersion { what: "sealed message", version: 2 })
         ));
         env[0] = 0;
         assert!(matches!(
             unwrap_key(&key, &env, b""),
-            Err(CryptoError::UnsupportedVersion {
-                what: "wrapped key",
-                version: 0
-            })
+            Err(CryptoError::UnsupportedVersion { what: "wrapped key", version: 0 })
         ));
         // A sealed message that is not 32 bytes long cannot be a wrapped key.
-        let not_a_key =
-            seal_with_nonce(DOMAIN_WRAP_KEY, &key, &[0; 24], b"short", b"").expect("seal");
-        assert!(matches!(
-            unwrap_key(&key, &not_a_key, b""),
-            Err(CryptoError::Malformed(_))
-        ));
+        let not_a_key = seal_with_nonce(DOMAIN_WRAP_KEY, &key, &[0; 24], b"short", b"").expect("seal");
+        assert!(matches!(unwrap_key(&key, &not_a_key, b""), Err(CryptoError::Malformed(_))));
     }
 
     /// Golden envelopes: any change to the layout, the version byte, the AAD binding or the domain
@@ -320,35 +242,23 @@ mod tests {
         let key = SymmetricKey::from_bytes([0x11; 32]);
         let dek = SymmetricKey::from_bytes([0x22; 32]);
         let nonce = [0x33; NONCE_LEN];
-        let wrapped =
-            seal_with_nonce(DOMAIN_WRAP_KEY, &key, &nonce, dek.as_bytes(), b"aad").expect("seal");
-        let sealed =
-            seal_with_nonce(DOMAIN_SYMMETRIC, &key, &nonce, b"coffre", b"aad").expect("seal");
+        let wrapped = seal_with_nonce(DOMAIN_WRAP_KEY, &key, &nonce, dek.as_bytes(), b"aad").expect("seal");
+        let sealed = seal_with_nonce(DOMAIN_SYMMETRIC, &key, &nonce, b"coffre", b"aad").expect("seal");
         assert_eq!(&wrapped[..25], &[&[1u8][..], &nonce[..]].concat()[..]);
         assert_eq!(&sealed[..25], &[&[1u8][..], &nonce[..]].concat()[..]);
         // The body is plain XChaCha20-Poly1305 with the documented associated data.
         let aad = [&[18u8][..], b"coffre/v1/wrap-key", &[1], b"aad"].concat();
-        assert_eq!(
-            wrapped[25..],
-            xchacha_seal(&[0x11; 32], &nonce, &aad, &[0x22; 32]).expect("seal")
-        );
+        assert_eq!(wrapped[25..], xchacha_seal(&[0x11; 32], &nonce, &aad, &[0x22; 32]).expect("seal"));
         let aad = [&[19u8][..], b"coffre/v1/symmetric", &[1], b"aad"].concat();
-        assert_eq!(
-            sealed[25..],
-            xchacha_seal(&[0x11; 32], &nonce, &aad, b"coffre").expect("seal")
-        );
+        assert_eq!(sealed[25..], xchacha_seal(&[0x11; 32], &nonce, &aad, b"coffre").expect("seal"));
         assert_eq!(unwrap_key(&key, &wrapped, b"aad").expect("unwrap"), dek);
-        assert_eq!(
-            open_symmetric(&key, &sealed, b"aad")
-                .expect("open")
-                .as_slice(),
-            b"coffre"
-        );
+        assert_eq!(open_symmetric(&key, &sealed, b"aad").expect("open").as_slice(), b"coffre");
         // Checked last: the snapshot is only meaningful once the recomputation above agrees.
         assert_eq!(hex::encode(&sealed), GOLDEN_SEALED);
         assert_eq!(hex::encode(&wrapped), GOLDEN_WRAPPED);
     }
 
     const GOLDEN_WRAPPED: &str = "01333333333333333333333333333333333333333333333333988655ab5a492115a0b60a86eccfdcf4a9655edc6e9156aec946b458b235dd6385d75e45ab89f9bb5a4cbd77605fd55e";
-    const GOLDEN_SEALED: &str = "01333333333333333333333333333333333333333333333333d9cb11ef0a0e4eab78f544b6fc3055031f010d23f420";
+    const GOLDEN_SEALED: &str =
+        "01333333333333333333333333333333333333333333333333d9cb11ef0a0e4eab78f544b6fc3055031f010d23f420";
 }
