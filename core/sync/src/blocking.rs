@@ -1,0 +1,95 @@
+//! Blocking facade for the apps (they call from their own threads). One tokio runtime per client runs
+//! the network code; do not call these methods from inside another tokio runtime.
+
+use coffre_sync_protocol::{DevicesResponse, Hash, PublicKey, ServerInfo, VaultInfo};
+use ed25519_dalek::SigningKey;
+
+use crate::client::{
+    Appended, BlobRef, CancelToken, OpDraft, Pinned, ProgressFn, Registration, SyncClient, SyncOutcome, UploadReport,
+};
+use crate::error::{Result, SyncError};
+use crate::verify::{ChainState, LogView, VerifiedOp};
+
+pub struct BlockingClient {
+    rt: tokio::runtime::Runtime,
+    inner: SyncClient,
+}
+
+impl BlockingClient {
+    pub fn new(base_url: &str, device: SigningKey) -> Result<BlockingClient> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("coffre-sync")
+            .enable_all()
+            .build()
+            .map_err(|e| SyncError::Io(e.kind().to_string()))?;
+        let inner = {
+            let _guard = rt.enter();
+            SyncClient::new(base_url, device)?
+        };
+        Ok(BlockingClient { rt, inner })
+    }
+
+    /// The async client underneath (shares the connection pool).
+    pub fn async_client(&self) -> &SyncClient {
+        &self.inner
+    }
+
+    pub fn attach(&self, vault: Hash, server_pk: PublicKey) {
+        self.inner.attach(vault, server_pk)
+    }
+    pub fn pinned(&self) -> Result<Pinned> {
+        self.inner.pinned()
+    }
+    pub fn device_pk(&self) -> PublicKey {
+        self.inner.device_pk()
+    }
+    pub fn server_info(&self) -> Result<ServerInfo> {
+        self.rt.block_on(self.inner.server_info())
+    }
+    pub fn register(&self, identity: &SigningKey) -> Result<Registration> {
+        self.rt.block_on(self.inner.register(identity))
+    }
+    pub fn vault_info(&self) -> Result<VaultInfo> {
+        self.rt.block_on(self.inner.vault_info())
+    }
+    pub fn add_device(&self, device_pk: &PublicKey) -> Result<()> {
+        self.rt.block_on(self.inner.add_device(device_pk))
+    }
+    pub fn remove_device(&self, device_pk: &PublicKey) -> Result<()> {
+        self.rt.block_on(self.inner.remove_device(device_pk))
+    }
+    pub fn devices(&self) -> Result<DevicesResponse> {
+        self.rt.block_on(self.inner.devices())
+    }
+    pub fn append(&self, state: &ChainState, drafts: &[OpDraft]) -> Result<Appended> {
+        self.rt.block_on(self.inner.append(state, drafts))
+    }
+    pub fn pull(&self, state: &ChainState, view: &mut dyn LogView) -> Result<(Vec<VerifiedOp>, ChainState)> {
+        self.rt.block_on(self.inner.pull(state, view))
+    }
+    pub fn sync(&self, state: &ChainState, outbox: &[OpDraft], view: &mut dyn LogView) -> Result<SyncOutcome> {
+        self.rt.block_on(self.inner.sync(state, outbox, view))
+    }
+    pub fn upload_blob(
+        &self,
+        blob_id: &[u8],
+        ciphertext: &[u8],
+        progress: ProgressFn<'_>,
+        cancel: &CancelToken,
+    ) -> Result<UploadReport> {
+        self.rt.block_on(self.inner.upload_blob(blob_id, ciphertext, progress, cancel))
+    }
+    pub fn download_blob(&self, blob: &BlobRef, progress: ProgressFn<'_>, cancel: &CancelToken) -> Result<Vec<u8>> {
+        self.rt.block_on(self.inner.download_blob(blob, progress, cancel))
+    }
+    pub fn mailbox_put(&self, secret: &[u8; 32], message: &[u8]) -> Result<()> {
+        self.rt.block_on(self.inner.mailbox_put(secret, message))
+    }
+    pub fn mailbox_get(&self, secret: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        self.rt.block_on(self.inner.mailbox_get(secret))
+    }
+    pub fn mailbox_delete(&self, secret: &[u8; 32]) -> Result<()> {
+        self.rt.block_on(self.inner.mailbox_delete(secret))
+    }
+}

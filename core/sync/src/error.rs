@@ -1,0 +1,105 @@
+//! Errors of the sync client. `Display` never shows keys, payloads, URLs or document names.
+
+/// What a UI can do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Retry later (no connection, timeout, server busy).
+    Network,
+    /// The server refused the request; see the code.
+    Refused,
+    /// The server (or something between) altered, dropped, reordered or forked history or data. Local
+    /// data is untouched; the app should warn and stop syncing with this server.
+    Integrity,
+    Cancelled,
+    QuotaExceeded,
+    /// This device was removed from the vault.
+    Revoked,
+    /// A bug or a local failure.
+    Local,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("server refused the request ({status} {code}): {message}")]
+    Server { status: u16, code: String, message: String },
+    #[error("the server went back in history: this device had verified {known} operations, it now shows {served}")]
+    Rollback { known: u64, served: u64 },
+    #[error("the server showed a different history (fork detected at operation {seq})")]
+    Fork { seq: u64 },
+    #[error("operations out of order at {got} (expected {expected})")]
+    Reordered { expected: u64, got: u64 },
+    #[error("operations missing: expected {expected}, got {got}")]
+    Gap { expected: u64, got: u64 },
+    #[error("an operation was replayed at {seq}")]
+    Replayed { seq: u64 },
+    #[error("the server's signature does not verify")]
+    BadServerSignature,
+    #[error("operation {seq} was written by a device this vault does not know")]
+    UnknownWriter { seq: u64 },
+    #[error("data from the server was altered: {what}")]
+    Tampered { what: &'static str, seq: Option<u64> },
+    #[error("chunk {index} does not match its hash")]
+    ChunkCorrupt { index: usize },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("the vault's storage quota is used up")]
+    QuotaExceeded,
+    #[error("this device was removed from the vault")]
+    DeviceRevoked,
+    #[error("this client is not attached to a vault yet")]
+    NotRegistered,
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("local I/O error: {0}")]
+    Io(String),
+    #[error("device linking failed: {0}")]
+    Link(&'static str),
+}
+
+impl SyncError {
+    pub fn kind(&self) -> ErrorKind {
+        use SyncError::*;
+        match self {
+            Network(_) => ErrorKind::Network,
+            Server { status, .. } if *status == 429 || *status >= 500 && *status != 507 => ErrorKind::Network,
+            Server { .. } => ErrorKind::Refused,
+            Rollback { .. }
+            | Fork { .. }
+            | Reordered { .. }
+            | Gap { .. }
+            | Replayed { .. }
+            | BadServerSignature
+            | UnknownWriter { .. }
+            | Tampered { .. }
+            | ChunkCorrupt { .. } => ErrorKind::Integrity,
+            Cancelled => ErrorKind::Cancelled,
+            QuotaExceeded => ErrorKind::QuotaExceeded,
+            DeviceRevoked => ErrorKind::Revoked,
+            NotRegistered | Protocol(_) | Io(_) | Link(_) => ErrorKind::Local,
+        }
+    }
+
+    /// The server's error code, for `Server` errors.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            SyncError::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn network(e: reqwest::Error) -> SyncError {
+        // Strip the URL: it holds vault and chunk ids.
+        SyncError::Network(e.without_url().to_string())
+    }
+}
+
+impl From<std::io::Error> for SyncError {
+    fn from(e: std::io::Error) -> Self {
+        SyncError::Io(e.kind().to_string())
+    }
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;

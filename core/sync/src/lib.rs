@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+
+pub mod blocking;
+pub mod client;
+pub mod error;
+pub mod link;
+pub mod verify;
+
+pub use blocking::BlockingClient;
+pub use client::{
+    Appended, BlobRef, CancelToken, DEFAULT_CHUNK_SIZE, OpDraft, Pinned, Progress, Registration, SyncClient,
+    SyncOutcome, UploadReport, split_chunks,
+};
+pub use coffre_sync_protocol as protocol;
+pub use error::{ErrorKind, Result, SyncError};
+pub use link::{LinkGrant, LinkOffer, LinkQr, seal_grant, short_code};
+pub use verify::{ChainState, KnownWriters, LogView, VerifiedOp, Verifier, verify_pull};
+
+/// Install the TLS crypto provider (ring) for the process, if none is installed yet. [`SyncClient::new`]
+/// calls it; call it yourself before building another `reqwest` client in the same process.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,182 @@
+//! Server configuration: one struct, read from an optional TOML file, then overridden field by field by
+//! `COFFRE_SERVER_<FIELD>` environment variables (the names are derived from the field names, so the two
+//! sources cannot drift apart).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub const ENV_PREFIX: &str = "COFFRE_SERVER_";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Data directory: `meta.sqlite3`, `chunks/`, `server.key`.
+    pub data_dir: PathBuf,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// `tracing` filter, e.g. `info` or `coffre_sync_server=debug`.
+    pub log_level: String,
+    /// Whether anyone may register a new vault.
+    pub registration_open: bool,
+    /// Per-vault quota (ciphertext chunks + op payloads), bytes.
+    pub quota_bytes: u64,
+    /// Largest chunk accepted (PUT body), bytes.
+    pub max_chunk_bytes: u64,
+    /// Largest JSON body, bytes.
+    pub max_json_bytes: u64,
+    /// Largest framed op payload, bytes.
+    pub max_op_payload_bytes: u64,
+    pub max_ops_per_append: u64,
+    /// Most ops returned by one pull.
+    pub max_pull_ops: u64,
+    pub max_chunks_per_query: u64,
+    pub max_mailbox_bytes: u64,
+    pub mailbox_ttl_secs: u64,
+    pub max_mailboxes: u64,
+    /// Token bucket per device: burst size and refill per second.
+    pub rate_burst: u32,
+    pub rate_per_sec: u32,
+    /// Allowed clock skew of signed requests, seconds.
+    pub clock_skew_secs: u64,
+    /// Seconds given to in-flight requests at shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            data_dir: PathBuf::from("coffre-data"),
+            log_format: "text".into(),
+            log_level: "info".into(),
+            registration_open: true,
+            quota_bytes: 2 << 30,
+            max_chunk_bytes: 4 << 20,
+            max_json_bytes: 2 << 20,
+            max_op_payload_bytes: 64 << 10,
+            max_ops_per_append: 256,
+            max_pull_ops: 1000,
+            max_chunks_per_query: 4096,
+            max_mailbox_bytes: 16 << 10,
+            mailbox_ttl_secs: 900,
+            max_mailboxes: 10_000,
+            rate_burst: 300,
+            rate_per_sec: 100,
+            clock_skew_secs: coffre_sync_protocol::MAX_CLOCK_SKEW_SECS,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Load: defaults, then the TOML file (if any), then `COFFRE_SERVER_*` variables from `env`.
+    pub fn load(file: Option<&std::path::Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_path_buf(), e))?;
+                toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::Invalid(e.to_string()))?
+            }
+            None => toml::Table::new(),
+        };
+        let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        for (key, default) in &defaults {
+            let var = format!("{ENV_PREFIX}{}", key.to_ascii_uppercase());
+            if let Some(raw) = env.get(&var) {
+                let value = match default {
+                    toml::Value::String(_) => toml::Value::String(raw.clone()),
+                    toml::Value::Integer(_) => toml::Value::Integer(
+                        raw.trim().parse().map_err(|_| ConfigError::Invalid(format!("{var}: not an integer")))?,
+                    ),
+                    toml::Value::Boolean(_) => toml::Value::Boolean(
+                        raw.trim().parse().map_err(|_| ConfigError::Invalid(format!("{var}: not a boolean")))?,
+                    ),
+                    _ => return Err(ConfigError::Invalid(format!("{var}: unsupported type"))),
+                };
+                table.insert(key.clone(), value);
+            }
+        }
+        for var in env.keys() {
+            if let Some(rest) = var.strip_prefix(ENV_PREFIX)
+                && rest != "CONFIG"
+                && !defaults.contains_key(&rest.to_ascii_lowercase())
+            {
+                return Err(ConfigError::Invalid(format!("unknown variable {var}")));
+            }
+        }
+        let cfg: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.max_chunk_bytes == 0 || self.max_json_bytes < 1024 {
+            return bad("limits too small");
+        }
+        if self.max_ops_per_append == 0 || self.max_pull_ops == 0 || self.rate_per_sec == 0 || self.rate_burst == 0 {
+            return bad("counts must be positive");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return bad("log_format must be text or json");
+        }
+        Ok(())
+    }
+
+    pub fn limits(&self) -> coffre_sync_protocol::Limits {
+        coffre_sync_protocol::Limits {
+            max_chunk_bytes: self.max_chunk_bytes,
+            max_json_bytes: self.max_json_bytes,
+            max_op_payload_bytes: self.max_op_payload_bytes,
+            max_ops_per_append: self.max_ops_per_append,
+            max_pull_ops: self.max_pull_ops,
+            max_mailbox_bytes: self.max_mailbox_bytes,
+            quota_bytes: self.quota_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn file_then_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "quota_bytes = 1000\nlisten = \"127.0.0.1:9000\"\n").unwrap();
+        let mut env = HashMap::new();
+        env.insert("COFFRE_SERVER_QUOTA_BYTES".to_string(), "2000".to_string());
+        env.insert("COFFRE_SERVER_DATA_DIR".to_string(), "/tmp/x".to_string());
+        env.insert("PATH".to_string(), "/bin".to_string());
+        let c = Config::load(Some(&f), &env).unwrap();
+        assert_eq!(c.quota_bytes, 2000);
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.max_pull_ops, Config::default().max_pull_ops);
+    }
+
+    #[test]
+    fn unknown_keys_refused() {
+        let mut env = HashMap::new();
+        env.insert("COFFRE_SERVER_QUOTA".to_string(), "1".to_string());
+        assert!(Config::load(None, &env).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "quotabytes = 1\n").unwrap();
+        assert!(Config::load(Some(&f), &HashMap::new()).is_err());
+    }
+}

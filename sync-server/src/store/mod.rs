@@ -1,0 +1,173 @@
+//! Storage behind two traits, so another backend (PostgreSQL, S3-compatible object storage) can be added
+//! without touching the handlers:
+//! - [`MetaStore`]: vaults, devices, the op log and its chain, chunk records and quotas, blobs, mailboxes;
+//! - [`ChunkStore`]: the ciphertext chunk bytes, content-addressed by SHA-256, per vault.
+//!
+//! Invariant between the two: a chunk is *recorded* in the `MetaStore` only after the `ChunkStore` has
+//! durably stored it, so "recorded" implies "readable"; a crash in between leaves at worst an orphan file,
+//! overwritten by the next put of the same chunk.
+
+pub mod fs;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use coffre_sync_protocol::{ChainPoint, Hash, Op, PublicKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    NoVault,
+    NotMember,
+    Revoked,
+    Enrolled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterOutcome {
+    Created,
+    /// Same identity and device registered before: idempotent.
+    Existing,
+    /// The vault exists with another first device.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub device: PublicKey,
+    pub added_at: u64,
+    pub added_by: Option<PublicKey>,
+    pub removed_at: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Seq of each op, in request order, and the new head.
+    Appended {
+        seqs: Vec<u64>,
+        head: ChainPoint,
+    },
+    /// The writer's op counter does not follow its last one.
+    CounterMismatch {
+        expected: u64,
+        got: u64,
+    },
+    /// An op claims to have seen a seq the log has not reached.
+    SeenInFuture,
+    QuotaExceeded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOp {
+    pub seq: u64,
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkRecordOutcome {
+    Created,
+    Existing,
+    QuotaExceeded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed {
+        size: u64,
+        committed_at: u64,
+    },
+    /// Same id, same chunk list: idempotent.
+    Existing {
+        size: u64,
+        committed_at: u64,
+    },
+    Missing(Vec<Hash>),
+    /// Same id, another chunk list.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRecord {
+    pub chunks: Vec<Hash>,
+    pub size: u64,
+    pub committed_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailboxPutOutcome {
+    Stored { expires_at: u64 },
+    Occupied,
+    Full,
+}
+
+/// Metadata and op-log store. Every method is atomic.
+#[async_trait]
+pub trait MetaStore: Send + Sync + 'static {
+    async fn register_vault(
+        &self,
+        vault: Hash,
+        identity: PublicKey,
+        device: PublicKey,
+        now: u64,
+    ) -> StoreResult<RegisterOutcome>;
+    async fn membership(&self, vault: Hash, device: PublicKey) -> StoreResult<Membership>;
+    /// Add a device (idempotent; re-adding a removed device is refused: returns false).
+    async fn add_device(&self, vault: Hash, device: PublicKey, by: PublicKey, now: u64) -> StoreResult<bool>;
+    /// Remove a device (idempotent). Returns false if it was never a member.
+    async fn remove_device(&self, vault: Hash, device: PublicKey, now: u64) -> StoreResult<bool>;
+    async fn devices(&self, vault: Hash) -> StoreResult<Vec<DeviceRecord>>;
+    /// Head and byte usage of a vault.
+    async fn vault_state(&self, vault: Hash) -> StoreResult<Option<(ChainPoint, u64)>>;
+    /// Append ops (already checked: signature, writer, padding) atomically, chaining them. Ops already in
+    /// the log (same signature) keep their seq and are not appended twice.
+    async fn append_ops(&self, vault: Hash, ops: Vec<Op>, quota: u64) -> StoreResult<AppendOutcome>;
+    /// Ops with `seq > since`, at most `limit`, and the current head.
+    async fn ops_since(&self, vault: Hash, since: u64, limit: u64) -> StoreResult<(Vec<StoredOp>, ChainPoint)>;
+    async fn has_chunk(&self, vault: Hash, hash: Hash) -> StoreResult<bool>;
+    /// Record a stored chunk and charge it to the quota.
+    async fn record_chunk(&self, vault: Hash, hash: Hash, size: u64, quota: u64) -> StoreResult<ChunkRecordOutcome>;
+    async fn missing_chunks(&self, vault: Hash, hashes: Vec<Hash>) -> StoreResult<Vec<Hash>>;
+    async fn commit_blob(&self, vault: Hash, id: Vec<u8>, chunks: Vec<Hash>, now: u64) -> StoreResult<CommitOutcome>;
+    async fn blob(&self, vault: Hash, id: Vec<u8>) -> StoreResult<Option<BlobRecord>>;
+    async fn mailbox_put(
+        &self,
+        id: Hash,
+        message: Vec<u8>,
+        now: u64,
+        ttl: u64,
+        max_boxes: u64,
+    ) -> StoreResult<MailboxPutOutcome>;
+    /// The message and its expiry, if present and not expired.
+    async fn mailbox_get(&self, id: Hash, now: u64) -> StoreResult<Option<(Vec<u8>, u64)>>;
+    async fn mailbox_delete(&self, id: Hash) -> StoreResult<bool>;
+    /// Delete expired mailboxes; returns how many.
+    async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Ciphertext chunk bytes, content-addressed, namespaced by vault.
+#[async_trait]
+pub trait ChunkStore: Send + Sync + 'static {
+    /// Store durably (the bytes are readable after a crash once this returns). Overwrites quietly.
+    async fn put(&self, vault: Hash, hash: Hash, bytes: bytes::Bytes) -> StoreResult<()>;
+    async fn get(&self, vault: Hash, hash: Hash) -> StoreResult<Option<bytes::Bytes>>;
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,152 @@
+//! Test harness: a real server on 127.0.0.1 (in-process, on its own runtime, port 0), devices, and raw
+//! signed requests for the cases the client would never send.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use coffre_sync::protocol::{self as proto, ErrorBody, PublicKey};
+use coffre_sync::{BlockingClient, ChainState, Registration};
+use coffre_sync_server::{AppState, Config, RunningServer};
+use ed25519_dalek::SigningKey;
+
+pub fn key() -> SigningKey {
+    SigningKey::generate(&mut rand_core::OsRng)
+}
+
+pub fn now() -> u64 {
+    coffre_sync_server::now_secs()
+}
+
+pub struct TestServer {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub rt: tokio::runtime::Runtime,
+    pub server: Option<RunningServer>,
+    pub server_pk: PublicKey,
+    pub http: reqwest::Client,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        shutdown_grace_secs: 1,
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        Self::start_with(|_| {})
+    }
+
+    pub fn start_with(f: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = test_config(dir.path());
+        f(&mut cfg);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let state = AppState::open_embedded(cfg).unwrap();
+        let server_pk = state.server_key.verifying_key().to_bytes();
+        let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
+        let url = server.url();
+        let http = {
+            let _g = rt.enter();
+            coffre_sync::init_tls();
+            reqwest::Client::new()
+        };
+        TestServer { url, dir, rt, server: Some(server), server_pk, http }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn server_key(&self) -> SigningKey {
+        self.server.as_ref().unwrap().state.server_key.clone()
+    }
+
+    /// A raw request, signed by `signer` unless `None`; returns status and parsed error body (if any).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        signer: Option<&SigningKey>,
+        tweak: impl FnOnce(&mut proto::RequestAuth),
+    ) -> (u16, Option<ErrorBody>, Vec<u8>) {
+        let mut nonce = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(sk) = signer {
+            let mut auth = proto::sign_request(sk, method, path, &body, now(), &nonce);
+            tweak(&mut auth);
+            for (k, v) in auth.headers() {
+                req = req.header(k, v.to_string());
+            }
+        }
+        self.send(req.body(body))
+    }
+
+    pub fn send(&self, req: reqwest::RequestBuilder) -> (u16, Option<ErrorBody>, Vec<u8>) {
+        self.rt.block_on(async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.unwrap().to_vec();
+            (status, serde_json::from_slice::<ErrorBody>(&bytes).ok(), bytes)
+        })
+    }
+
+    pub fn client(&self, device: &SigningKey) -> BlockingClient {
+        BlockingClient::new(&self.url, device.clone()).unwrap()
+    }
+
+    /// A registered vault with its first device.
+    pub fn vault(&self) -> Holder {
+        let identity = key();
+        let device = key();
+        let client = self.client(&device);
+        let reg = client.register(&identity).unwrap();
+        assert_eq!(reg.server_pk, self.server_pk, "pinned key is the server's");
+        Holder { identity, device, client, reg }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.shutdown()).unwrap();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub struct Holder {
+    pub identity: SigningKey,
+    pub device: SigningKey,
+    pub client: BlockingClient,
+    pub reg: Registration,
+}
+
+impl Holder {
+    pub fn vault_hex(&self) -> String {
+        hex::encode(self.reg.vault)
+    }
+    pub fn genesis(&self) -> ChainState {
+        ChainState::genesis(self.reg.vault)
+    }
+    /// A second device enrolled by the first, with its own client.
+    pub fn enroll(&self, url: &str) -> (SigningKey, BlockingClient) {
+        let k = key();
+        self.client.add_device(&k.verifying_key().to_bytes()).unwrap();
+        let c = BlockingClient::new(url, k.clone()).unwrap();
+        c.attach(self.reg.vault, self.reg.server_pk);
+        (k, c)
+    }
+}
+
+pub fn pk(k: &SigningKey) -> PublicKey {
+    k.verifying_key().to_bytes()
+}
