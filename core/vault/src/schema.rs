@@ -47,7 +47,7 @@ CREATE TABLE documents (
 );
 CREATE INDEX documents_live ON documents (deleted_at, modified_at);
 CREATE INDEX documents_by_category ON documents (category, modified_at);
-CREATE INDEX documents_expiry ON documents (expires_on) WHERE expires_on IS NOT NULL;
+CREATE INDEX documents_expiry ON documents (expires_on) WHERE expires_on IS NOT NULL AND deleted_at IS NULL;
 CREATE TABLE tags (
     doc_id BLOB NOT NULL REFERENCES documents (id),
     tag    TEXT NOT NULL,
