@@ -228,7 +228,13 @@ fn main() {
                         };
                         if let Ok(tp) = text_page {
                             match tesseract(&tp.bytes, &tmp) {
-                                Some(txt) => cers.push((t.file.clone(), cer(&t.text, &txt))),
+                                Some(txt) => {
+                                    let c = cer(&t.text, &txt);
+                                    if verbose {
+                                        eprintln!("ocr {} cer={:.2}% mode={:?}", t.file, 100.0 * c, mode);
+                                    }
+                                    cers.push((t.file.clone(), c))
+                                }
                                 None => eprintln!(
                                     "tesseract missing or failed (apt-get install tesseract-ocr tesseract-ocr-fra)"
                                 ),
