@@ -327,7 +327,7 @@ fn head_signature_tampering_is_detected() {
 #[test]
 fn swapped_or_flipped_chunks_are_detected() {
     let w = World::new();
-    let data: Vec<u8> = (0..600_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let data = test_bytes(600_000, 3);
     let cancel = CancelToken::new();
     let rep = w.a.client.upload_blob(&[1u8; 16], &data, &|_| {}, &cancel).unwrap();
     let victim = w.victim();

@@ -150,3 +150,14 @@ impl Holder {
 pub fn pk(k: &SigningKey) -> PublicKey {
     k.verifying_key().to_bytes()
 }
+
+/// Pseudo-random, non-repeating test bytes (64-bit LCG, high bits).
+pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
