@@ -9,13 +9,9 @@ fn main() {
         eprintln!("usage: capture photo.jpg out-prefix [text|colour|grey]");
         return;
     };
-    let opts = CaptureOptions {
-        mode: args.get(2).and_then(|m| m.parse().ok()),
-        ..CaptureOptions::default()
-    };
-    let result = std::fs::read(input)
-        .map_err(|e| e.to_string())
-        .and_then(|b| capture(&b, &opts).map_err(|e| e.to_string()));
+    let opts = CaptureOptions { mode: args.get(2).and_then(|m| m.parse().ok()), ..CaptureOptions::default() };
+    let result =
+        std::fs::read(input).map_err(|e| e.to_string()).and_then(|b| capture(&b, &opts).map_err(|e| e.to_string()));
     match result {
         Ok(doc) => {
             for (i, p) in doc.pages.iter().enumerate() {

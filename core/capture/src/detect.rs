@@ -213,6 +213,22 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
                 cur = Cand { quad: r, score: s };
             }
         }
+        // Try pushing each side outwards (twice: a card can have bands on two sides).
+        for _ in 0..2 {
+            let mut improved = false;
+            for g in ctx.grown(&cur.quad) {
+                let g = refine(&g, work, 2.0, 1.0).unwrap_or(g);
+                if let Some(s) = ctx.score(&g)
+                    && s > cur.score
+                {
+                    cur = Cand { quad: g, score: s };
+                    improved = true;
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
         if best.is_none_or(|b| cur.score > b.score) {
             best = Some(cur);
         }
@@ -694,6 +710,69 @@ impl ScoreCtx<'_> {
             return None;
         }
         Some((frac, max_dev, aspect))
+    }
+
+    /// Fraction of ~24 samples along `p0 → p1` that sit on a colour step perpendicular to it.
+    fn side_support(&self, p0: Point, p1: Point) -> f32 {
+        let (w, h) = (self.w, self.h);
+        let len = p0.dist(p1).max(1e-3);
+        let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
+        let l = &self.planes[0];
+        let (mut good, mut tot) = (0usize, 0usize);
+        for i in 0..24 {
+            let s = 0.1 + 0.8 * (i as f32 + 0.5) / 24.0;
+            let px = p0.x + (p1.x - p0.x) * s;
+            let py = p0.y + (p1.y - p0.y) * s;
+            if px < 4.0 || py < 4.0 || px > w - 5.0 || py > h - 5.0 {
+                continue;
+            }
+            tot += 1;
+            let step = (l.bilinear(px + 3.0 * nx, py + 3.0 * ny) - l.bilinear(px - 3.0 * nx, py - 3.0 * ny)).abs();
+            if step < STEP_MIN {
+                continue;
+            }
+            for o in [-1.0f32, 0.0, 1.0] {
+                let j = (py + o * ny).round() as usize * self.grad.mag.w + (px + o * nx).round() as usize;
+                let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
+                if d >= SUPPORT_MIN && d >= 0.7 * self.grad.mag.data[j] {
+                    good += 1;
+                    break;
+                }
+            }
+        }
+        if tot < 8 { 0.0 } else { good as f32 / tot as f32 }
+    }
+
+    /// Quads with one side pushed outwards onto a parallel supported edge: recovers the real
+    /// border when a strong inner edge (a card's coloured header band, a form's frame) won.
+    fn grown(&self, q: &Quad) -> Vec<Quad> {
+        let mut out = Vec::new();
+        let sides = q.sides();
+        let reach = 0.35 * sides.iter().copied().fold(f32::MAX, f32::min);
+        for k in 0..4 {
+            let p0 = q.corners[k];
+            let p1 = q.corners[(k + 1) % 4];
+            let len = p0.dist(p1).max(1e-3);
+            let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
+            let mut best = (0.55f32, 0.0f32);
+            let mut d = 3.0;
+            while d <= reach {
+                let a = Point::new(p0.x + d * nx, p0.y + d * ny);
+                let b = Point::new(p1.x + d * nx, p1.y + d * ny);
+                let sup = self.side_support(a, b);
+                if sup > best.0 {
+                    best = (sup, d);
+                }
+                d += 1.0;
+            }
+            if best.1 > 0.0 {
+                let mut c = q.corners;
+                c[k] = Point::new(p0.x + best.1 * nx, p0.y + best.1 * ny);
+                c[(k + 1) % 4] = Point::new(p1.x + best.1 * nx, p1.y + best.1 * ny);
+                out.push(Quad { corners: c });
+            }
+        }
+        out
     }
 
     /// Edge support only, sparse samples: to shortlist candidates cheaply.

@@ -107,10 +107,7 @@ fn tiny_blank_black_and_empty_frames() {
             Err(CaptureError::NoDocument { .. }) => {}
             other => panic!("expected NoDocument, got {other:?}"),
         }
-        let whole = CaptureOptions {
-            whole_frame_if_not_found: true,
-            ..CaptureOptions::default()
-        };
+        let whole = CaptureOptions { whole_frame_if_not_found: true, ..CaptureOptions::default() };
         let doc = capture(&png(&img), &whole).expect("whole frame on request");
         assert_eq!(doc.pages[0].quad, None);
     }

@@ -48,11 +48,7 @@ pub fn corner_error_pct(a: &Quad, truth: &Quad, w: u32, h: u32) -> f32 {
 
 /// Fails with a clear message when an external tool is missing.
 pub fn require_tool(name: &str, probe: &[&str]) {
-    let ok = std::process::Command::new(name)
-        .args(probe)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok = std::process::Command::new(name).args(probe).output().map(|o| o.status.success()).unwrap_or(false);
     assert!(
         ok,
         "`{name}` is not installed. Run the setup: \

@@ -55,7 +55,7 @@ fn corners_are_in_exif_upright_pixels() {
 
 #[test]
 fn preview_luma_frame_with_padded_stride() {
-    let s = spec(11, DocKind::IdCard, Background::Wood, 640, 480);
+    let s = spec(11, DocKind::Letter, Background::Wood, 640, 480);
     let scene = render_scene(&s);
     let stride = 704; // CameraX pads rows
     let mut plane = vec![0u8; stride * 480];

@@ -3,7 +3,7 @@
 mod common;
 
 use coffre_capture::{
-    CaptureOptions, Mode, PaperFormat, Quad, assemble_pdf, capture, capture_image, decode, deskew, DeskewOptions,
+    CaptureOptions, DeskewOptions, Mode, PaperFormat, Quad, assemble_pdf, capture, capture_image, decode, deskew,
 };
 use coffre_fixtures::{Background, DocKind, encode_scene, render_scene};
 use common::{require_tool, spec};
@@ -25,7 +25,7 @@ fn letter_becomes_a_small_a4_text_page() {
 
 #[test]
 fn id_card_is_colour_id1_within_60kb() {
-    let scene = render_scene(&spec(22, DocKind::IdCard, Background::Tiles, 2400, 1800));
+    let scene = render_scene(&spec(22, DocKind::IdCard, Background::DarkDesk, 2400, 1800));
     let doc = capture(&encode_scene(&scene), &CaptureOptions::default()).expect("capture");
     let p = &doc.pages[0];
     assert_eq!(p.format, PaperFormat::Id1, "quad {:?} truth {:?}", p.quad.map(|q| q.to_array()), scene.corners);
@@ -42,11 +42,7 @@ fn caller_corners_and_mode_override() {
     let scene = render_scene(&spec(23, DocKind::Receipt, Background::DarkDesk, 1200, 900));
     let img = decode(&encode_scene(&scene)).expect("decode");
     let corners = Quad::from_array(scene.corners.expect("truth"));
-    let opts = CaptureOptions {
-        corners: Some(corners),
-        mode: Some(Mode::Grey),
-        ..CaptureOptions::default()
-    };
+    let opts = CaptureOptions { corners: Some(corners), mode: Some(Mode::Grey), ..CaptureOptions::default() };
     let doc = capture_image(&img, &opts).expect("capture");
     assert_eq!(doc.pages[0].mode, Mode::Grey);
     assert_eq!(doc.pages[0].quad, Some(corners));
