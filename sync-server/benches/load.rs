@@ -1,1 +1,317 @@
-fn main() {}
+//! `cargo bench -p coffre-sync-server --bench load` — two measurements against a real `coffre-server`
+//! child process on 127.0.0.1, printed as figures:
+//!
+//! (a) A new device syncing N documents × 200 KB (pull + verify the N ops announcing them, then download
+//!     and hash-check every chunk), against a plain HTTP GET of the same bytes from a trivial static
+//!     handler in this process, same concurrency, same run → ratio (target ≥ 0.8).
+//! (b) D simulated devices (each its own vault, key and connection pool) concurrently appending ops and
+//!     putting small chunks → throughput, p50/p99 latency, errors, server peak RSS (VmHWM).
+//!
+//! Sizes: `COFFRE_BENCH_DOCS` (1000), `COFFRE_BENCH_DEVICES` (500), `COFFRE_BENCH_ROUNDS` (10).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::BufRead as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use coffre_sync::{BlobRef, CancelToken, ChainState, KnownWriters, OpDraft, SyncClient};
+use ed25519_dalek::SigningKey;
+
+const DOC_BYTES: usize = 200 * 1024;
+const CONCURRENCY: usize = 8;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn key() -> SigningKey {
+    SigningKey::generate(&mut rand_core::OsRng)
+}
+
+fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coffre-server"))
+            .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
+            .env("COFFRE_SERVER_DATA_DIR", dir.path())
+            .env("COFFRE_SERVER_LOG_LEVEL", "warn")
+            .env("COFFRE_SERVER_RATE_BURST", "1000000")
+            .env("COFFRE_SERVER_RATE_PER_SEC", "1000000")
+            .env("COFFRE_SERVER_QUOTA_BYTES", "10000000000")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
+        Server { child, url: format!("http://{addr}"), _dir: dir }
+    }
+
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mib_s(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / d.as_secs_f64() / (1024.0 * 1024.0)
+}
+
+async fn bench_transfer(docs: usize) {
+    let server = Server::start();
+    let identity = key();
+    let writer_key = key();
+    let writer = SyncClient::new(&server.url, writer_key.clone()).unwrap();
+    let reg = writer.register(&identity).await.unwrap();
+    let contents: Arc<Vec<Vec<u8>>> = Arc::new((0..docs).map(|i| bytes(DOC_BYTES, i as u64 + 1)).collect());
+
+    // Upload: each document is one blob, announced by one op carrying its BlobRef.
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    let mut refs: Vec<Option<BlobRef>> = vec![None; docs];
+    for i in 0..docs {
+        if set.len() >= CONCURRENCY
+            && let Some(r) = set.join_next().await
+        {
+            let (j, b): (usize, BlobRef) = r.unwrap();
+            refs[j] = Some(b);
+        }
+        let (c, contents) = (writer.clone(), contents.clone());
+        set.spawn(async move {
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            let rep = c.upload_blob(&id, &contents[i], &|_| {}, &CancelToken::new()).await.unwrap();
+            (i, rep.blob)
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        let (j, b) = r.unwrap();
+        refs[j] = Some(b);
+    }
+    let mut state = reg.state.clone();
+    let mut writers = KnownWriters::new([writer_key.verifying_key().to_bytes()]);
+    for (n, batch) in refs.chunks(200).enumerate() {
+        let drafts: Vec<OpDraft> = batch
+            .iter()
+            .enumerate()
+            .map(|(k, b)| OpDraft {
+                counter: (n * 200 + k + 1) as u64,
+                ciphertext: serde_json::to_vec(b.as_ref().unwrap()).unwrap(),
+            })
+            .collect();
+        state = writer.sync(&state, &drafts, &mut writers).await.unwrap().state;
+    }
+    let upload = t.elapsed();
+
+    // The new device: enrolled, pulls and verifies the log, then downloads every document.
+    let new_key = key();
+    writer.add_device(&new_key.verifying_key().to_bytes()).await.unwrap();
+    let fresh = SyncClient::new(&server.url, new_key).unwrap();
+    fresh.attach(reg.vault, reg.server_pk);
+    let t = Instant::now();
+    let mut view = KnownWriters::new([writer_key.verifying_key().to_bytes()]);
+    let (ops, st) = fresh.pull(&ChainState::genesis(reg.vault), &mut view).await.unwrap();
+    assert_eq!(st.point.seq, docs as u64);
+    let pull_time = t.elapsed();
+    let blob_refs: Vec<BlobRef> = ops.iter().map(|o| serde_json::from_slice(&o.ciphertext).unwrap()).collect();
+    let mut set = tokio::task::JoinSet::new();
+    let mut total: u64 = 0;
+    for b in blob_refs {
+        if set.len() >= CONCURRENCY
+            && let Some(r) = set.join_next().await
+        {
+            total += r.unwrap();
+        }
+        let c = fresh.clone();
+        set.spawn(async move { c.download_blob(&b, &|_| {}, &CancelToken::new()).await.unwrap().len() as u64 });
+    }
+    while let Some(r) = set.join_next().await {
+        total += r.unwrap();
+    }
+    let sync_time = t.elapsed();
+    assert_eq!(total, (docs * DOC_BYTES) as u64);
+
+    // Baseline: the same bytes from a trivial static handler, same concurrency, plain GETs.
+    let app = {
+        let contents = contents.clone();
+        axum::Router::new().route(
+            "/f/{i}",
+            axum::routing::get(move |axum::extract::Path(i): axum::extract::Path<usize>| {
+                let contents = contents.clone();
+                async move { bytes::Bytes::from(contents[i].clone()) }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let plain_url = format!("http://{}", listener.local_addr().unwrap());
+    let plain_task = tokio::spawn(async move { axum::serve(listener, app).await });
+    coffre_sync::init_tls();
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    let mut plain_total = 0u64;
+    for i in 0..docs {
+        if set.len() >= CONCURRENCY
+            && let Some(r) = set.join_next().await
+        {
+            plain_total += r.unwrap();
+        }
+        let (http, url) = (http.clone(), format!("{plain_url}/f/{i}"));
+        set.spawn(async move { http.get(url).send().await.unwrap().bytes().await.unwrap().len() as u64 });
+    }
+    while let Some(r) = set.join_next().await {
+        plain_total += r.unwrap();
+    }
+    let plain_time = t.elapsed();
+    plain_task.abort();
+    assert_eq!(plain_total, total);
+
+    println!("(a) new device sync, {docs} documents x {} KB, concurrency {CONCURRENCY}, loopback", DOC_BYTES / 1024);
+    println!(
+        "    upload by first device (incl. {docs} ops): {:.2} s, {:.1} MiB/s",
+        upload.as_secs_f64(),
+        mib_s(total, upload)
+    );
+    println!(
+        "    new device: pull+verify {docs} ops {:.3} s; full sync {:.2} s = {:.1} MiB/s",
+        pull_time.as_secs_f64(),
+        sync_time.as_secs_f64(),
+        mib_s(total, sync_time)
+    );
+    println!(
+        "    plain HTTP GET of the same bytes: {:.2} s = {:.1} MiB/s",
+        plain_time.as_secs_f64(),
+        mib_s(total, plain_time)
+    );
+    println!(
+        "    ratio sync/plain throughput: {:.2}x (target >= 0.8)",
+        plain_time.as_secs_f64() / sync_time.as_secs_f64()
+    );
+    println!("    server peak RSS: {} MiB", server.peak_rss_kib() / 1024);
+}
+
+async fn bench_devices(devices: usize, rounds: usize) {
+    let server = Server::start();
+    let url = server.url.clone();
+    let t0 = Instant::now();
+    // Register every device's vault first (counted separately).
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..devices {
+        let url = url.clone();
+        set.spawn(async move {
+            let dev = key();
+            let c = SyncClient::new(&url, dev.clone()).unwrap();
+            let reg = c.register(&key()).await;
+            (c, dev, reg)
+        });
+    }
+    let mut clients = Vec::new();
+    let mut reg_errors = 0usize;
+    while let Some(r) = set.join_next().await {
+        let (c, dev, reg) = r.unwrap();
+        match reg {
+            Ok(reg) => clients.push((c, dev, reg)),
+            Err(_) => reg_errors += 1,
+        }
+    }
+    let register_time = t0.elapsed();
+
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (c, dev, reg)) in clients.into_iter().enumerate() {
+        set.spawn(async move {
+            let mut lat = Vec::with_capacity(rounds * 3);
+            let mut errors = 0usize;
+            let mut state = reg.state.clone();
+            let mut writers = KnownWriters::new([dev.verifying_key().to_bytes()]);
+            for r in 0..rounds {
+                let s = Instant::now();
+                match c
+                    .append(&state, &[OpDraft { counter: r as u64 + 1, ciphertext: bytes(200, (i * 1000 + r) as u64) }])
+                    .await
+                {
+                    Ok(_) => lat.push(s.elapsed()),
+                    Err(_) => errors += 1,
+                }
+                let s = Instant::now();
+                let chunk = coffre_sync::protocol::pad_chunk(bytes(2000, (i * 7919 + r) as u64));
+                match c.put_chunk(chunk).await {
+                    Ok(_) => lat.push(s.elapsed()),
+                    Err(_) => errors += 1,
+                }
+                let s = Instant::now();
+                match c.pull(&state, &mut writers).await {
+                    Ok((_, st)) => {
+                        state = st;
+                        lat.push(s.elapsed());
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        });
+    }
+    let mut lat = Vec::new();
+    let mut errors = reg_errors;
+    while let Some(r) = set.join_next().await {
+        let (l, e) = r.unwrap();
+        lat.extend(l);
+        errors += e;
+    }
+    let wall = t.elapsed();
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or_default()
+    };
+    println!("(b) {devices} devices concurrently, {rounds} rounds of (append op, put 2 KB chunk, pull+verify)");
+    println!("    registration of {devices} vaults: {:.2} s", register_time.as_secs_f64());
+    println!(
+        "    {} requests in {:.2} s = {:.0} req/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors {errors}",
+        lat.len(),
+        wall.as_secs_f64(),
+        lat.len() as f64 / wall.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    println!("    server peak RSS (VmHWM): {} MiB", server.peak_rss_kib() / 1024);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful: run small then.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let docs = env_usize("COFFRE_BENCH_DOCS", if quick { 20 } else { 1000 });
+    let devices = env_usize("COFFRE_BENCH_DEVICES", if quick { 10 } else { 500 });
+    let rounds = env_usize("COFFRE_BENCH_ROUNDS", if quick { 2 } else { 10 });
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(bench_transfer(docs));
+    rt.block_on(bench_devices(devices, rounds));
+}

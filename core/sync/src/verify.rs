@@ -67,7 +67,7 @@ pub struct VerifiedOp {
 }
 
 /// The caller's view of the vault, consulted during verification, in seq order.
-pub trait LogView {
+pub trait LogView: Send {
     /// May `writer` write the op at `seq`? (The vault answers from the device-add/remove ops it applied.)
     fn is_writer(&self, writer: &PublicKey, seq: u64) -> bool;
     /// The chain hash after op `seq`, if the caller kept it (used to check older *seen* heads).
