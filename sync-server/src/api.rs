@@ -99,8 +99,26 @@ fn head(state: &AppState, vault: &Hash, point: ChainPoint) -> SignedHead {
 /// The vault named in the path, if the signing device is enrolled in it.
 async fn member(state: &AppState, vault: &str, device: &PublicKey) -> ApiResult<Hash> {
     let vault = unhex32(vault, "vault").map_err(|_| ApiError::not_found("unknown_vault", "no such vault"))?;
+    let now = std::time::Instant::now();
+    let epoch = match state.members.lock() {
+        Ok(g) if g.0.get(&(vault, *device)).is_some_and(|t| now.duration_since(*t) < crate::MEMBERSHIP_TTL) => {
+            return Ok(vault);
+        }
+        Ok(g) => g.1,
+        Err(_) => u64::MAX,
+    };
     match state.meta.membership(vault, *device).await? {
-        Membership::Enrolled => Ok(vault),
+        Membership::Enrolled => {
+            if let Ok(mut g) = state.members.lock()
+                && g.1 == epoch
+            {
+                if g.0.len() > 100_000 {
+                    g.0.retain(|_, t| now.duration_since(*t) < crate::MEMBERSHIP_TTL);
+                }
+                g.0.insert((vault, *device), now);
+            }
+            Ok(vault)
+        }
         Membership::NoVault => Err(ApiError::not_found("unknown_vault", "no such vault")),
         Membership::NotMember => {
             state.metrics.auth_failure("membership");
@@ -245,7 +263,14 @@ async fn remove_device(
     let vault = member(&state, &vault, &a.device).await?;
     let device: PublicKey = unb64_array(&device, "device")
         .map_err(|_| ApiError::bad_request("bad_device_key", "device must be a base64url public key"))?;
-    if state.meta.remove_device(vault, device, crate::now_secs()).await? {
+    let removed = state.meta.remove_device(vault, device, crate::now_secs()).await?;
+    // After the write: drop the cached answer and bump the epoch so lookups that read the database before
+    // the write do not cache their (now stale) answer.
+    if let Ok(mut g) = state.members.lock() {
+        g.1 = g.1.wrapping_add(1);
+        g.0.remove(&(vault, device));
+    }
+    if removed {
         tracing::info!(vault = %short(&vault), "device removed");
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -374,10 +399,9 @@ async fn get_chunk(
 ) -> ApiResult<Response> {
     let vault = member(&state, &vault, &a.device).await?;
     let hash = hash_param(&hash, "chunk hash")?;
+    // Served straight from the chunk store: its files are namespaced by vault and content-addressed, so a
+    // file without its database row (a put cut by a crash) is still the right bytes.
     let not_found = || ApiError::not_found("unknown_chunk", "no such chunk in this vault");
-    if !state.meta.has_chunk(vault, hash).await? {
-        return Err(not_found());
-    }
     let bytes: Bytes = state.chunks.get(vault, hash).await?.ok_or_else(not_found)?;
     state.metrics.chunk_bytes_served.fetch_add(bytes.len() as u64, Relaxed);
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())

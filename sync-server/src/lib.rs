@@ -45,7 +45,14 @@ pub struct Inner {
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
     pub metrics: Metrics,
+    /// Recently confirmed enrolments, so hot paths skip a database read. Invalidated by device removal in
+    /// this process; with several instances, a removal reaches the others within [`MEMBERSHIP_TTL`].
+    /// (cache, removal epoch): a lookup that started before a removal never caches its answer.
+    pub members: std::sync::Mutex<(std::collections::HashMap<([u8; 32], [u8; 32]), Instant>, u64)>,
 }
+
+/// How long a confirmed enrolment is trusted without asking the database.
+pub const MEMBERSHIP_TTL: Duration = Duration::from_secs(30);
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -69,6 +76,7 @@ impl AppState {
             nonces: NonceCache::default(),
             limiter,
             metrics: Metrics::default(),
+            members: std::sync::Mutex::new((std::collections::HashMap::new(), 0)),
         }))
     }
 

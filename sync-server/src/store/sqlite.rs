@@ -1,5 +1,5 @@
 //! Embedded `MetaStore`: one SQLite file (through the workspace's rusqlite; an unkeyed SQLCipher database
-//! is plain SQLite). One writer connection and one reader connection (WAL), each behind a mutex and used
+//! is plain SQLite). One writer connection and a few reader connections (WAL), each behind a mutex, used
 //! from `spawn_blocking`, so the async workers never block on the disk.
 
 use std::collections::HashMap;
@@ -71,9 +71,13 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
 ];
 
+/// Reader connections (WAL lets them read while the writer writes).
+const READERS: usize = 4;
+
 pub struct SqliteMeta {
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Vec<Arc<Mutex<Connection>>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 fn i(v: u64) -> StoreResult<i64> {
@@ -120,8 +124,9 @@ impl SqliteMeta {
     pub fn open(path: &Path) -> StoreResult<SqliteMeta> {
         let mut w = open_conn(path)?;
         migrate(&mut w)?;
-        let r = open_conn(path)?;
-        Ok(SqliteMeta { writer: Arc::new(Mutex::new(w)), reader: Arc::new(Mutex::new(r)) })
+        let readers =
+            (0..READERS).map(|_| open_conn(path).map(|c| Arc::new(Mutex::new(c)))).collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteMeta { writer: Arc::new(Mutex::new(w)), readers, next_reader: std::sync::atomic::AtomicUsize::new(0) })
     }
 
     async fn with<T, F>(conn: &Arc<Mutex<Connection>>, f: F) -> StoreResult<T>
@@ -149,7 +154,8 @@ impl SqliteMeta {
         &self,
         f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        Self::with(&self.reader, f).await
+        let i = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.readers.len();
+        Self::with(&self.readers[i], f).await
     }
 }
 
