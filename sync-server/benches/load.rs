@@ -85,11 +85,32 @@ fn mib_s(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / d.as_secs_f64() / (1024.0 * 1024.0)
 }
 
-async fn bench_transfer(docs: usize) {
-    let server = Server::start();
+async fn bench_transfer(docs: usize, in_process: bool) {
+    // The server as a child process, or on this process's runtime like the plain baselines.
+    let child = if in_process { None } else { Some(Server::start()) };
+    let _dir = tempfile::tempdir().unwrap();
+    let embedded = if in_process {
+        let cfg = coffre_sync_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: _dir.path().to_path_buf(),
+            rate_burst: 1_000_000,
+            rate_per_sec: 1_000_000,
+            quota_bytes: 10_000_000_000,
+            ..coffre_sync_server::Config::default()
+        };
+        let state = coffre_sync_server::AppState::open_embedded(cfg).unwrap();
+        Some(coffre_sync_server::spawn(state).await.unwrap())
+    } else {
+        None
+    };
+    let url = match (&child, &embedded) {
+        (Some(c), _) => c.url.clone(),
+        (None, Some(e)) => e.url(),
+        (None, None) => unreachable!(),
+    };
     let identity = key();
     let writer_key = key();
-    let writer = SyncClient::new(&server.url, writer_key.clone()).unwrap();
+    let writer = SyncClient::new(&url, writer_key.clone()).unwrap();
     let reg = writer.register(&identity).await.unwrap();
     let contents: Arc<Vec<Vec<u8>>> = Arc::new((0..docs).map(|i| bytes(DOC_BYTES, i as u64 + 1)).collect());
 
@@ -134,7 +155,7 @@ async fn bench_transfer(docs: usize) {
     // The new device: enrolled, pulls and verifies the log, then downloads every document.
     let new_key = key();
     writer.add_device(&new_key.verifying_key().to_bytes()).await.unwrap();
-    let fresh = SyncClient::new(&server.url, new_key).unwrap();
+    let fresh = SyncClient::new(&url, new_key).unwrap();
     fresh.attach(reg.vault, reg.server_pk);
     let t = Instant::now();
     let mut view = KnownWriters::new([writer_key.verifying_key().to_bytes()]);
@@ -231,7 +252,10 @@ async fn bench_transfer(docs: usize) {
             d.as_secs_f64() / sync_time.as_secs_f64()
         );
     }
-    println!("    server peak RSS: {} MiB", server.peak_rss_kib() / 1024);
+    match &child {
+        Some(c) => println!("    server: child process, peak RSS {} MiB", c.peak_rss_kib() / 1024),
+        None => println!("    server: in this process (same runtime as the baselines)"),
+    }
 }
 
 async fn bench_devices(devices: usize, rounds: usize) {
@@ -328,6 +352,7 @@ fn main() {
     let devices = env_usize("COFFRE_BENCH_DEVICES", if quick { 10 } else { 500 });
     let rounds = env_usize("COFFRE_BENCH_ROUNDS", if quick { 2 } else { 10 });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    rt.block_on(bench_transfer(docs));
+    rt.block_on(bench_transfer(docs, false));
+    rt.block_on(bench_transfer(docs, true));
     rt.block_on(bench_devices(devices, rounds));
 }

@@ -48,8 +48,11 @@ pub struct Inner {
     /// Recently confirmed enrolments, so hot paths skip a database read. Invalidated by device removal in
     /// this process; with several instances, a removal reaches the others within [`MEMBERSHIP_TTL`].
     /// (cache, removal epoch): a lookup that started before a removal never caches its answer.
-    pub members: std::sync::Mutex<(std::collections::HashMap<([u8; 32], [u8; 32]), Instant>, u64)>,
+    pub members: std::sync::Mutex<MembershipCache>,
 }
+
+/// (vault, device) → when its enrolment was confirmed; plus the removal epoch.
+pub type MembershipCache = (std::collections::HashMap<([u8; 32], [u8; 32]), Instant>, u64);
 
 /// How long a confirmed enrolment is trusted without asking the database.
 pub const MEMBERSHIP_TTL: Duration = Duration::from_secs(30);
