@@ -2,8 +2,10 @@
 
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;
+pub use coffre_sync as sync;
 pub use coffre_vault as vault;
 
 mod capture_to_vault;
+pub mod sync_engine;
 
 pub use capture_to_vault::save_capture;

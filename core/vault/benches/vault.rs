@@ -82,6 +82,11 @@ fn main() {
     let list_all = time_q(&|| v.list(&ListQuery::default()).unwrap().len());
     let by_cat =
         time_q(&|| v.list(&ListQuery { category: Some("carte_vitale".into()), ..Default::default() }).unwrap().len());
+    let by_cat_50 = time_q(&|| {
+        v.list(&ListQuery { category: Some("carte_vitale".into()), limit: Some(50), ..Default::default() })
+            .unwrap()
+            .len()
+    });
     let search1 = time_q(&|| v.search("vitale", Some(50)).unwrap().len());
     let search2 = time_q(&|| v.search("attest caf 12", Some(50)).unwrap().len());
     let expiring = time_q(&|| v.expiring_within(60).unwrap().len());

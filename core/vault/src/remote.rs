@@ -383,3 +383,12 @@ fn observe_clock(tx: &Transaction<'_>, remote: &Hlc) -> Result<()> {
     }
     Ok(())
 }
+
+impl Vault {
+    /// Queues an op that is not a document change (e.g. the sync layer's device certificates), in
+    /// the same outbox and order as document ops. Returns its outbox id.
+    pub fn queue_raw_op(&mut self, bytes: &[u8]) -> Result<i64> {
+        self.conn.execute("INSERT INTO outbox (op, created_at) VALUES (?1, ?2)", params![bytes, now_ms()])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+}

@@ -1,0 +1,52 @@
+//! What travels in an op's payload, encrypted under the log key (HKDF(ARK, "log")): a vault op with
+//! the chunk lists of its blobs, or a device certificate. The server sees only padded ciphertext.
+
+use coffre_crypto::{AccountRootKey, SymmetricKey, open_symmetric, seal_symmetric};
+use coffre_sync::BlobRef;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const ENVELOPE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// A document change from the vault's outbox, with where its blobs' chunks are.
+    Vault { op: serde_json::Value, blobs: BTreeMap<String, BlobRef> },
+    /// A device allowed to write, certified by the holder identity key (derived from the ARK).
+    DeviceAdd { device: String, cert: String },
+    /// A device removed (lost phone): its later ops are refused.
+    DeviceRemove { device: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub v: u32,
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+pub fn log_key(ark: &AccountRootKey) -> SymmetricKey {
+    ark.derive_log_key()
+}
+
+fn aad(vault: &[u8; 32]) -> Vec<u8> {
+    [b"coffre-op-payload-v1".as_slice(), vault].concat()
+}
+
+pub fn seal(key: &SymmetricKey, vault: &[u8; 32], env: &Envelope) -> Vec<u8> {
+    let json = serde_json::to_vec(env).unwrap_or_default();
+    seal_symmetric(key, &json, &aad(vault))
+}
+
+/// Decrypts and parses a payload; `None` when it does not open (not ours, or tampered).
+pub fn open(key: &SymmetricKey, vault: &[u8; 32], ciphertext: &[u8]) -> Option<Envelope> {
+    let plain = open_symmetric(key, ciphertext, &aad(vault)).ok()?;
+    let env: Envelope = serde_json::from_slice(&plain).ok()?;
+    (env.v == ENVELOPE_VERSION).then_some(env)
+}
+
+/// The message the identity key signs to certify a device.
+pub fn cert_message(vault: &[u8; 32], device: &[u8; 32]) -> Vec<u8> {
+    [b"coffre-device-cert-v1".as_slice(), vault, device].concat()
+}

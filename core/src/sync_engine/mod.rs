@@ -1,0 +1,437 @@
+//! The sync engine: the vault's outbox pushed to the server, the verified log applied to the vault,
+//! blobs uploaded and fetched in chunks, devices linked by QR and removed. It glues `coffre-vault`
+//! to `coffre-sync` (the protocol client, which verifies everything the server says); both stay
+//! ignorant of each other. Blocking: the apps call it from their own threads.
+
+mod envelope;
+mod view;
+
+use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
+use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
+use coffre_crypto::{AccountRootKey, VerifyingKey};
+use coffre_sync::{BlobRef, BlockingClient, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, SyncError};
+use coffre_vault::{Applied, CreateOptions, DocId, Vault, VaultError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+pub use coffre_sync::{CancelToken as SyncCancel, Progress as TransferProgress};
+
+/// Errors of the sync engine: the vault's or the protocol's, plus enrolment state.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// `sync` before `enroll` or linking.
+    #[error("this vault is not connected to a server yet")]
+    NotEnrolled,
+    /// Enrolling a vault that already is.
+    #[error("this vault is already connected to a server")]
+    AlreadyEnrolled,
+    /// The other device has not answered the linking request yet.
+    #[error("the other phone has not confirmed yet")]
+    LinkPending,
+}
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+const CONFIG: &str = "sync.config";
+const DEVICE_SK: &str = "sync.device_sk";
+const CHAIN: &str = "sync.chain";
+const WRITERS: &str = "sync.writers";
+const BLOBREF: &str = "sync.blobref:";
+
+/// Where this vault syncs, as stored (inside the encrypted database).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Config {
+    server_url: String,
+    vault: String,
+    server_pk: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub pulled: u64,
+    pub applied: u64,
+    pub blobs_uploaded: u64,
+    pub blobs_downloaded: u64,
+    pub bytes_uploaded: u64,
+    /// Pages known but not downloaded (fetched when opened, or with `download_all`).
+    pub blobs_remaining: u64,
+    pub head_seq: u64,
+}
+
+/// Options of [`sync`].
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Download every page now (a desktop); otherwise only pinned documents' pages (phones).
+    pub download_all: bool,
+}
+
+/// A device of this vault as the log knows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub public_key: String,
+    pub this_device: bool,
+    pub removed: bool,
+}
+
+fn hex32(s: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|_| VaultError::Corrupt { what: "sync settings".into() })?;
+    Ok(out)
+}
+
+fn get_json<T: for<'de> Deserialize<'de>>(vault: &Vault, key: &str) -> Result<Option<T>> {
+    match vault.state_get(key)? {
+        Some(b) => Ok(Some(serde_json::from_slice(&b).map_err(|_| VaultError::Corrupt { what: "sync state".into() })?)),
+        None => Ok(None),
+    }
+}
+
+fn set_json<T: Serialize>(vault: &mut Vault, key: &str, value: &T) -> Result<()> {
+    let bytes = serde_json::to_vec(value).map_err(|_| VaultError::InvalidInput("sync state".into()))?;
+    vault.state_set(key, &bytes)?;
+    Ok(())
+}
+
+fn identity(ark: &AccountRootKey) -> (ed25519_dalek::SigningKey, VerifyingKey) {
+    let keys = ark.derive_identity(0);
+    let sk = ed25519_dalek::SigningKey::from_bytes(&keys.signing.to_bytes());
+    (sk, keys.signing.verifying_key())
+}
+
+fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32]) -> String {
+    let keys = ark.derive_identity(0);
+    hex::encode(keys.signing.sign(&envelope::cert_message(vault, device)).to_bytes())
+}
+
+/// This device's signing key (created on first use, kept in the encrypted database).
+fn device_key(vault: &mut Vault) -> Result<ed25519_dalek::SigningKey> {
+    if let Some(b) = vault.state_get(DEVICE_SK)? {
+        let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| VaultError::Corrupt { what: "device key".into() })?;
+        return Ok(ed25519_dalek::SigningKey::from_bytes(&arr));
+    }
+    let sk = ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes::<32>());
+    vault.state_set(DEVICE_SK, &Zeroizing::new(sk.to_bytes())[..])?;
+    Ok(sk)
+}
+
+/// Connects a vault to a server as its first device (no e-mail, no phone number: the vault is
+/// known by its identity public key).
+pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
+    if vault.state_get(CONFIG)?.is_some() {
+        return Err(EngineError::AlreadyEnrolled);
+    }
+    let device = device_key(vault)?;
+    let device_pk = device.verifying_key().to_bytes();
+    let client = BlockingClient::new(server_url, device)?;
+    let (id_sk, _) = identity(vault.root_key());
+    let reg = client.register(&id_sk)?;
+    let config = Config {
+        server_url: server_url.trim_end_matches('/').to_string(),
+        vault: hex::encode(reg.vault),
+        server_pk: hex::encode(reg.server_pk),
+    };
+    let mut writers = Writers::new();
+    writers.insert(key_of(&device_pk), WriterSpan { from_seq: 0, until_seq: None });
+    set_json(vault, WRITERS, &writers)?;
+    vault.state_set(CHAIN, &reg.state.to_json())?;
+    set_json(vault, CONFIG, &config)?;
+    Ok(())
+}
+
+struct Session {
+    client: BlockingClient,
+    vault_hash: [u8; 32],
+    device_pk: [u8; 32],
+}
+
+fn session(vault: &mut Vault) -> Result<Session> {
+    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
+    let device = device_key(vault)?;
+    let device_pk = device.verifying_key().to_bytes();
+    let client = BlockingClient::new(&config.server_url, device)?;
+    let vault_hash = hex32(&config.vault)?;
+    client.attach(vault_hash, hex32(&config.server_pk)?);
+    Ok(Session { client, vault_hash, device_pk })
+}
+
+/// Pushes the outbox, pulls and verifies new ops, applies them, and fetches pages (pinned ones
+/// always; all with `download_all`). On any verification error nothing local changes and the error
+/// says what the server did (rollback, fork, tampering...).
+pub fn sync(
+    vault: &mut Vault,
+    options: &SyncOptions,
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+) -> Result<SyncReport> {
+    let s = session(vault)?;
+    let log_key = envelope::log_key(vault.root_key());
+    let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
+    let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
+    let mut report = SyncReport::default();
+
+    // 1. Outbox -> drafts. The outbox id is the writer counter: ids are contiguous and a row is only
+    //    removed once the server has it, so a retry after a crash resends the same counters.
+    let pending = vault.outbox(500)?;
+    let mut drafts = Vec::with_capacity(pending.len());
+    for (id, op) in &pending {
+        if cancel.is_cancelled() {
+            return Err(SyncError::Cancelled.into());
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
+        let env = match value.get("kind").and_then(|k| k.as_str()) {
+            Some("device_add" | "device_remove") => serde_json::from_value::<Envelope>(value)
+                .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?,
+            _ => {
+                let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
+                Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
+            }
+        };
+        drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+    }
+
+    // 2. Push + pull with verification.
+    let (_, identity_pk) = identity(vault.root_key());
+    let mut view =
+        WriterView { writers, hashes: BTreeMap::new(), log_key: &log_key, vault: s.vault_hash, identity: identity_pk };
+    let outcome = s.client.sync(&state, &drafts, &mut view)?;
+    report.pushed = drafts.len() as u64;
+    report.pulled = outcome.ops.len() as u64;
+    report.head_seq = outcome.state.point.seq;
+
+    // 3. Apply others' ops (own ops are already in the vault), remember blob chunk lists.
+    for op in &outcome.ops {
+        if op.writer == s.device_pk {
+            continue;
+        }
+        let Some(env) = envelope::open(&log_key, &s.vault_hash, &op.ciphertext) else {
+            return Err(SyncError::Tampered { what: "op payload does not decrypt", seq: Some(op.seq) }.into());
+        };
+        if let Payload::Vault { op: raw, blobs } = env.payload {
+            for (id, blob) in &blobs {
+                set_json(vault, &format!("{BLOBREF}{id}"), blob)?;
+            }
+            let bytes = serde_json::to_vec(&raw).map_err(|_| VaultError::InvalidInput("op".into()))?;
+            if vault.apply_remote_op(&bytes)? == Applied::Changed {
+                report.applied += 1;
+            }
+        }
+    }
+    let writers = view.writers;
+    set_json(vault, WRITERS, &writers)?;
+    vault.state_set(CHAIN, &outcome.state.to_json())?;
+    if let Some((last, _)) = pending.last() {
+        vault.outbox_ack(*last)?;
+    }
+
+    // 4. Pages: pinned documents always local (desk mode); the rest on demand.
+    for missing in vault.missing_blobs()? {
+        if !(missing.pinned || options.download_all) {
+            report.blobs_remaining += 1;
+            continue;
+        }
+        fetch_blob(vault, &s.client, &missing.id, progress, cancel)?;
+        report.blobs_downloaded += 1;
+    }
+    Ok(report)
+}
+
+fn upload_blobs_of(
+    vault: &Vault,
+    client: &BlockingClient,
+    op: &serde_json::Value,
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+    report: &mut SyncReport,
+) -> Result<BTreeMap<String, BlobRef>> {
+    let mut out = BTreeMap::new();
+    if op.get("kind").and_then(|k| k.as_str()) != Some("create") {
+        return Ok(out);
+    }
+    let doc = DocId::parse(op.get("doc").and_then(|d| d.as_str()).unwrap_or_default())?;
+    for blob in vault.local_blobs_of(&doc)? {
+        let bytes = std::fs::read(&blob.path).map_err(VaultError::from)?;
+        let up = client.upload_blob(&blob.id, &bytes, progress, cancel)?;
+        report.blobs_uploaded += 1;
+        report.bytes_uploaded += up.bytes_sent;
+        out.insert(hex::encode(blob.id), up.blob);
+    }
+    Ok(out)
+}
+
+fn fetch_blob(
+    vault: &mut Vault,
+    client: &BlockingClient,
+    id: &[u8; 16],
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+) -> Result<()> {
+    let blob: BlobRef =
+        get_json(vault, &format!("{BLOBREF}{}", hex::encode(id)))?.ok_or(VaultError::NotFound("blob location"))?;
+    let bytes = client.download_blob(&blob, progress, cancel)?;
+    // The vault checks the bytes against the hash announced in the holder's own signed op.
+    vault.store_fetched_blob(id, &bytes)?;
+    Ok(())
+}
+
+/// Downloads the pages of one document now (when the person opens it).
+pub fn fetch_document(vault: &mut Vault, doc: &DocId, cancel: &CancelToken) -> Result<u64> {
+    let s = session(vault)?;
+    let mut n = 0;
+    for missing in vault.missing_blobs()?.into_iter().filter(|m| m.doc_id == *doc) {
+        fetch_blob(vault, &s.client, &missing.id, &|_| {}, cancel)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The devices the verified log knows.
+pub fn devices(vault: &mut Vault) -> Result<Vec<Device>> {
+    let writers: Writers = get_json(vault, WRITERS)?.ok_or(EngineError::NotEnrolled)?;
+    let me = key_of(&device_key(vault)?.verifying_key().to_bytes());
+    Ok(writers
+        .iter()
+        .map(|(pk, span)| Device { public_key: pk.clone(), this_device: *pk == me, removed: span.until_seq.is_some() })
+        .collect())
+}
+
+/// Removes a device (a lost phone): the server refuses it at once, and the removal is written to
+/// the log so every device stops accepting its ops.
+pub fn remove_device(vault: &mut Vault, device_hex: &str) -> Result<()> {
+    let device = hex32(device_hex)?;
+    let s = session(vault)?;
+    if device == s.device_pk {
+        return Err(
+            VaultError::InvalidInput("a device cannot remove itself; use another enrolled device".into()).into()
+        );
+    }
+    s.client.remove_device(&device)?;
+    let env = Envelope { v: ENVELOPE_VERSION, payload: Payload::DeviceRemove { device: key_of(&device) } };
+    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
+    vault.queue_raw_op(&bytes)?;
+    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
+    Ok(())
+}
+
+// ----- device linking by QR -----
+
+/// The new phone's side: a QR to show, a short code to compare, and the keys to finish with.
+pub struct PendingLink {
+    offer: LinkOffer,
+    device: ed25519_dalek::SigningKey,
+    server_url: String,
+}
+
+impl PendingLink {
+    /// Starts linking: this phone will be known by a new device key.
+    pub fn new(server_url: &str) -> PendingLink {
+        let device = ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes::<32>());
+        let offer = LinkOffer::new(server_url, device.verifying_key().to_bytes());
+        PendingLink { offer, device, server_url: server_url.trim_end_matches('/').to_string() }
+    }
+
+    /// Text to render as a QR code.
+    pub fn qr_text(&self) -> String {
+        self.offer.qr().encode()
+    }
+
+    /// The 6 digits both screens show.
+    pub fn short_code(&self) -> String {
+        self.offer.short_code()
+    }
+
+    /// Checks the mailbox once; on success creates this phone's vault in `dir` under its own new
+    /// passphrase and runs a first sync. `LinkPending` means "not yet, ask again".
+    pub fn try_complete(&self, dir: &Path, passphrase: &[u8], platform_secret: Option<&[u8; 32]>) -> Result<Vault> {
+        let client = BlockingClient::new(&self.server_url, self.device.clone())?;
+        let Some(sealed) = client.mailbox_get(&self.offer.qr().secret)? else {
+            return Err(EngineError::LinkPending);
+        };
+        let grant: LinkGrant = self.offer.open(&sealed)?;
+        let secret: GrantSecret =
+            serde_json::from_slice(&grant.secret).map_err(|_| SyncError::Link("malformed grant"))?;
+        let ark = AccountRootKey::from_bytes(hex32(&secret.ark)?);
+        let (_, identity_pk) = identity(&ark);
+        let mut writers = Writers::new();
+        for (pk, cert) in &secret.devices {
+            if !cert_valid(&identity_pk, &grant.vault, &hex32(pk)?, cert) {
+                return Err(SyncError::Link("a device in the grant is not certified by this vault").into());
+            }
+            writers.insert(pk.clone(), WriterSpan { from_seq: 0, until_seq: None });
+        }
+        let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
+        vault.state_set(DEVICE_SK, &Zeroizing::new(self.device.to_bytes())[..])?;
+        set_json(&mut vault, WRITERS, &writers)?;
+        vault.state_set(CHAIN, &ChainState::genesis(grant.vault).to_json())?;
+        let config = Config {
+            server_url: self.server_url.clone(),
+            vault: hex::encode(grant.vault),
+            server_pk: hex::encode(grant.server_pk),
+        };
+        set_json(&mut vault, CONFIG, &config)?;
+        let _ = client.mailbox_delete(&self.offer.qr().secret);
+        sync(&mut vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
+        Ok(vault)
+    }
+}
+
+/// What the enrolled phone sends (sealed to the new phone's one-time X25519 key).
+#[derive(Serialize, Deserialize)]
+struct GrantSecret {
+    ark: String,
+    /// Certified devices: public key hex -> certificate hex.
+    devices: BTreeMap<String, String>,
+}
+
+/// The short code for a scanned QR, to compare with the new phone's screen before approving.
+pub fn link_code(qr_text: &str) -> Result<String> {
+    Ok(coffre_sync::short_code(&LinkQr::parse(qr_text)?))
+}
+
+/// The enrolled phone's side, after the person confirmed the codes match: certifies the new
+/// device in the log, adds it on the server, and posts the ARK sealed to the new phone.
+pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
+    let qr = LinkQr::parse(qr_text)?;
+    let s = session(vault)?;
+    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
+    if qr.server_url != config.server_url {
+        return Err(SyncError::Link("the new phone uses another server").into());
+    }
+    s.client.add_device(&qr.device_pk)?;
+    let cert = certify(vault.root_key(), &s.vault_hash, &qr.device_pk);
+    let env = Envelope { v: ENVELOPE_VERSION, payload: Payload::DeviceAdd { device: key_of(&qr.device_pk), cert } };
+    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
+    vault.queue_raw_op(&bytes)?;
+    // The certificate must be in the log before the new phone writes.
+    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
+    let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
+    let devices = writers
+        .iter()
+        .filter(|(_, span)| span.until_seq.is_none())
+        .filter_map(|(pk, _)| hex32(pk).ok().map(|arr| (pk.clone(), certify(vault.root_key(), &s.vault_hash, &arr))))
+        .collect();
+    let secret = GrantSecret { ark: hex::encode(vault.root_key().as_bytes()), devices };
+    let secret = Zeroizing::new(serde_json::to_vec(&secret).map_err(|_| VaultError::InvalidInput("grant".into()))?);
+    let grant = LinkGrant {
+        vault: s.vault_hash,
+        server_pk: hex32(&config.server_pk)?,
+        secret: Zeroizing::new(secret.to_vec()),
+    };
+    let sealed = coffre_sync::seal_grant(&qr, &grant)?;
+    s.client.mailbox_put(&qr.secret, &sealed)?;
+    Ok(())
+}
+
+/// Whether this vault is connected to a server, and where.
+pub fn server_url(vault: &Vault) -> Result<Option<String>> {
+    Ok(get_json::<Config>(vault, CONFIG)?.map(|c| c.server_url))
+}
