@@ -163,20 +163,8 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     assert_eq!(st.point.seq, docs as u64);
     let pull_time = t.elapsed();
     let blob_refs: Vec<BlobRef> = ops.iter().map(|o| serde_json::from_slice(&o.ciphertext).unwrap()).collect();
-    let mut set = tokio::task::JoinSet::new();
-    let mut total: u64 = 0;
-    for b in blob_refs {
-        if set.len() >= CONCURRENCY
-            && let Some(r) = set.join_next().await
-        {
-            total += r.unwrap();
-        }
-        let c = fresh.clone();
-        set.spawn(async move { c.download_blob(&b, &|_| {}, &CancelToken::new()).await.unwrap().len() as u64 });
-    }
-    while let Some(r) = set.join_next().await {
-        total += r.unwrap();
-    }
+    let docs_back = fresh.download_blobs(&blob_refs, &|_| {}, &CancelToken::new()).await.unwrap();
+    let total: u64 = docs_back.iter().map(|d| d.len() as u64).sum();
     let sync_time = t.elapsed();
     assert_eq!(total, (docs * DOC_BYTES) as u64);
 

@@ -40,6 +40,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/vaults/{vault}/chunks/{hash}"),
     ("get", "/v1/vaults/{vault}/chunks/{hash}"),
     ("post", "/v1/vaults/{vault}/chunks/missing"),
+    ("post", "/v1/vaults/{vault}/chunks/fetch"),
     ("post", "/v1/vaults/{vault}/blobs"),
     ("get", "/v1/vaults/{vault}/blobs/{blob_id}"),
     ("put", "/v1/mailbox/{id}"),
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             put(put_chunk).layer(DefaultBodyLimit::max(chunk_limit)).get(get_chunk),
         )
         .route("/v1/vaults/{vault}/chunks/missing", post(missing_chunks))
+        .route("/v1/vaults/{vault}/chunks/fetch", post(fetch_chunks))
         .route("/v1/vaults/{vault}/blobs", post(commit_blob))
         .route("/v1/vaults/{vault}/blobs/{blob_id}", get(get_blob))
         .route("/v1/mailbox/{id}", put(mailbox_put).get(mailbox_get).delete(mailbox_delete))
@@ -428,6 +430,31 @@ async fn missing_chunks(
     let hashes = hash_list(&state, &req.hashes)?;
     let missing = state.meta.missing_chunks(vault, hashes).await?;
     Ok(Json(MissingResponse { v: PROTOCOL_VERSION, missing: missing.iter().map(hex::encode).collect() }))
+}
+
+/// Several chunks in one signed request: `(len(be32) || bytes)*`, in the order asked, stopping before
+/// `max_fetch_bytes` (always at least one). The client asks again for the rest.
+async fn fetch_chunks(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {
+    let vault = member(&state, &vault, &a.device).await?;
+    let req: ChunkList = json(&a.body)?;
+    check_v(req.v)?;
+    let hashes = hash_list(&state, &req.hashes)?;
+    let mut out: Vec<u8> = Vec::new();
+    for (i, h) in hashes.iter().enumerate() {
+        let Some(bytes) = state.chunks.get(vault, *h).await? else {
+            let mut e = ApiError::not_found("unknown_chunk", "no such chunk in this vault");
+            e.missing = vec![hex::encode(h)];
+            return Err(e);
+        };
+        if i > 0 && (out.len() + 4 + bytes.len()) as u64 > state.cfg.max_fetch_bytes {
+            break;
+        }
+        let len = u32::try_from(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&bytes);
+    }
+    state.metrics.chunk_bytes_served.fetch_add(out.len() as u64, Relaxed);
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], out).into_response())
 }
 
 async fn commit_blob(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {

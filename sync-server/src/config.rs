@@ -35,6 +35,8 @@ pub struct Config {
     /// Most ops returned by one pull.
     pub max_pull_ops: u64,
     pub max_chunks_per_query: u64,
+    /// Most bytes of chunk data returned by one batched fetch (at least one chunk is always returned).
+    pub max_fetch_bytes: u64,
     pub max_mailbox_bytes: u64,
     pub mailbox_ttl_secs: u64,
     pub max_mailboxes: u64,
@@ -62,6 +64,7 @@ impl Default for Config {
             max_ops_per_append: 256,
             max_pull_ops: 1000,
             max_chunks_per_query: 4096,
+            max_fetch_bytes: 8 << 20,
             max_mailbox_bytes: 16 << 10,
             mailbox_ttl_secs: 900,
             max_mailboxes: 10_000,
@@ -144,6 +147,7 @@ impl Config {
             max_pull_ops: self.max_pull_ops,
             max_mailbox_bytes: self.max_mailbox_bytes,
             quota_bytes: self.quota_bytes,
+            max_fetch_bytes: self.max_fetch_bytes,
         }
     }
 }

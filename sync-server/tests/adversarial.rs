@@ -332,22 +332,57 @@ fn swapped_or_flipped_chunks_are_detected() {
     let rep = w.a.client.upload_blob(&[1u8; 16], &data, &|_| {}, &cancel).unwrap();
     let victim = w.victim();
     assert_eq!(victim.download_blob(&rep.blob, &|_| {}, &cancel).unwrap(), data);
-    // Swap: the server answers chunk 0's request with chunk 1's bytes.
+    // Swap: the server answers chunk 0 with chunk 1's bytes (batched fetch: frames `len || bytes`).
+    fn frames(body: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < body.len() {
+            let len = u32::from_be_bytes(body[at..at + 4].try_into().unwrap()) as usize;
+            out.push(body[at + 4..at + 4 + len].to_vec());
+            at += 4 + len;
+        }
+        out
+    }
+    fn unframe(frames: &[Vec<u8>]) -> Vec<u8> {
+        frames.iter().flat_map(|f| [(f.len() as u32).to_be_bytes().to_vec(), f.clone()].concat()).collect()
+    }
+    w.set_hook(|_, path, body| {
+        if path.ends_with("/chunks/fetch") {
+            let mut f = frames(&body);
+            f[0] = f[1].clone();
+            unframe(&f)
+        } else {
+            body
+        }
+    });
+    let e = victim.download_blob(&rep.blob, &|_| {}, &cancel);
+    assert!(matches!(e, Err(SyncError::ChunkCorrupt { index: 0 })), "{:?}", e.map(|d| d.len()));
+    // Flip: one bit of the last chunk.
+    w.set_hook(|_, path, body| {
+        if path.ends_with("/chunks/fetch") {
+            let mut f = frames(&body);
+            f[2][10] ^= 0x80;
+            unframe(&f)
+        } else {
+            body
+        }
+    });
+    assert!(matches!(victim.download_blob(&rep.blob, &|_| {}, &cancel), Err(SyncError::ChunkCorrupt { index: 2 })));
+    // Truncated framing.
+    w.set_hook(|_, path, mut body| {
+        if path.ends_with("/chunks/fetch") {
+            body.truncate(body.len() - 1);
+        }
+        body
+    });
+    assert!(victim.download_blob(&rep.blob, &|_| {}, &cancel).is_err());
+    // Single-chunk GET is checked too.
     let c0 = rep.blob.chunks[0].clone();
     let c1 = rep.blob.chunks[1].clone();
     let chunk1 = w.s.rt.block_on(w.a.client.async_client().get_chunk(&proto::unhex32(&c1, "h").unwrap())).unwrap();
     w.set_hook(move |_, path, body| if path.ends_with(&c0) { chunk1.to_vec() } else { body });
-    let e = victim.download_blob(&rep.blob, &|_| {}, &cancel);
-    assert!(matches!(e, Err(SyncError::ChunkCorrupt { index: 0 })), "{:?}", e.map(|d| d.len()));
-    // Flip: one bit of the last chunk.
-    let c2 = rep.blob.chunks[2].clone();
-    w.set_hook(move |_, path, mut body| {
-        if path.ends_with(&c2) {
-            body[10] ^= 0x80;
-        }
-        body
-    });
-    assert!(matches!(victim.download_blob(&rep.blob, &|_| {}, &cancel), Err(SyncError::ChunkCorrupt { index: 2 })));
+    let h0 = proto::unhex32(&rep.blob.chunks[0], "h").unwrap();
+    assert!(matches!(w.s.rt.block_on(victim.async_client().get_chunk(&h0)), Err(SyncError::Tampered { .. })));
     // A reordered chunk list in a doctored BlobRef is caught by the hashes too (the app takes BlobRef from a
     // verified op, never from the server).
     let mut doctored = rep.blob.clone();

@@ -83,6 +83,14 @@ impl BlockingClient {
     pub fn download_blob(&self, blob: &BlobRef, progress: ProgressFn<'_>, cancel: &CancelToken) -> Result<Vec<u8>> {
         self.rt.block_on(self.inner.download_blob(blob, progress, cancel))
     }
+    pub fn download_blobs(
+        &self,
+        blobs: &[BlobRef],
+        progress: ProgressFn<'_>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Vec<u8>>> {
+        self.rt.block_on(self.inner.download_blobs(blobs, progress, cancel))
+    }
     pub fn mailbox_put(&self, secret: &[u8; 32], message: &[u8]) -> Result<()> {
         self.rt.block_on(self.inner.mailbox_put(secret, message))
     }

@@ -23,6 +23,8 @@ use crate::verify::{ChainState, LogView, VerifiedOp, Verifier, verify_head};
 pub const DEFAULT_CHUNK_SIZE: usize = 256 * 1024;
 /// Chunk requests kept in flight during a transfer.
 pub const TRANSFER_CONCURRENCY: usize = 4;
+/// Chunks asked for in one batched fetch (the server may return fewer; the client asks again).
+pub const FETCH_BATCH: usize = 16;
 
 /// The vault and server key this client is attached to (pinned at registration or at linking).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -492,6 +494,43 @@ impl SyncClient {
         Err(SyncError::Protocol("the server keeps losing chunks".into()))
     }
 
+    /// Fetch chunks with batched requests (`POST .../chunks/fetch`), each checked against its hash.
+    /// Returns them in the order asked.
+    pub async fn fetch_chunks(&self, hashes: &[Hash]) -> Result<Vec<Bytes>> {
+        let (_, path) = self.vault_path("/chunks/fetch")?;
+        let mut out = Vec::with_capacity(hashes.len());
+        while out.len() < hashes.len() {
+            let ask = &hashes[out.len()..hashes.len().min(out.len() + FETCH_BATCH)];
+            let body =
+                serde_json::to_vec(&ChunkList { v: PROTOCOL_VERSION, hashes: ask.iter().map(hex::encode).collect() })
+                    .map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+            let framed = self.send(reqwest::Method::POST, &path, body, true).await?;
+            let mut at = 0usize;
+            let mut got = 0usize;
+            while at < framed.len() {
+                let Some(len) = framed.get(at..at + 4) else {
+                    return Err(SyncError::Tampered { what: "chunk framing", seq: None });
+                };
+                let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let Some(end) = at.checked_add(4 + len).filter(|e| *e <= framed.len()) else {
+                    return Err(SyncError::Tampered { what: "chunk framing", seq: None });
+                };
+                let chunk = framed.slice(at + 4..end);
+                let index = out.len();
+                if got >= ask.len() || proto::sha256(&chunk) != hashes[index] {
+                    return Err(SyncError::ChunkCorrupt { index });
+                }
+                out.push(chunk);
+                got += 1;
+                at = end;
+            }
+            if got == 0 {
+                return Err(SyncError::Protocol("the server returned no chunk".into()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Download a blob from its [`BlobRef`]: every chunk is checked against the hash the uploader recorded,
     /// and the padding is cut to `len`.
     pub async fn download_blob(
@@ -500,31 +539,50 @@ impl SyncClient {
         progress: ProgressFn<'_>,
         cancel: &CancelToken,
     ) -> Result<Vec<u8>> {
-        let hashes: Vec<Hash> = blob.chunks.iter().map(|h| hex_hash(h)).collect::<Result<_>>()?;
+        let mut all = self.download_blobs(std::slice::from_ref(blob), progress, cancel).await?;
+        all.pop().ok_or(SyncError::Cancelled)
+    }
+
+    /// Download several blobs (e.g. a new device catching up): chunks are fetched in batches of
+    /// [`FETCH_BATCH`], [`TRANSFER_CONCURRENCY`] batches in flight, each chunk checked against its `BlobRef`
+    /// hash (`ChunkCorrupt { index }` counts chunks across all the blobs, in order).
+    pub async fn download_blobs(
+        &self,
+        blobs: &[BlobRef],
+        progress: ProgressFn<'_>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut hashes: Vec<Hash> = Vec::new();
+        for b in blobs {
+            for h in &b.chunks {
+                hashes.push(hex_hash(h)?);
+            }
+        }
+        let batches: Vec<(usize, Vec<Hash>)> =
+            hashes.chunks(FETCH_BATCH).enumerate().map(|(i, c)| (i * FETCH_BATCH, c.to_vec())).collect();
         let mut parts: Vec<Option<Bytes>> = vec![None; hashes.len()];
         let mut prog = Progress { total_chunks: hashes.len(), ..Progress::default() };
         let mut set = tokio::task::JoinSet::new();
-        let mut next = 0usize;
+        let mut queue = batches.into_iter();
         let mut failure: Option<SyncError> = None;
         loop {
-            while set.len() < TRANSFER_CONCURRENCY && next < hashes.len() && failure.is_none() && !cancel.is_cancelled()
-            {
+            while set.len() < TRANSFER_CONCURRENCY && failure.is_none() && !cancel.is_cancelled() {
+                let Some((first, batch)) = queue.next() else { break };
                 let client = self.clone();
-                let h = hashes[next];
-                let i = next;
-                set.spawn(async move { (i, client.get_chunk(&h).await) });
-                next += 1;
+                set.spawn(async move { (first, client.fetch_chunks(&batch).await) });
             }
             let Some(joined) = set.join_next().await else { break };
             match joined {
-                Ok((i, Ok(b))) => {
-                    prog.done_chunks += 1;
-                    prog.done_bytes += b.len() as u64;
-                    parts[i] = Some(b);
+                Ok((first, Ok(chunks))) => {
+                    for (k, c) in chunks.into_iter().enumerate() {
+                        prog.done_chunks += 1;
+                        prog.done_bytes += c.len() as u64;
+                        parts[first + k] = Some(c);
+                    }
                     progress(prog);
                 }
-                Ok((i, Err(SyncError::Tampered { .. }))) => {
-                    failure.get_or_insert(SyncError::ChunkCorrupt { index: i });
+                Ok((first, Err(SyncError::ChunkCorrupt { index }))) => {
+                    failure.get_or_insert(SyncError::ChunkCorrupt { index: first + index });
                 }
                 Ok((_, Err(e))) => {
                     failure.get_or_insert(e);
@@ -540,15 +598,20 @@ impl SyncClient {
         if cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
-        let mut out = Vec::with_capacity(prog.done_bytes as usize);
-        for p in parts {
-            out.extend_from_slice(&p.ok_or(SyncError::Cancelled)?);
+        let mut parts = parts.into_iter();
+        let mut out = Vec::with_capacity(blobs.len());
+        for b in blobs {
+            let mut data = Vec::new();
+            for _ in 0..b.chunks.len() {
+                data.extend_from_slice(&parts.next().flatten().ok_or(SyncError::Cancelled)?);
+            }
+            let len = usize::try_from(b.len).map_err(|_| SyncError::Protocol("blob too large".into()))?;
+            if len > data.len() || data[len..].iter().any(|x| *x != 0) {
+                return Err(SyncError::Tampered { what: "blob length or padding", seq: None });
+            }
+            data.truncate(len);
+            out.push(data);
         }
-        let len = usize::try_from(blob.len).map_err(|_| SyncError::Protocol("blob too large".into()))?;
-        if len > out.len() || out[len..].iter().any(|b| *b != 0) {
-            return Err(SyncError::Tampered { what: "blob length or padding", seq: None });
-        }
-        out.truncate(len);
         Ok(out)
     }
 

@@ -423,6 +423,8 @@ pub struct Limits {
     pub max_pull_ops: u64,
     pub max_mailbox_bytes: u64,
     pub quota_bytes: u64,
+    #[serde(default)]
+    pub max_fetch_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
