@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, capture_cmd, secret};
+use crate::{Cli, Command, capture_cmd, secret, sync_cmd};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -35,7 +35,7 @@ impl Ctx<'_> {
         CliError { message, code }
     }
 
-    fn dir(&self) -> Result<PathBuf, CliError> {
+    pub fn dir(&self) -> Result<PathBuf, CliError> {
         self.cli.vault.clone().ok_or_else(|| {
             CliError::new(
                 self.lang.t(
@@ -207,6 +207,8 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
             Ok(exit::OK)
         }
         Command::Categories => categories(&ctx),
+        Command::Sync { server, all } => sync_cmd::sync(&ctx, server.as_deref(), *all),
+        Command::Device(d) => sync_cmd::device(&ctx, d),
     }
 }
 

@@ -4,6 +4,7 @@ mod capture_cmd;
 mod commands;
 mod i18n;
 mod secret;
+mod sync_cmd;
 
 use clap::{Parser, Subcommand};
 use i18n::{Lang, exit};
@@ -161,6 +162,42 @@ pub enum Command {
     DbKey,
     /// The catalogue of document categories.
     Categories,
+    /// Synchronise with the server (the first time, give --server to connect this vault).
+    Sync {
+        /// Server address, e.g. http://127.0.0.1:8787 (only the first time).
+        #[arg(long)]
+        server: Option<String>,
+        /// Download every page now (otherwise only pinned documents; others when opened).
+        #[arg(long)]
+        all: bool,
+    },
+    /// This vault's devices: list, link a new phone, remove a lost one.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Devices known to the verified log.
+    List,
+    /// On the NEW device: show a linking code, wait for the other device, create the vault (--vault).
+    Link {
+        #[arg(long)]
+        server: String,
+        /// Seconds to wait for the approval.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
+    /// On an ENROLLED device: approve a linking code shown by the new device.
+    Approve {
+        /// The text of the new device's QR code (COFFRE-LINK:...).
+        code: String,
+        /// The 6 digits shown by the new device (checked before anything is sent).
+        #[arg(long)]
+        digits: String,
+    },
+    /// Remove a lost device (by its public key, from `device list`).
+    Remove { public_key: String },
 }
 
 #[derive(Debug, Subcommand)]

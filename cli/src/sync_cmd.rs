@@ -1,0 +1,148 @@
+//! `coffre sync` and `coffre device ...`: the sync engine from the command line.
+
+use crate::commands::{CliError, Ctx, Out};
+use crate::i18n::{Lang, exit};
+use crate::{DeviceCommand, secret};
+use coffre_core::sync::{CancelToken, ErrorKind};
+use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
+
+fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    match e {
+        EngineError::Vault(v) => ctx.err(v),
+        EngineError::NotEnrolled => CliError::new(
+            lang.t(
+                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
+                "This vault is not connected to a server: run `coffre sync --server URL`.",
+            ),
+            exit::USAGE,
+        ),
+        EngineError::AlreadyEnrolled => CliError::new(
+            lang.t("Ce coffre est déjà relié à un serveur.", "This vault is already connected."),
+            exit::USAGE,
+        ),
+        EngineError::LinkPending => CliError::new(
+            lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
+            exit::FAILURE,
+        ),
+        EngineError::Sync(s) => {
+            let (fr, en) = match s.kind() {
+                ErrorKind::Network => (
+                    "Pas de réseau ou serveur injoignable ; réessayez plus tard. Rien n'est perdu.",
+                    "No network or server unreachable; try later. Nothing is lost.",
+                ),
+                _ => (
+                    "Le serveur a répondu de façon anormale ; la synchronisation est refusée et vos données locales sont intactes.",
+                    "The server answered abnormally; sync was refused and your local data is intact.",
+                ),
+            };
+            CliError { message: format!("{} ({s})", lang.t(fr, en)), code: exit::FAILURE }
+        }
+        other => CliError { message: other.to_string(), code: exit::FAILURE },
+    }
+}
+
+pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
+    let mut vault = ctx.open()?;
+    if let Some(url) = server
+        && sync_engine::server_url(&vault).map_err(|e| engine_error(ctx, e))?.is_none()
+    {
+        sync_engine::enroll(&mut vault, url).map_err(|e| engine_error(ctx, e))?;
+    }
+    let report = sync_engine::sync(&mut vault, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new())
+        .map_err(|e| engine_error(ctx, e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&report);
+    }
+    let l = ctx.lang;
+    println!(
+        "{} {} · {} {} · {} {} · {} {}",
+        report.pushed,
+        l.t("envoyé(s)", "pushed"),
+        report.applied,
+        l.t("reçu(s)", "received"),
+        report.blobs_uploaded + report.blobs_downloaded,
+        l.t("page(s) transférée(s)", "page(s) transferred"),
+        report.blobs_remaining,
+        l.t("page(s) à télécharger à l'ouverture", "page(s) fetched when opened"),
+    );
+    Ok(exit::OK)
+}
+
+pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
+    let lang: Lang = ctx.lang;
+    match cmd {
+        DeviceCommand::List => {
+            let mut vault = ctx.open()?;
+            let devices = sync_engine::devices(&mut vault).map_err(|e| engine_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&devices);
+            }
+            for d in devices {
+                let me = if d.this_device { lang.t(" (cet appareil)", " (this device)") } else { "" };
+                let gone = if d.removed { lang.t(" — retiré", " — removed") } else { "" };
+                println!("{}{me}{gone}", d.public_key);
+            }
+            Ok(exit::OK)
+        }
+        DeviceCommand::Link { server, wait } => {
+            let dir = ctx.dir()?;
+            if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
+                return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
+            }
+            let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", lang)?;
+            let pending = PendingLink::new(server);
+            println!("{}", pending.qr_text());
+            println!("{} {}", lang.t("Code à comparer :", "Code to compare:"), pending.short_code());
+            eprintln!(
+                "{}",
+                lang.t(
+                    "Sur le téléphone déjà relié : coffre device approve CODE --digits CHIFFRES",
+                    "On the enrolled device: coffre device approve CODE --digits DIGITS",
+                )
+            );
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(*wait);
+            loop {
+                match pending.try_complete(&dir, pass.as_bytes(), None) {
+                    Ok(vault) => {
+                        let n = vault.list(&Default::default()).map(|d| d.len()).unwrap_or(0);
+                        println!("{} ({n} documents)", lang.t("Appareil relié.", "Device linked."));
+                        return Ok(exit::OK);
+                    }
+                    Err(EngineError::LinkPending) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(500));
+                    }
+                    Err(e) => return Err(engine_error(ctx, e)),
+                }
+            }
+        }
+        DeviceCommand::Approve { code, digits } => {
+            let expected = sync_engine::link_code(code).map_err(|e| engine_error(ctx, e))?;
+            if expected != digits.trim() {
+                return Err(CliError::new(
+                    lang.t(
+                        "Les chiffres ne correspondent pas : rien n'a été envoyé. Recommencez depuis le nouvel appareil.",
+                        "The digits do not match: nothing was sent. Start again from the new device.",
+                    ),
+                    exit::USAGE,
+                ));
+            }
+            let mut vault = ctx.open()?;
+            sync_engine::link_approve(&mut vault, code).map_err(|e| engine_error(ctx, e))?;
+            println!("{}", lang.t("Nouvel appareil autorisé.", "New device approved."));
+            Ok(exit::OK)
+        }
+        DeviceCommand::Remove { public_key } => {
+            let mut vault = ctx.open()?;
+            sync_engine::remove_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
+            println!(
+                "{}",
+                lang.t(
+                    "Appareil retiré : le serveur le refuse désormais.",
+                    "Device removed: the server refuses it now."
+                )
+            );
+            Ok(exit::OK)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `coffre sync` and `coffre device link|approve|list|remove` against a real server on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn coffre(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(args)
+        .env("COFFRE_VAULT", vault)
+        .env("COFFRE_PASSPHRASE", "sync 1234")
+        .env("LANG", "C")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn two_devices_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let cfg = coffre_sync_server::config::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data.path().to_path_buf(),
+        shutdown_grace_secs: 1,
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server =
+        rt.block_on(coffre_sync_server::spawn(coffre_sync_server::AppState::open_embedded(cfg).unwrap())).unwrap();
+    let url = server.url();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(coffre(&a, &["init"]));
+    let pdf = tmp.path().join("avis.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 avis").unwrap();
+    ok(coffre(&a, &["import", pdf.to_str().unwrap(), "--title", "Avis 2025"]));
+    assert_eq!(coffre(&a, &["sync"]).status.code(), Some(2), "not connected yet");
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(coffre(&a, &["sync", "--server", &url, "--json"]))).unwrap();
+    assert_eq!(report["pushed"], 1);
+
+    // The new device shows a code and waits; the enrolled one approves it.
+    let mut link = Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(["device", "link", "--server", &url, "--wait", "60"])
+        .env("COFFRE_VAULT", &b)
+        .env("COFFRE_PASSPHRASE", "nouveau 5678")
+        .env("LANG", "C")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(link.stdout.take().unwrap()).lines();
+    let qr = lines.next().unwrap().unwrap();
+    let digits = lines.next().unwrap().unwrap().rsplit(' ').next().unwrap().to_string();
+    assert!(qr.starts_with("COFFRE-LINK:"));
+    assert_eq!(coffre(&a, &["device", "approve", &qr, "--digits", "000000"]).status.code(), Some(2));
+    ok(coffre(&a, &["device", "approve", &qr, "--digits", &digits]));
+    assert!(link.wait().unwrap().success());
+
+    let on_b = Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(["list", "--json"])
+        .env("COFFRE_VAULT", &b)
+        .env("COFFRE_PASSPHRASE", "nouveau 5678")
+        .output()
+        .unwrap();
+    let docs: serde_json::Value = serde_json::from_slice(&on_b.stdout).unwrap();
+    assert_eq!(docs[0]["title"], "Avis 2025");
+
+    let devices: serde_json::Value = serde_json::from_str(&ok(coffre(&a, &["device", "list", "--json"]))).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    let other = devices.as_array().unwrap().iter().find(|d| d["this_device"] == false).unwrap();
+    ok(coffre(&a, &["device", "remove", other["public_key"].as_str().unwrap()]));
+    let refused = Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(["sync"])
+        .env("COFFRE_VAULT", &b)
+        .env("COFFRE_PASSPHRASE", "nouveau 5678")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("removed"));
+    drop(server);
+}
