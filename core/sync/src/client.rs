@@ -24,7 +24,9 @@ pub const DEFAULT_CHUNK_SIZE: usize = 256 * 1024;
 /// Chunk requests kept in flight during a transfer.
 pub const TRANSFER_CONCURRENCY: usize = 4;
 /// Chunks asked for in one batched fetch (the server may return fewer; the client asks again).
-pub const FETCH_BATCH: usize = 16;
+pub const FETCH_BATCH: usize = 4;
+/// Batched fetches kept in flight during a download.
+pub const DOWNLOAD_CONCURRENCY: usize = 8;
 
 /// The vault and server key this client is attached to (pinned at registration or at linking).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -544,7 +546,7 @@ impl SyncClient {
     }
 
     /// Download several blobs (e.g. a new device catching up): chunks are fetched in batches of
-    /// [`FETCH_BATCH`], [`TRANSFER_CONCURRENCY`] batches in flight, each chunk checked against its `BlobRef`
+    /// [`FETCH_BATCH`], [`DOWNLOAD_CONCURRENCY`] batches in flight, each chunk checked against its `BlobRef`
     /// hash (`ChunkCorrupt { index }` counts chunks across all the blobs, in order).
     pub async fn download_blobs(
         &self,
@@ -566,7 +568,7 @@ impl SyncClient {
         let mut queue = batches.into_iter();
         let mut failure: Option<SyncError> = None;
         loop {
-            while set.len() < TRANSFER_CONCURRENCY && failure.is_none() && !cancel.is_cancelled() {
+            while set.len() < DOWNLOAD_CONCURRENCY && failure.is_none() && !cancel.is_cancelled() {
                 let Some((first, batch)) = queue.next() else { break };
                 let client = self.clone();
                 set.spawn(async move { (first, client.fetch_chunks(&batch).await) });
