@@ -174,66 +174,46 @@ pub fn sync(
 ) -> Result<SyncReport> {
     let s = session(vault)?;
     let log_key = envelope::log_key(vault.root_key());
-    let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
-    let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
     let mut report = SyncReport::default();
 
-    // 1. Outbox -> drafts. The outbox id is the writer counter: ids are contiguous and a row is only
-    //    removed once the server has it, so a retry after a crash resends the same counters.
-    let pending = vault.outbox(500)?;
-    let mut drafts = Vec::with_capacity(pending.len());
-    for (id, op) in &pending {
-        if cancel.is_cancelled() {
-            return Err(SyncError::Cancelled.into());
+    // 1. Pull first: apply others' changes, and learn which of our own ops the server already has
+    //    (a sync cut after the append but before it was recorded here must not send them again).
+    exchange(vault, &s, &log_key, &[], &mut report)?;
+
+    // 2. Push the outbox in batches. The outbox id is the writer counter: ids are contiguous and a
+    //    row leaves the outbox only once the verified log holds its counter.
+    loop {
+        let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
+        let on_server = state.counter_of(&s.device_pk);
+        if on_server > 0 {
+            vault.outbox_ack(on_server as i64)?;
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
-        let env = match value.get("kind").and_then(|k| k.as_str()) {
-            Some("device_add" | "device_remove") => serde_json::from_value::<Envelope>(value)
-                .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?,
-            _ => {
-                let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
-                Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
+        let pending = vault.outbox(200)?;
+        if pending.is_empty() {
+            break;
+        }
+        let mut drafts = Vec::with_capacity(pending.len());
+        for (id, op) in &pending {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled.into());
             }
-        };
-        drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+            let value: serde_json::Value =
+                serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
+            let env = match value.get("kind").and_then(|k| k.as_str()) {
+                Some("device_add" | "device_remove") => serde_json::from_value::<Envelope>(value)
+                    .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?,
+                _ => {
+                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
+                    Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
+                }
+            };
+            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+        }
+        exchange(vault, &s, &log_key, &drafts, &mut report)?;
+        report.pushed += drafts.len() as u64;
     }
 
-    // 2. Push + pull with verification.
-    let (_, identity_pk) = identity(vault.root_key());
-    let mut view =
-        WriterView { writers, hashes: BTreeMap::new(), log_key: &log_key, vault: s.vault_hash, identity: identity_pk };
-    let outcome = s.client.sync(&state, &drafts, &mut view)?;
-    report.pushed = drafts.len() as u64;
-    report.pulled = outcome.ops.len() as u64;
-    report.head_seq = outcome.state.point.seq;
-
-    // 3. Apply others' ops (own ops are already in the vault), remember blob chunk lists.
-    for op in &outcome.ops {
-        if op.writer == s.device_pk {
-            continue;
-        }
-        let Some(env) = envelope::open(&log_key, &s.vault_hash, &op.ciphertext) else {
-            return Err(SyncError::Tampered { what: "op payload does not decrypt", seq: Some(op.seq) }.into());
-        };
-        if let Payload::Vault { op: raw, blobs } = env.payload {
-            for (id, blob) in &blobs {
-                set_json(vault, &format!("{BLOBREF}{id}"), blob)?;
-            }
-            let bytes = serde_json::to_vec(&raw).map_err(|_| VaultError::InvalidInput("op".into()))?;
-            if vault.apply_remote_op(&bytes)? == Applied::Changed {
-                report.applied += 1;
-            }
-        }
-    }
-    let writers = view.writers;
-    set_json(vault, WRITERS, &writers)?;
-    vault.state_set(CHAIN, &outcome.state.to_json())?;
-    if let Some((last, _)) = pending.last() {
-        vault.outbox_ack(*last)?;
-    }
-
-    // 4. Pages: pinned documents always local (desk mode); the rest on demand.
+    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
     for missing in vault.missing_blobs()? {
         if !(missing.pinned || options.download_all) {
             report.blobs_remaining += 1;
@@ -243,6 +223,50 @@ pub fn sync(
         report.blobs_downloaded += 1;
     }
     Ok(report)
+}
+
+/// Appends `drafts` (if any), pulls and verifies everything new, applies others' ops, and records
+/// the new verified state. On a verification error nothing is applied or recorded.
+fn exchange(
+    vault: &mut Vault,
+    s: &Session,
+    log_key: &coffre_crypto::SymmetricKey,
+    drafts: &[OpDraft],
+    report: &mut SyncReport,
+) -> Result<()> {
+    let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
+    let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
+    let (_, identity_pk) = identity(vault.root_key());
+    let mut view = WriterView { writers, hashes: BTreeMap::new(), log_key, vault: s.vault_hash, identity: identity_pk };
+    let (ops, new_state) = if drafts.is_empty() {
+        s.client.pull(&state, &mut view)?
+    } else {
+        let outcome = s.client.sync(&state, drafts, &mut view)?;
+        (outcome.ops, outcome.state)
+    };
+    // Decrypt everything before applying anything: a payload that does not open stops the sync.
+    let mut payloads = Vec::new();
+    for op in ops.iter().filter(|op| op.writer != s.device_pk) {
+        let env = envelope::open(log_key, &s.vault_hash, &op.ciphertext)
+            .ok_or(SyncError::Tampered { what: "op payload does not decrypt", seq: Some(op.seq) })?;
+        payloads.push(env.payload);
+    }
+    for payload in payloads {
+        if let Payload::Vault { op, blobs } = payload {
+            for (id, blob) in &blobs {
+                set_json(vault, &format!("{BLOBREF}{id}"), blob)?;
+            }
+            let bytes = serde_json::to_vec(&op).map_err(|_| VaultError::InvalidInput("op".into()))?;
+            if vault.apply_remote_op(&bytes)? == Applied::Changed {
+                report.applied += 1;
+            }
+        }
+    }
+    set_json(vault, WRITERS, &view.writers)?;
+    vault.state_set(CHAIN, &new_state.to_json())?;
+    report.pulled += ops.len() as u64;
+    report.head_seq = new_state.point.seq;
+    Ok(())
 }
 
 fn upload_blobs_of(
