@@ -174,6 +174,25 @@ fn devices_converge_link_by_qr_and_the_provider_sees_no_plaintext() {
 }
 
 #[test]
+fn network_failures_back_off_and_keep_the_outbox() {
+    let srv = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = Vault::create(&tmp.path().join("v"), PASS, None).unwrap();
+    sync_engine::enroll(&mut v, &srv.url).unwrap();
+    add(&mut v, "hors ligne", &[], "", page_with("x", 100));
+    drop(srv); // the server goes away
+    let mut last = 0;
+    for _ in 0..3 {
+        let r = sync_engine::sync(&mut v, &SyncOptions::default(), &|_| {}, &CancelToken::new());
+        assert!(matches!(&r, Err(EngineError::Sync(e)) if e.kind() == coffre_core::sync::ErrorKind::Network), "{r:?}");
+        let at = sync_engine::retry_at_ms(&v).unwrap().unwrap();
+        assert!(at > last, "the delay grows");
+        last = at;
+    }
+    assert_eq!(v.outbox_len().unwrap(), 1, "the change waits in the outbox");
+}
+
+#[test]
 fn sync_needs_enrolment_and_linking_codes_are_checked() {
     let tmp = tempfile::tempdir().unwrap();
     let mut v = Vault::create(&tmp.path().join("v"), PASS, None).unwrap();
@@ -182,5 +201,8 @@ fn sync_needs_enrolment_and_linking_codes_are_checked() {
         Err(EngineError::NotEnrolled)
     ));
     assert!(sync_engine::link_code("COFFRE-LINK:garbage").is_err());
+    // An unreachable server: the change stays queued and the retry delay grows.
+    sync_engine::enroll(&mut v, "http://127.0.0.1:9").unwrap_err();
+    assert_eq!(sync_engine::retry_at_ms(&v).unwrap(), None);
     assert!(sync_engine::link_code("https://example.org").is_err());
 }

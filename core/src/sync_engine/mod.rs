@@ -44,6 +44,7 @@ const DEVICE_SK: &str = "sync.device_sk";
 const CHAIN: &str = "sync.chain";
 const WRITERS: &str = "sync.writers";
 const BLOBREF: &str = "sync.blobref:";
+const BACKOFF: &str = "sync.backoff";
 
 /// Where this vault syncs, as stored (inside the encrypted database).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,6 +168,45 @@ fn session(vault: &mut Vault) -> Result<Session> {
 /// always; all with `download_all`). On any verification error nothing local changes and the error
 /// says what the server did (rollback, fork, tampering...).
 pub fn sync(
+    vault: &mut Vault,
+    options: &SyncOptions,
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+) -> Result<SyncReport> {
+    let result = sync_once(vault, options, progress, cancel);
+    // Back-off bookkeeping for the app's scheduler: failures of the network kind grow the delay.
+    let failures: Backoff = get_json(vault, BACKOFF)?.unwrap_or_default();
+    let next = match &result {
+        Ok(_) => Backoff::default(),
+        Err(EngineError::Sync(e)) if e.kind() == coffre_sync::ErrorKind::Network => {
+            let count = failures.count + 1;
+            let delay = (1_000i64 << count.min(12)).min(3_600_000);
+            Backoff { count, retry_at_ms: now_ms() + delay }
+        }
+        Err(_) => failures,
+    };
+    set_json(vault, BACKOFF, &next)?;
+    result
+}
+
+/// When the app's scheduler should try again after network failures (unix ms), if it should wait.
+/// The outbox itself is never dropped: a change waits, across reboots, until a sync succeeds.
+pub fn retry_at_ms(vault: &Vault) -> Result<Option<i64>> {
+    let b: Backoff = get_json(vault, BACKOFF)?.unwrap_or_default();
+    Ok((b.count > 0).then_some(b.retry_at_ms))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Backoff {
+    count: u32,
+    retry_at_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn sync_once(
     vault: &mut Vault,
     options: &SyncOptions,
     progress: &(dyn Fn(TransferProgress) + Send + Sync),

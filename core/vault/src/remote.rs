@@ -281,29 +281,6 @@ impl Vault {
         &self.writer_id
     }
 
-    /// Pending outbox entries: `(id, op bytes)`, oldest first, skipping those in back-off.
-    pub fn outbox_due(&self, now_ms: i64, limit: u32) -> Result<Vec<(i64, Vec<u8>)>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT id, op FROM outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT ?2")?;
-        let rows = stmt.query_map(params![now_ms, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Records a failed push of `id`: exponential back-off, capped at one hour.
-    pub fn outbox_retry_later(&mut self, id: i64, now_ms: i64) -> Result<i64> {
-        let attempts: i64 = self
-            .conn
-            .query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
-        let delay = (1_000i64 << attempts.min(12)).min(3_600_000);
-        self.conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-            params![id, now_ms + delay],
-        )?;
-        Ok(delay)
-    }
-
     /// Number of ops waiting to be pushed.
     pub fn outbox_len(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
