@@ -15,9 +15,7 @@
 
 use image::{GrayImage, Luma, RgbImage};
 use imageproc::contours::{BorderType, find_contours};
-use imageproc::distance_transform::Norm;
 use imageproc::geometry::{approximate_polygon_dp, convex_hull};
-use imageproc::morphology::{close_mut, dilate, open_mut};
 use imageproc::point::Point as IPoint;
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +45,7 @@ impl Default for DetectOptions {
 impl DetectOptions {
     /// Settings for live preview frames (640×480 luma at 10+ fps on a cheap phone).
     pub fn preview() -> Self {
-        Self { work_size: 320, min_confidence: 0.5, refine_full: true, use_lines: true }
+        Self { work_size: 320, min_confidence: 0.5, refine_full: true, use_lines: false }
     }
 }
 
@@ -111,7 +109,11 @@ pub fn detect(img: &RgbImage) -> Detection {
 
 /// [`detect`] with explicit options.
 pub fn detect_with(img: &RgbImage, opts: &DetectOptions) -> Detection {
+    let t0 = std::time::Instant::now();
     let work = WorkImage::from_rgb(img, opts.work_size);
+    if std::env::var_os("COFFRE_DEBUG").is_some() {
+        eprintln!("  t downsample: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+    }
     let full = RgbSampler(img);
     run(&work, &full, opts)
 }
@@ -138,56 +140,70 @@ struct Cand {
 
 fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection {
     let none = Detection { quad: None, confidence: 0.0 };
+    let debug = std::env::var_os("COFFRE_DEBUG").is_some();
+    let t0 = std::time::Instant::now();
+    let lap = |what: &str| {
+        if debug {
+            eprintln!("  t {what}: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+        }
+    };
     if work.w < 16 || work.h < 16 {
         return none;
     }
     let blurred: Vec<_> = work.planes.iter().map(|p| p.blur5()).collect();
     let grad = gradient(&blurred);
-    let ctx = ScoreCtx { grad: &grad, planes: &blurred, w: work.w as f32, h: work.h as f32 };
+    let ctx = ScoreCtx {
+        integral: blurred.iter().map(integral).collect(),
+        grad: &grad,
+        planes: &blurred,
+        w: work.w as f32,
+        h: work.h as f32,
+    };
 
-    let mut quads: Vec<Quad> = Vec::new();
+    lap("blur+gradient");
     let mut nms = non_max_suppress(&grad);
     keep_steps(&mut nms, &grad, &blurred);
     let stats = MagStats::of(&nms);
+    lap("nms+steps");
     // Flat or black frame: nothing to find.
     if stats.count < (work.w + work.h) / 2 {
         return none;
     }
-    for (hi, lo) in
-        [((stats.p75).max(10.0), (stats.p75 * 0.5).max(5.0)), ((stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5))]
-    {
-        let edges = hysteresis(&nms, hi, lo);
-        contour_quads(&edges, &mut quads);
-    }
-    if opts.use_lines {
-        let edges = hysteresis(&nms, (stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5));
-        line_quads(&edges, &grad, &mut quads);
-    }
-    let n_edge = quads.len();
-    region_quads(&blurred, &mut quads);
-    if std::env::var_os("COFFRE_DEBUG").is_some() {
-        eprintln!("  candidates: {} edge/lines, {} regions", n_edge, quads.len() - n_edge);
-    }
-
-    // Cheap prefilter (edge support only), then the full score on the best few dozen.
-    let mut pre: Vec<(f32, Quad)> =
-        quads.into_iter().filter_map(|q| ctx.fast_score(&q).map(|s| (s, q))).filter(|(s, _)| *s > 0.15).collect();
-    pre.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut shortlist: Vec<Quad> = Vec::new();
-    for (_, q) in pre {
-        if shortlist.iter().all(|t| t.max_corner_distance(&q) > 2.0) {
-            shortlist.push(q);
-            if shortlist.len() >= 40 {
-                break;
+    // Candidate sources from the cheapest to the most expensive; a later source only runs when
+    // the earlier ones found nothing convincing (most photos stop after the edge contours).
+    let mut cands: Vec<Cand> = Vec::new();
+    for source in 0..3 {
+        let mut quads: Vec<Quad> = Vec::new();
+        match source {
+            0 => {
+                for (hi, lo) in [
+                    ((stats.p75).max(10.0), (stats.p75 * 0.5).max(5.0)),
+                    ((stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5)),
+                ] {
+                    let edges = hysteresis(&nms, hi, lo);
+                    contour_quads(&edges, &mut quads);
+                }
+            }
+            1 => region_quads(&blurred, &mut quads),
+            _ => {
+                if opts.use_lines {
+                    let edges = hysteresis(&nms, (stats.p50 * 0.8).max(4.0), (stats.p50 * 0.4).max(2.5));
+                    line_quads(&edges, &grad, &mut quads);
+                }
             }
         }
+        let n = quads.len();
+        cands.extend(shortlist_and_score(&ctx, quads));
+        cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+        if debug {
+            eprintln!("  source {source}: {n} quads, best {:?}", cands.first().map(|c| c.score));
+        }
+        lap("source");
+        if cands.first().is_some_and(|c| c.score >= EARLY_ACCEPT) {
+            break;
+        }
     }
-    let mut cands: Vec<Cand> = shortlist
-        .into_iter()
-        .filter_map(|q| ctx.score(&q).map(|s| Cand { quad: q, score: s }))
-        .filter(|c| c.score > 0.05)
-        .collect();
-    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    lap("scoring");
     let mut top: Vec<Cand> = Vec::new();
     for c in cands {
         if top.iter().all(|t| t.quad.max_corner_distance(&c.quad) > 3.0) {
@@ -197,12 +213,29 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
             }
         }
     }
-    if std::env::var_os("COFFRE_DEBUG").is_some() {
-        for c in &top {
-            eprintln!("  cand {:.3} {:?}", c.score, c.quad.scaled(work.scale).to_array());
+    if let Some(v) = std::env::var_os("COFFRE_DEBUG_QUAD") {
+        let c: Vec<f32> = v.to_string_lossy().split(',').filter_map(|t| t.trim().parse().ok()).collect();
+        if c.len() == 8 {
+            let q = Quad::from_array([[c[0], c[1]], [c[2], c[3]], [c[4], c[5]], [c[6], c[7]]]).scaled(1.0 / work.scale);
+            eprintln!(
+                "  probe: fast {:?} score {:?} continuation {:.2}",
+                ctx.fast_score(&q),
+                ctx.score(&q),
+                ctx.continuation(&q)
+            );
         }
     }
-    let mut best: Option<Cand> = None;
+    if std::env::var_os("COFFRE_DEBUG").is_some() {
+        for c in &top {
+            eprintln!(
+                "  cand {:.3} cont {:.2} {:?}",
+                c.score,
+                ctx.continuation(&c.quad),
+                c.quad.scaled(work.scale).to_array()
+            );
+        }
+    }
+    let mut refined: Vec<Cand> = Vec::with_capacity(top.len());
     for c in top {
         let mut cur = c;
         for radius in [3.0, 1.5] {
@@ -213,13 +246,36 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
                 cur = Cand { quad: r, score: s };
             }
         }
-        // Try pushing each side outwards (twice: a card can have bands on two sides).
-        for _ in 0..2 {
+        if debug {
+            eprintln!("  refined {:.3} {:?}", cur.score, cur.quad.scaled(work.scale).to_array());
+        }
+        refined.push(cur);
+    }
+    refined.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Refinement makes near-duplicates converge: keep distinct quads only.
+    let mut distinct: Vec<Cand> = Vec::with_capacity(refined.len());
+    for c in refined {
+        if distinct.iter().all(|t| t.quad.max_corner_distance(&c.quad) > 8.0) {
+            distinct.push(c);
+        }
+    }
+    let refined = distinct;
+    let mut best: Option<Cand> = None;
+    // Only the best refined candidate (and a close second) try pushing each side outwards (twice: a card can have
+    // bands on two sides); the others cannot catch up with them.
+    let lead = refined.first().map_or(0.0, |c| c.score);
+    for (rank, c) in refined.into_iter().enumerate() {
+        let mut cur = c;
+        let rounds = if rank == 0 || (rank == 1 && c.score >= 0.9 * lead) { 2 } else { 0 };
+        for _ in 0..rounds {
             let mut improved = false;
             for g in ctx.grown(&cur.quad) {
                 let g = refine(&g, work, 2.0, 1.0).unwrap_or(g);
+                if debug {
+                    eprintln!("  grown {:?} {:?}", ctx.score(&g), g.scaled(work.scale).to_array());
+                }
                 if let Some(s) = ctx.score(&g)
-                    && s > cur.score
+                    && s > cur.score + 0.005
                 {
                     cur = Cand { quad: g, score: s };
                     improved = true;
@@ -232,6 +288,10 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
         if best.is_none_or(|b| cur.score > b.score) {
             best = Some(cur);
         }
+    }
+    lap("refine+grow");
+    if debug && let Some(b) = best {
+        eprintln!("  best {:.3} cont {:.2}", b.score, ctx.continuation(&b.quad));
     }
     let Some(best) = best else { return none };
     let confidence = confidence_of(best.score);
@@ -249,7 +309,46 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
             }
         }
     }
+    lap("full-res refine");
     Detection { quad: Some(Quad::from_points(quad.corners)), confidence }
+}
+
+/// Integral image (`(w + 1) × (h + 1)`, zero first row and column) of a plane.
+fn integral(p: &crate::planes::Plane) -> Vec<f64> {
+    let (w, h) = (p.w, p.h);
+    let mut out = vec![0.0f64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0.0f64;
+        for x in 0..w {
+            row += f64::from(p.data[y * w + x]);
+            out[(y + 1) * (w + 1) + x + 1] = out[y * (w + 1) + x + 1] + row;
+        }
+    }
+    out
+}
+
+/// Score above which no further candidate source is tried.
+const EARLY_ACCEPT: f32 = 0.92;
+
+/// Cheap prefilter (edge support only), then the full score on the best few dozen.
+fn shortlist_and_score(ctx: &ScoreCtx<'_>, quads: Vec<Quad>) -> Vec<Cand> {
+    let mut pre: Vec<(f32, Quad)> =
+        quads.into_iter().filter_map(|q| ctx.fast_score(&q).map(|s| (s, q))).filter(|(s, _)| *s > 0.15).collect();
+    pre.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut shortlist: Vec<Quad> = Vec::new();
+    for (_, q) in pre {
+        if shortlist.iter().all(|t| t.max_corner_distance(&q) > 2.0) {
+            shortlist.push(q);
+            if shortlist.len() >= 40 {
+                break;
+            }
+        }
+    }
+    shortlist
+        .into_iter()
+        .filter_map(|q| ctx.score(&q).map(|s| Cand { quad: q, score: s }))
+        .filter(|c| c.score > 0.05)
+        .collect()
 }
 
 /// Maps a raw score to `[0, 1]`: 0.30 → 0.5 (threshold), 0.6+ → ≈ 0.95.
@@ -371,8 +470,65 @@ fn hysteresis(nms: &crate::planes::Plane, hi: f32, lo: f32) -> GrayImage {
 // ---------------------------------------------------------------------------------------------
 // Candidate sources
 
+/// Binary morphology with a (2k+1)² square, windows clipped at the image border: dilation
+/// (`all = false`: any pixel set) or erosion (`all = true`: every pixel set). Separable, with
+/// running counts, so the cost does not depend on `k`.
+fn morph(mask: &GrayImage, k: usize, all: bool) -> GrayImage {
+    if all { morph_impl::<true>(mask, k) } else { morph_impl::<false>(mask, k) }
+}
+
+fn morph_impl<const ALL: bool>(mask: &GrayImage, k: usize) -> GrayImage {
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    if w == 0 || h == 0 {
+        return mask.clone();
+    }
+    let src = mask.as_raw();
+    let decide = |count: u32, len: u32| -> u8 {
+        let set = if ALL { count == len } else { count > 0 };
+        if set { 255 } else { 0 }
+    };
+    // Horizontal pass: sliding count over [x - k, x + k].
+    let mut tmp = vec![0u8; w * h];
+    for (row, trow) in src.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+        let mut count: u32 = row.iter().take(k.min(w)).map(|&v| u32::from(v != 0)).sum();
+        for x in 0..w {
+            if x + k < w {
+                count += u32::from(row[x + k] != 0);
+            }
+            if x > k {
+                count -= u32::from(row[x - k - 1] != 0);
+            }
+            let len = ((x + k).min(w - 1) - x.saturating_sub(k) + 1) as u32;
+            trow[x] = decide(count, len);
+        }
+    }
+    // Vertical pass with per-column counts over a sliding window of rows (cache friendly).
+    let mut out = vec![0u8; w * h];
+    let mut cnt = vec![0u32; w];
+    for row in tmp.chunks_exact(w).take(k.min(h)) {
+        cnt.iter_mut().zip(row).for_each(|(c, &v)| *c += u32::from(v != 0));
+    }
+    for y in 0..h {
+        if y + k < h {
+            let row = &tmp[(y + k) * w..(y + k + 1) * w];
+            cnt.iter_mut().zip(row).for_each(|(c, &v)| *c += u32::from(v != 0));
+        }
+        if y > k {
+            let row = &tmp[(y - k - 1) * w..(y - k) * w];
+            cnt.iter_mut().zip(row).for_each(|(c, &v)| *c -= u32::from(v != 0));
+        }
+        let len = (y + k).min(h - 1) - y.saturating_sub(k) + 1;
+        let orow = &mut out[y * w..(y + 1) * w];
+        let len = len as u32;
+        for (o, &c) in orow.iter_mut().zip(cnt.iter()) {
+            *o = decide(c, len);
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+}
+
 fn contour_quads(edges: &GrayImage, out: &mut Vec<Quad>) {
-    let closed = dilate(edges, Norm::LInf, 1);
+    let closed = morph(edges, 1, false);
     outline_quads(&closed, true, out);
 }
 
@@ -522,10 +678,10 @@ fn region_quads(planes: &[crate::planes::Plane], out: &mut Vec<Quad>) {
             maps.push(imageproc::contrast::threshold(&sat, ts, imageproc::contrast::ThresholdType::BinaryInverted));
         }
     }
-    for mut m in maps {
-        open_mut(&mut m, Norm::LInf, 2);
-        close_mut(&mut m, Norm::LInf, 2);
-        outline_quads(&m, false, out);
+    for m in maps {
+        let opened = morph(&morph(&m, 2, true), 2, false);
+        let closed = morph(&morph(&opened, 2, false), 2, true);
+        outline_quads(&closed, false, out);
     }
 }
 
@@ -600,7 +756,7 @@ fn line_quads(edges: &GrayImage, g: &Gradient, out: &mut Vec<Quad>) {
         }
     }
     peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
-    peaks.truncate(20);
+    peaks.truncate(std::env::var("COFFRE_T_PEAKS").ok().and_then(|v| v.parse().ok()).unwrap_or(20));
     let lines: Vec<(f32, Line)> = peaks
         .iter()
         .map(|&(_, t, r)| {
@@ -671,6 +827,8 @@ fn mean_angle(a: f32, b: f32) -> f32 {
 // Scoring
 
 struct ScoreCtx<'a> {
+    /// Integral images of the working planes, `(w + 1) × (h + 1)`, for box means.
+    integral: Vec<Vec<f64>>,
     grad: &'a Gradient,
     planes: &'a [crate::planes::Plane],
     w: f32,
@@ -679,6 +837,14 @@ struct ScoreCtx<'a> {
 
 /// Gradient (grey levels per pixel) above which a side sample counts as supported.
 const SUPPORT_MIN: f32 = 3.0;
+/// Offset (working pixels) of the parallel lines a continuation must not share with texture.
+const SPECIFIC_OFFSET: f32 = 4.0;
+/// Inside/outside mean colour difference (grey levels) from which a quad counts as distinct.
+const DISTINCT_FULL: f32 = 8.0;
+/// Score factor kept by a quad whose inside looks exactly like its surroundings.
+const DISTINCT_BASE: f32 = 0.4;
+/// Score factor lost by a quad whose sides all continue past its corners.
+const CONTINUATION_PENALTY: f32 = 0.6;
 /// Colour difference (grey levels) across a side, 3 px each way, for a sample to count as a step.
 const STEP_MIN: f32 = 6.0;
 
@@ -717,7 +883,6 @@ impl ScoreCtx<'_> {
         let (w, h) = (self.w, self.h);
         let len = p0.dist(p1).max(1e-3);
         let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
-        let l = &self.planes[0];
         let (mut good, mut tot) = (0usize, 0usize);
         for i in 0..24 {
             let s = 0.1 + 0.8 * (i as f32 + 0.5) / 24.0;
@@ -727,17 +892,8 @@ impl ScoreCtx<'_> {
                 continue;
             }
             tot += 1;
-            let step = (l.bilinear(px + 3.0 * nx, py + 3.0 * ny) - l.bilinear(px - 3.0 * nx, py - 3.0 * ny)).abs();
-            if step < STEP_MIN {
-                continue;
-            }
-            for o in [-1.0f32, 0.0, 1.0] {
-                let j = (py + o * ny).round() as usize * self.grad.mag.w + (px + o * nx).round() as usize;
-                let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
-                if d >= SUPPORT_MIN && d >= 0.7 * self.grad.mag.data[j] {
-                    good += 1;
-                    break;
-                }
+            if self.step_along(px, py, nx, ny, STEP_MIN) {
+                good += 1;
             }
         }
         if tot < 8 { 0.0 } else { good as f32 / tot as f32 }
@@ -754,25 +910,186 @@ impl ScoreCtx<'_> {
             let p1 = q.corners[(k + 1) % 4];
             let len = p0.dist(p1).max(1e-3);
             let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
-            let mut best = (0.55f32, 0.0f32);
-            let mut d = 3.0;
-            while d <= reach {
-                let a = Point::new(p0.x + d * nx, p0.y + d * ny);
-                let b = Point::new(p1.x + d * nx, p1.y + d * ny);
-                let sup = self.side_support(a, b);
-                if sup > best.0 {
-                    best = (sup, d);
+            // Every local maximum of support along the normal is a candidate position (the
+            // strongest is not always the card's edge: a stripe of the background can beat it).
+            let n = reach.max(3.0) as usize;
+            let sup: Vec<f32> = (3..=n)
+                .map(|d| {
+                    let d = d as f32;
+                    let a = Point::new(p0.x + d * nx, p0.y + d * ny);
+                    let b = Point::new(p1.x + d * nx, p1.y + d * ny);
+                    self.side_support(a, b)
+                })
+                .collect();
+            let mut peaks: Vec<(f32, f32)> = Vec::new();
+            for i in 0..sup.len() {
+                let left = if i > 0 { sup[i - 1] } else { 0.0 };
+                let right = sup.get(i + 1).copied().unwrap_or(0.0);
+                if sup[i] > 0.5 && sup[i] >= left && sup[i] > right {
+                    peaks.push((sup[i], (i + 3) as f32));
                 }
-                d += 1.0;
             }
-            if best.1 > 0.0 {
+            peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for &(_, d) in peaks.iter().take(3) {
                 let mut c = q.corners;
-                c[k] = Point::new(p0.x + best.1 * nx, p0.y + best.1 * ny);
-                c[(k + 1) % 4] = Point::new(p1.x + best.1 * nx, p1.y + best.1 * ny);
+                c[k] = Point::new(p0.x + d * nx, p0.y + d * ny);
+                c[(k + 1) % 4] = Point::new(p1.x + d * nx, p1.y + d * ny);
                 out.push(Quad { corners: c });
             }
         }
         out
+    }
+
+    /// Squared luma difference 3 px each side of `(px, py)` along `n`. (Luma only: with the
+    /// chroma planes, a tartan's coloured stripes made every parallel line look like an edge; the
+    /// gradient these samples are checked against is already the strongest channel's.)
+    fn luma_step(&self, px: f32, py: f32, nx: f32, ny: f32) -> f32 {
+        let l = &self.planes[0];
+        let dv = l.bilinear(px + 3.0 * nx, py + 3.0 * ny) - l.bilinear(px - 3.0 * nx, py - 3.0 * ny);
+        dv * dv
+    }
+
+    /// Whether `(px, py)` sits on a luma step whose gradient is along the unit normal `(nx, ny)`.
+    fn step_along(&self, px: f32, py: f32, nx: f32, ny: f32, step_min: f32) -> bool {
+        if self.luma_step(px, py, nx, ny) < step_min * step_min {
+            return false;
+        }
+        let (w, h) = (self.grad.mag.w, self.grad.mag.h);
+        for o in [-1.0f32, 0.0, 1.0] {
+            let xi = (px + o * nx).round().clamp(0.0, (w - 1) as f32) as usize;
+            let yi = (py + o * ny).round().clamp(0.0, (h - 1) as f32) as usize;
+            let j = yi * w + xi;
+            let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
+            if d >= SUPPORT_MIN && d >= 0.7 * self.grad.mag.data[j] {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// How much the quad's sides *continue* past its corners, in `[0, 1]` (mean over the eight
+    /// side ends). A document's edges stop at its corners; the lines of a tiled floor, a tablecloth
+    /// or a form printed on the page go on, and so do the sides of a quad cut short at a card's
+    /// header band or at a finger. Ends whose extension leaves the frame count as not continuing.
+    fn continuation(&self, q: &Quad) -> f32 {
+        let mut sum = 0.0f32;
+        for k in 0..4 {
+            let p0 = q.corners[k];
+            let p1 = q.corners[(k + 1) % 4];
+            let len = p0.dist(p1).max(1e-3);
+            let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
+            let (nx, ny) = (ty, -tx);
+            let reach = (0.25 * len).clamp(10.0, 40.0);
+            for (c, dir) in [(p1, 1.0f32), (p0, -1.0)] {
+                let Some(run) = self.extension_run(c, (dir * tx, dir * ty), (nx, ny), 0.0, reach) else {
+                    continue;
+                };
+                // Only a run specific to this line counts: texture (a tartan, wood grain) shows
+                // the same steps on parallel lines 7 px away, a tile joint or a card's
+                // edge does not.
+                let o = SPECIFIC_OFFSET;
+                let off = if run >= 2 && o > 0.0 {
+                    [o, -o]
+                        .iter()
+                        .filter_map(|&o| self.extension_run(c, (dir * tx, dir * ty), (nx, ny), o, reach))
+                        .max()
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
+                sum += run.saturating_sub(off) as f32 / 8.0;
+            }
+        }
+        sum / 8.0
+    }
+
+    /// How different the quad's inside is from a ring just outside it, in `[0, 1]`: the mean
+    /// colour of a grid of inside 9×9 boxes against boxes 10 px outside each side (boxes average
+    /// out fine patterns). A document
+    /// differs from what it lies on; a patch of a tablecloth or a floor does not.
+    fn distinctness(&self, q: &Quad) -> f32 {
+        let nch = self.planes.len();
+        let mut inside = [0.0f32; 3];
+        let mut outside = [0.0f32; 3];
+        let (mut n_in, mut n_out) = (0usize, 0usize);
+        let [a, b, c, d] = q.corners;
+        for i in 0..6 {
+            for j in 0..6 {
+                let (u, v) = (0.2 + 0.6 * i as f32 / 5.0, 0.2 + 0.6 * j as f32 / 5.0);
+                let top = Point::new(a.x + (b.x - a.x) * u, a.y + (b.y - a.y) * u);
+                let bot = Point::new(d.x + (c.x - d.x) * u, d.y + (c.y - d.y) * u);
+                let (px, py) = (top.x + (bot.x - top.x) * v, top.y + (bot.y - top.y) * v);
+                for ch in 0..nch.min(3) {
+                    inside[ch] += self.box_mean(ch, px, py, 4);
+                }
+                n_in += 1;
+            }
+        }
+        for k in 0..4 {
+            let p0 = q.corners[k];
+            let p1 = q.corners[(k + 1) % 4];
+            let len = p0.dist(p1).max(1e-3);
+            let (nx, ny) = ((p1.y - p0.y) / len, -(p1.x - p0.x) / len);
+            for i in 0..10 {
+                let s = 0.1 + 0.8 * i as f32 / 9.0;
+                let px = p0.x + (p1.x - p0.x) * s + 10.0 * nx;
+                let py = p0.y + (p1.y - p0.y) * s + 10.0 * ny;
+                if px < 0.0 || py < 0.0 || px > self.w - 1.0 || py > self.h - 1.0 {
+                    continue;
+                }
+                for ch in 0..nch.min(3) {
+                    outside[ch] += self.box_mean(ch, px, py, 4);
+                }
+                n_out += 1;
+            }
+        }
+        if n_out < 8 || n_in == 0 {
+            return 1.0;
+        }
+        let mut d2 = 0.0;
+        for ch in 0..nch.min(3) {
+            let dv = inside[ch] / n_in as f32 - outside[ch] / n_out as f32;
+            d2 += dv * dv;
+        }
+        (d2.sqrt() / DISTINCT_FULL).min(1.0)
+    }
+
+    /// Mean of channel `ch` over the `(2r+1)²` box around `(x, y)`, clipped to the image.
+    fn box_mean(&self, ch: usize, x: f32, y: f32, r: usize) -> f32 {
+        let (w, h) = (self.grad.mag.w, self.grad.mag.h);
+        let xi = (x.round().max(0.0) as usize).min(w - 1);
+        let yi = (y.round().max(0.0) as usize).min(h - 1);
+        let (x0, x1) = (xi.saturating_sub(r), (xi + r + 1).min(w));
+        let (y0, y1) = (yi.saturating_sub(r), (yi + r + 1).min(h));
+        let Some(t) = self.integral.get(ch) else { return 0.0 };
+        let at = |x: usize, y: usize| t[y * (w + 1) + x];
+        let sum = at(x1, y1) - at(x0, y1) - at(x1, y0) + at(x0, y0);
+        (sum / ((x1 - x0) * (y1 - y0)).max(1) as f64) as f32
+    }
+
+    /// Length (0..=8 samples) of the run of steps along `n` on the extension of a side past
+    /// corner `c` in direction `t`, on the line shifted by `off` along `n`; one miss is tolerated
+    /// (the perpendicular edge blurs the first samples). `None` when the extension leaves the
+    /// frame too early to tell.
+    fn extension_run(&self, c: Point, t: (f32, f32), n: (f32, f32), off: f32, reach: f32) -> Option<usize> {
+        let (w, h) = (self.w, self.h);
+        let (mut run, mut misses) = (0usize, 0usize);
+        for i in 0..8 {
+            let d = 4.0 + (reach - 4.0) * i as f32 / 7.0;
+            let (px, py) = (c.x + d * t.0 + off * n.0, c.y + d * t.1 + off * n.1);
+            if px < 4.0 || py < 4.0 || px > w - 5.0 || py > h - 5.0 {
+                return (i >= 4).then_some(run);
+            }
+            if self.step_along(px, py, n.0, n.1, STEP_MIN) {
+                run = i + 1;
+            } else {
+                misses += 1;
+                if misses > 1 {
+                    break;
+                }
+            }
+        }
+        Some(run)
     }
 
     /// Edge support only, sparse samples: to shortlist candidates cheaply.
@@ -795,25 +1112,15 @@ impl ScoreCtx<'_> {
                     continue;
                 }
                 tot += 1;
-                let l = &self.planes[0];
-                let step = (l.bilinear(px + 3.0 * nx, py + 3.0 * ny) - l.bilinear(px - 3.0 * nx, py - 3.0 * ny)).abs();
-                if step < STEP_MIN * 0.7 {
-                    continue;
-                }
-                for o in [-1.0f32, 0.0, 1.0] {
-                    let j = (py + o * ny).round() as usize * self.grad.mag.w + (px + o * nx).round() as usize;
-                    let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
-                    if d >= SUPPORT_MIN && d >= 0.7 * self.grad.mag.data[j] {
-                        good += 1;
-                        break;
-                    }
+                if self.step_along(px, py, nx, ny, STEP_MIN * 0.7) {
+                    good += 1;
                 }
             }
             sup[k] = if tot > 0 { good as f32 / tot as f32 } else { 0.0 };
         }
         let mean = sup.iter().sum::<f32>() / 4.0;
         let min = sup.iter().copied().fold(f32::MAX, f32::min);
-        Some(0.5 * mean + 0.5 * min)
+        Some((0.5 * mean + 0.5 * min) * (1.0 - CONTINUATION_PENALTY * self.continuation(q)))
     }
 
     fn score(&self, q: &Quad) -> Option<f32> {
@@ -856,7 +1163,7 @@ impl ScoreCtx<'_> {
             let (nx, ny) = (ty, -tx); // outward for a clockwise quad
             // A side lying along the image border is the frame, not a document edge.
             let on_border = |a: f32, b: f32, lim: f32| {
-                a.abs() < 3.0 && b.abs() < 3.0 || (a - lim).abs() < 3.0 && (b - lim).abs() < 3.0
+                a.abs() < 6.0 && b.abs() < 6.0 || (a - lim).abs() < 6.0 && (b - lim).abs() < 6.0
             };
             if on_border(p0.x, p1.x, w - 1.0) || on_border(p0.y, p1.y, h - 1.0) {
                 continue;
@@ -915,7 +1222,10 @@ impl ScoreCtx<'_> {
         let size_bonus = 0.85 + 0.15 * (frac / 0.5).min(1.0);
         let angle_term = 1.0 - 0.5 * ((max_dev - 25.0) / 30.0).clamp(0.0, 1.0);
         let aspect_term = if aspect > 4.0 { 0.8 } else { 1.0 };
+        let distinct = self.distinctness(q);
         let score = support
+            * (DISTINCT_BASE + (1.0 - DISTINCT_BASE) * distinct)
+            * (1.0 - CONTINUATION_PENALTY * self.continuation(q))
             * (0.2 + 0.8 * contrast)
             * area_term
             * size_bonus
@@ -1037,6 +1347,22 @@ mod tests {
         let t = Quad::from_array(truth);
         assert!(q.max_corner_distance(&t) < 3.0, "{q:?}");
         assert!(d.confidence > 0.5);
+    }
+
+    #[test]
+    fn fast_morphology_matches_imageproc() {
+        use imageproc::distance_transform::Norm;
+        let mut state = 12345u64;
+        let mask = GrayImage::from_fn(53, 41, |_, _| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            Luma([if (state >> 33).is_multiple_of(3) { 255 } else { 0 }])
+        });
+        for k in [1u8, 2] {
+            let d = imageproc::morphology::dilate(&mask, Norm::LInf, k);
+            let e = imageproc::morphology::erode(&mask, Norm::LInf, k);
+            assert_eq!(morph(&mask, k as usize, false), d, "dilate {k}");
+            assert_eq!(morph(&mask, k as usize, true), e, "erode {k}");
+        }
     }
 
     #[test]

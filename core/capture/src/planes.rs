@@ -82,7 +82,8 @@ pub(crate) struct WorkImage {
     pub h: usize,
 }
 
-/// Output size and the per-output-pixel source sample positions for an area downsample.
+/// Output size and the per-output-pixel source sample positions for an area downsample (at most
+/// 4 × 4 samples per output pixel: fewer let fine fabrics alias into false edges).
 fn sample_grid(src: usize, dst: usize) -> Vec<Vec<usize>> {
     let s = src as f32 / dst as f32;
     let k = (s.ceil() as usize).clamp(1, 4);
