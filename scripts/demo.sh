@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The main job for now: a scripted tour of the `coffre` CLI on a throw-away vault.
+# The main job: a scripted tour of Coffre on a throw-away vault — the `coffre` CLI, then a local
+# sync server (`coffre-server`, SQLite + files) with a second device linked by its QR code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-cargo build --release --locked -p coffre-cli
+cargo build --release --locked -p coffre-cli -p coffre-sync-server
 COFFRE="$CARGO_TARGET_DIR/release/coffre"
+SERVER="$CARGO_TARGET_DIR/release/coffre-server"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export COFFRE_VAULT="$work/coffre" COFFRE_PASSPHRASE="demo: 4 mots faciles"
 
 run() { printf '\n$ coffre %s\n' "$*"; "$COFFRE" "$@"; }
@@ -31,3 +34,20 @@ run verify
 run export "$work/export" --zip
 ls -l "$work/export"
 LANG=fr_FR.UTF-8 COFFRE_PASSPHRASE=mauvais "$COFFRE" list || echo "(mauvais code : sortie $?)"
+
+printf '\n--- sync: a local server, and a second phone linked by QR code ---\n'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+COFFRE_SERVER_LISTEN="127.0.0.1:$port" COFFRE_SERVER_DATA_DIR="$work/server" "$SERVER" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+run sync --server "http://127.0.0.1:$port"
+COFFRE_VAULT="$work/phone2" COFFRE_PASSPHRASE="deuxieme telephone" "$COFFRE" device link --server "http://127.0.0.1:$port" --wait 60 >"$work/link.txt" &
+link_pid=$!
+for _ in $(seq 50); do [ "$(wc -l <"$work/link.txt")" -ge 2 ] && break; sleep 0.1; done
+code=$(head -1 "$work/link.txt"); digits=$(sed -n 2p "$work/link.txt" | awk '{print $NF}')
+echo "new phone shows: ${code:0:32}…  code $digits"
+run device approve "$code" --digits "$digits"
+wait "$link_pid"
+echo "the second phone now lists:"; COFFRE_VAULT="$work/phone2" COFFRE_PASSPHRASE="deuxieme telephone" "$COFFRE" list
+run device list
+echo "server stores only ciphertext: $(du -sh "$work/server" | cut -f1) in $work/server"
