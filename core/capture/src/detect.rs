@@ -1163,7 +1163,7 @@ impl ScoreCtx<'_> {
             let (nx, ny) = (ty, -tx); // outward for a clockwise quad
             // A side lying along the image border is the frame, not a document edge.
             let on_border = |a: f32, b: f32, lim: f32| {
-                a.abs() < 6.0 && b.abs() < 6.0 || (a - lim).abs() < 6.0 && (b - lim).abs() < 6.0
+                a.abs() < 3.0 && b.abs() < 3.0 || (a - lim).abs() < 3.0 && (b - lim).abs() < 3.0
             };
             if on_border(p0.x, p1.x, w - 1.0) || on_border(p0.y, p1.y, h - 1.0) {
                 continue;
