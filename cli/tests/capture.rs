@@ -15,11 +15,11 @@ fn coffre(vault: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn scene(empty: bool) -> SceneSpec {
+fn scene(empty: bool, background: Background) -> SceneSpec {
     SceneSpec {
         seed: 11,
         kind: DocKind::Letter,
-        background: Background::Tiles,
+        background,
         width: 1200,
         height: 1600,
         doc_fraction: 0.8,
@@ -41,7 +41,7 @@ fn scene(empty: bool) -> SceneSpec {
 fn detect_json_and_capture_into_the_vault_with_a_pdf() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
-    let rendered = render_scene(&scene(false));
+    let rendered = render_scene(&scene(false, Background::Tiles));
     let truth = rendered.corners.unwrap();
     let photo = tmp.path().join("lettre.jpg");
     std::fs::write(&photo, encode_scene(&rendered)).unwrap();
@@ -78,7 +78,7 @@ fn no_document_is_said_not_guessed() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
     let photo = tmp.path().join("table.jpg");
-    std::fs::write(&photo, encode_scene(&render_scene(&scene(true)))).unwrap();
+    std::fs::write(&photo, encode_scene(&render_scene(&scene(true, Background::Wood)))).unwrap();
     let out = coffre(&v, &["capture", "detect", photo.to_str().unwrap(), "--json"]);
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
