@@ -269,7 +269,12 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions) -> Detection 
         let rounds = if rank == 0 || (rank == 1 && c.score >= 0.9 * lead) { 2 } else { 0 };
         for _ in 0..rounds {
             let mut improved = false;
-            for g in ctx.grown(&cur.quad) {
+            // Rank the grown quads as they are, refine only the six best (refining is the
+            // expensive part).
+            let mut grown: Vec<(f32, Quad)> =
+                ctx.grown(&cur.quad).into_iter().filter_map(|g| ctx.score(&g).map(|s| (s, g))).collect();
+            grown.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (_, g) in grown.into_iter().take(6) {
                 let g = refine(&g, work, 2.0, 1.0).unwrap_or(g);
                 if debug {
                     eprintln!("  grown {:?} {:?}", ctx.score(&g), g.scaled(work.scale).to_array());

@@ -72,7 +72,11 @@ fn preview_luma_frame_with_padded_stride() {
 
 #[test]
 fn no_document_means_not_found() {
-    for (seed, bg) in [(1, Background::Wood), (2, Background::Granite), (3, Background::WhiteTable)] {
+    // A tiled floor is full of rectangles: none of them is a document. (An axis-aligned tartan
+    // can still fool the detector: see "Known limits" in docs/capture.md.)
+    for (seed, bg) in
+        [(1, Background::Wood), (2, Background::Granite), (3, Background::WhiteTable), (4, Background::Tiles)]
+    {
         let mut s = spec(seed, DocKind::Letter, bg, 800, 600);
         s.empty = true;
         let img = render_scene(&s).image;
