@@ -1,17 +1,22 @@
 //! Document corner detection.
 //!
 //! At a working resolution (≈ 400 px), candidates come from three independent sources so that a
-//! failure of one is covered by another:
+//! failure of one is covered by another, tried from the cheapest to the most expensive (a later
+//! source runs only when nothing convincing was found yet):
 //! 1. **edge contours**: colour-aware Canny (gradient of the strongest of L, R−G, (R+G)/2−B) at two
 //!    sensitivities, gaps closed by dilation, outer *and* hole contours → convex hull → quad;
 //! 2. **regions**: Otsu masks (bright, dark, low chroma), opened/closed → component outlines → quad;
-//! 3. **lines**: orientation-restricted Hough transform; pairs of roughly parallel lines combined.
+//! 3. **lines**: orientation-restricted Hough transform; pairs of roughly parallel lines combined
+//!    (photos only).
 //!
 //! Every candidate is scored on edge support along its four sides (gradient perpendicular to the
-//! side), inside/outside contrast, area and angle plausibility. The best few are refined on the
-//! working planes, rescored, and the winner is refined again at full resolution by fitting robust
-//! lines to edge points found along each side's normal. Below the confidence threshold the result is
-//! "not found": the whole frame is never returned as a guess.
+//! side), inside/outside contrast, area and angle plausibility, whether its sides *continue* past
+//! its corners (background structure, or a quad cut short inside the document) and whether its
+//! inside differs from its surroundings. The best few are refined on the working planes, rescored,
+//! the leader tries pushing its sides outwards (header bands), and the winner is refined again at
+//! full resolution by fitting robust lines to edge points found along each side's normal. Below
+//! the confidence threshold the result is "not found": the whole frame is never returned as a
+//! guess.
 
 use image::{GrayImage, Luma, RgbImage};
 use imageproc::contours::{BorderType, find_contours};
