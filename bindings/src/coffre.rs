@@ -1,0 +1,194 @@
+//! The entry object [`Coffre`], opened on a vault directory, and the shared inner state its
+//! sub-objects hold. Following application-services' split: the public objects only convert
+//! types; [`Inner`] holds the (optional) unlocked vault and returns `Result<_, CoffreError>`.
+
+use crate::capture::CaptureApi;
+use crate::error::{CoffreError, Result};
+use crate::sync::{DeviceLink, SyncApi};
+use crate::types::{DeskPage, Document};
+use crate::vault::VaultApi;
+use coffre_core::vault::{Vault, layout};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use zeroize::Zeroizing;
+
+/// The secret mixed with the PIN/passphrase, kept by the platform (Android Keystore, iOS
+/// Keychain): 32 random bytes created once per install and never exported. Implemented by the app.
+#[uniffi::export(with_foreign)]
+pub trait PlatformSecretProvider: Send + Sync {
+    /// The 32 bytes. Throw (any exception) if the keystore is unavailable: the call fails with
+    /// `CoffreError.Internal`, and nothing is created or unlocked.
+    fn platform_secret(&self) -> Result<Vec<u8>>;
+}
+
+/// State shared by the entry object and its sub-objects. One vault connection per directory and
+/// process: calls on it are serialised by the mutex (a long sync holds it; the app's other calls
+/// wait, so run them on a background thread as for any blocking call).
+pub(crate) struct Inner {
+    pub(crate) dir: PathBuf,
+    platform: Option<Arc<dyn PlatformSecretProvider>>,
+    vault: Mutex<Option<Vault>>,
+}
+
+impl Inner {
+    /// The slot of the unlocked vault. A panic while it was held (a bug, turned into an exception
+    /// at the boundary) does not make the vault unusable: SQLite rolled the transaction back.
+    fn slot(&self) -> MutexGuard<'_, Option<Vault>> {
+        self.vault.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the unlocked vault.
+    pub(crate) fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+        let mut slot = self.slot();
+        let vault =
+            slot.as_mut().ok_or_else(|| CoffreError::Busy { detail: "the vault is locked: unlock it first".into() })?;
+        f(vault)
+    }
+
+    pub(crate) fn set_vault(&self, vault: Vault) {
+        *self.slot() = Some(vault);
+    }
+
+    pub(crate) fn platform_secret(&self) -> Result<Option<Zeroizing<[u8; 32]>>> {
+        let Some(provider) = &self.platform else { return Ok(None) };
+        let bytes = Zeroizing::new(provider.platform_secret()?);
+        let arr: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoffreError::invalid("the platform secret must be exactly 32 bytes"))?;
+        Ok(Some(Zeroizing::new(arr)))
+    }
+
+    fn check_passphrase(passphrase: &str) -> Result<()> {
+        if passphrase.is_empty() {
+            return Err(CoffreError::invalid("the passphrase is empty"));
+        }
+        Ok(())
+    }
+
+    fn open(&self, passphrase: &str) -> Result<Vault> {
+        let secret = self.platform_secret()?;
+        Ok(Vault::open(&self.dir, passphrase.as_bytes(), secret.as_deref())?)
+    }
+}
+
+/// One vault directory on this phone. Cheap to construct; `create` or `unlock` before using the
+/// vault, sync or capture-and-save. Sub-objects share its state: closing them never locks the
+/// vault, `lock()` (or closing this object and every sub-object) does.
+#[derive(uniffi::Object)]
+pub struct Coffre {
+    inner: Arc<Inner>,
+}
+
+#[uniffi::export]
+impl Coffre {
+    /// `dir`: the app's private directory for this vault. `platform_secret`: the keystore hook
+    /// (pass `null` only on platforms without a keystore, e.g. desktop tests).
+    #[uniffi::constructor]
+    pub fn new(dir: String, platform_secret: Option<Arc<dyn PlatformSecretProvider>>) -> Arc<Self> {
+        Arc::new(Coffre {
+            inner: Arc::new(Inner { dir: PathBuf::from(dir), platform: platform_secret, vault: Mutex::new(None) }),
+        })
+    }
+
+    /// Whether a vault exists in the directory (to choose between onboarding and unlock).
+    pub fn vault_exists(&self) -> bool {
+        self.inner.dir.join(layout::HEADER_FILE).exists()
+    }
+
+    /// Creates a new vault under this PIN/passphrase (mixed with the platform secret) and leaves it
+    /// unlocked. Takes about a second (Argon2id, 64 MiB). `Conflict` if one already exists.
+    pub fn create(&self, passphrase: String) -> Result<()> {
+        let passphrase = Zeroizing::new(passphrase);
+        Inner::check_passphrase(&passphrase)?;
+        // Checked first: the core would otherwise report our own open vault as `Busy`.
+        if self.vault_exists() {
+            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
+        }
+        let secret = self.inner.platform_secret()?;
+        let vault = Vault::create(&self.inner.dir, passphrase.as_bytes(), secret.as_deref())?;
+        self.inner.set_vault(vault);
+        Ok(())
+    }
+
+    /// Unlocks with the PIN/passphrase. `WrongPassphrase` never means damage; `Busy` if another
+    /// process holds the vault. Unlocking an unlocked vault re-checks the passphrase.
+    pub fn unlock(&self, passphrase: String) -> Result<()> {
+        let passphrase = Zeroizing::new(passphrase);
+        Inner::check_passphrase(&passphrase)?;
+        // Release our own lock first so re-unlocking does not report Busy against ourselves.
+        self.lock();
+        let vault = self.inner.open(&passphrase)?;
+        self.inner.set_vault(vault);
+        Ok(())
+    }
+
+    /// Desk mode: unlocks and returns the first pinned document's first page (identity documents
+    /// first), or `null` when nothing is pinned. One call, for the counter of a public office.
+    pub fn desk_mode(&self, passphrase: String) -> Result<Option<DeskPage>> {
+        self.unlock(passphrase)?;
+        self.inner.with_vault(|v| {
+            Ok(v.first_pinned_page()?.map(|(doc, bytes)| {
+                let mime = doc
+                    .pages
+                    .iter()
+                    .find(|p| p.role == coffre_core::vault::PageRole::Page && p.index == 0)
+                    .map(|p| p.mime.clone())
+                    .unwrap_or_default();
+                DeskPage { document: Document::from(doc), mime, bytes: bytes.to_vec() }
+            }))
+        })
+    }
+
+    /// Locks: closes the database and forgets the keys. Sub-objects stay valid and fail with
+    /// `Busy` until the next unlock.
+    pub fn lock(&self) {
+        let vault = self.inner.slot().take();
+        drop(vault);
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.inner.slot().is_some()
+    }
+
+    /// Re-wraps the vault key under a new PIN/passphrase (documents are not re-encrypted).
+    pub fn change_passphrase(&self, new_passphrase: String) -> Result<()> {
+        let new_passphrase = Zeroizing::new(new_passphrase);
+        Inner::check_passphrase(&new_passphrase)?;
+        let secret = self.inner.platform_secret()?;
+        self.inner.with_vault(|v| Ok(v.change_passphrase(new_passphrase.as_bytes(), secret.as_deref())?))
+    }
+
+    /// Documents: import, list, search, expiry, pins, pages, export.
+    pub fn vault(&self) -> Arc<VaultApi> {
+        Arc::new(VaultApi { inner: self.inner.clone() })
+    }
+
+    /// The camera pipeline: detection, auto-capture hint, deskew, save.
+    pub fn capture(&self) -> Arc<CaptureApi> {
+        Arc::new(CaptureApi { inner: self.inner.clone() })
+    }
+
+    /// Sync with a server and device management (the enrolled phone's side of linking).
+    pub fn sync(&self) -> Arc<SyncApi> {
+        Arc::new(SyncApi { inner: self.inner.clone() })
+    }
+
+    /// The new phone's side of device linking: shows a QR and a short code, then creates this
+    /// phone's vault (under `passphrase`) once the enrolled phone approves.
+    pub fn start_device_link(&self, server_url: String) -> Result<Arc<DeviceLink>> {
+        if self.vault_exists() {
+            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
+        }
+        Ok(DeviceLink::new(self.inner.clone(), &server_url))
+    }
+
+    /// Test hook (hidden from app code by convention): panics while holding the vault state, to
+    /// check that a panic becomes an exception at the boundary and leaves the object usable.
+    #[doc(hidden)]
+    pub fn debug_panic(&self) -> Result<()> {
+        let _slot = self.inner.slot();
+        crate::debug_panic_inside_core();
+        Ok(())
+    }
+}

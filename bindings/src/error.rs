@@ -1,0 +1,156 @@
+//! The one error type that crosses the boundary: a few variants a UI can act on, each with a
+//! message free of personal data (no titles, notes, paths, URLs, keys or server-supplied text).
+//! Core errors are mapped here and nowhere else.
+
+use coffre_core::capture::CaptureError;
+use coffre_core::sync::{ErrorKind, SyncError};
+use coffre_core::sync_engine::EngineError;
+use coffre_core::vault::VaultError;
+
+/// What went wrong, in terms an app can act on. `detail` is safe to log and to show.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CoffreError {
+    /// The PIN/passphrase (or the platform secret) does not open this vault. Never corruption.
+    #[error("wrong passphrase")]
+    WrongPassphrase { detail: String },
+    /// The vault is open elsewhere (another process or a long call still running), or locked:
+    /// unlock it first.
+    #[error("{detail}")]
+    Busy { detail: String },
+    /// No such vault, document, page or device.
+    #[error("{detail}")]
+    NotFound { detail: String },
+    /// Stored data (or data from the server) failed an integrity check. Nothing was deleted.
+    #[error("{detail}")]
+    Corrupt { detail: String },
+    /// Something already exists (a vault in this folder, an export destination, an enrolment).
+    #[error("{detail}")]
+    Conflict { detail: String },
+    /// No network, server unreachable or busy, or a page not downloaded yet: retry later.
+    #[error("{detail}")]
+    Network { detail: String },
+    /// A code, link or grant that is no longer valid.
+    #[error("{detail}")]
+    Expired { detail: String },
+    /// The server refused (device removed, quota used up, not allowed).
+    #[error("{detail}")]
+    Forbidden { detail: String },
+    /// The caller passed something invalid (bad photo, bad corners, unknown category, bad date...).
+    #[error("{detail}")]
+    InvalidInput { detail: String },
+    /// The phone is out of storage; nothing committed was lost.
+    #[error("{detail}")]
+    StorageFull { detail: String },
+    /// The operation was cancelled through its [`crate::CancelHandle`].
+    #[error("cancelled")]
+    Cancelled { detail: String },
+    /// A bug or an unexpected local failure (also what a failing platform callback becomes).
+    #[error("{detail}")]
+    Internal { detail: String },
+}
+
+type E = CoffreError;
+
+fn d(s: impl Into<String>) -> String {
+    s.into()
+}
+
+impl From<VaultError> for CoffreError {
+    fn from(e: VaultError) -> Self {
+        // The vault's messages are written to be free of personal data; we still only forward the
+        // ones that carry no dependency text.
+        match e {
+            VaultError::WrongPassphrase => E::WrongPassphrase { detail: d("wrong passphrase") },
+            VaultError::Busy => E::Busy { detail: d("the vault is in use by another process") },
+            VaultError::NoVault => E::NotFound { detail: d("no vault at this location") },
+            VaultError::AlreadyExists => E::Conflict { detail: d("already exists at this location") },
+            VaultError::NotFound(what) => E::NotFound { detail: format!("not found: {what}") },
+            VaultError::NotDownloaded => {
+                E::Network { detail: d("this page has not been downloaded yet: sync or fetch the document") }
+            }
+            e @ (VaultError::Corrupt { .. } | VaultError::TooNew { .. }) => E::Corrupt { detail: e.to_string() },
+            e @ (VaultError::TooLarge { .. } | VaultError::TypeMismatch { .. } | VaultError::InvalidInput(_)) => {
+                E::InvalidInput { detail: e.to_string() }
+            }
+            VaultError::StorageFull => E::StorageFull { detail: d("not enough storage space on the device") },
+            VaultError::Io(io) => E::Internal { detail: format!("input/output error ({})", io.kind()) },
+            VaultError::Crypto(_) => E::Corrupt { detail: d("a cryptographic check failed") },
+            _ => E::Internal { detail: d("unexpected vault error") },
+        }
+    }
+}
+
+impl From<CaptureError> for CoffreError {
+    fn from(e: CaptureError) -> Self {
+        match e {
+            CaptureError::NoDocument { .. } => {
+                E::NotFound { detail: d("no document found in the photo: let the person place the corners") }
+            }
+            CaptureError::Unsupported | CaptureError::Corrupt(_) => {
+                E::InvalidInput { detail: d("not a readable photo (JPEG or PNG), or damaged") }
+            }
+            e @ (CaptureError::TooLarge { .. }
+            | CaptureError::TooSmall { .. }
+            | CaptureError::InvalidFrame(_)
+            | CaptureError::InvalidCorners(_)
+            | CaptureError::Empty) => E::InvalidInput { detail: e.to_string() },
+            CaptureError::Encode(_) => E::Internal { detail: d("the page could not be encoded") },
+            _ => E::Internal { detail: d("unexpected capture error") },
+        }
+    }
+}
+
+impl From<SyncError> for CoffreError {
+    fn from(e: SyncError) -> Self {
+        if let SyncError::Link(what) = e {
+            return E::InvalidInput { detail: format!("device linking failed: {what}") };
+        }
+        match e.kind() {
+            ErrorKind::Network => E::Network { detail: d("no network or server unreachable; nothing is lost") },
+            ErrorKind::Refused => match &e {
+                SyncError::Server { status: 404, .. } => E::NotFound { detail: d("the server does not know this") },
+                SyncError::Server { status: 409, .. } => E::Conflict { detail: d("the server reports a conflict") },
+                SyncError::Server { status: 410, .. } => E::Expired { detail: d("no longer valid on the server") },
+                SyncError::Server { status, .. } => E::Forbidden { detail: format!("the server refused ({status})") },
+                _ => E::Forbidden { detail: d("the server refused") },
+            },
+            // `SyncError`'s messages name counts and sequence numbers only.
+            ErrorKind::Integrity => {
+                E::Corrupt { detail: format!("the server's answer failed verification; local data is intact ({e})") }
+            }
+            ErrorKind::Cancelled => E::Cancelled { detail: d("cancelled") },
+            ErrorKind::QuotaExceeded => E::Forbidden { detail: d("the vault's storage quota is used up") },
+            ErrorKind::Revoked => E::Forbidden { detail: d("this device was removed from the vault") },
+            ErrorKind::Local => E::Internal { detail: d("sync failed locally") },
+        }
+    }
+}
+
+impl From<EngineError> for CoffreError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Vault(v) => v.into(),
+            EngineError::Sync(s) => s.into(),
+            EngineError::NotEnrolled => E::NotFound { detail: d("this vault is not connected to a server yet") },
+            EngineError::AlreadyEnrolled => E::Conflict { detail: d("this vault is already connected to a server") },
+            EngineError::LinkPending => E::Busy { detail: d("the other phone has not confirmed yet") },
+            _ => E::Internal { detail: d("unexpected sync error") },
+        }
+    }
+}
+
+/// A platform callback that threw something other than a `CoffreError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for CoffreError {
+    fn from(_: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        // The foreign exception text may hold anything: it is not forwarded.
+        E::Internal { detail: d("a platform callback failed") }
+    }
+}
+
+impl CoffreError {
+    pub(crate) fn invalid(detail: &str) -> Self {
+        E::InvalidInput { detail: detail.to_string() }
+    }
+}
+
+pub type Result<T, Err = CoffreError> = std::result::Result<T, Err>;

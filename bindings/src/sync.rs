@@ -1,0 +1,150 @@
+//! [`SyncApi`] (enrol, sync, devices, approving a new phone), [`DeviceLink`] (the new phone's
+//! side), and the plumbing of long calls: a [`ProgressListener`] implemented by the app and a
+//! [`CancelHandle`] the app cancels from any thread. Calls block; the engine owns its runtime.
+
+use crate::coffre::Inner;
+use crate::error::{CoffreError, Result};
+use crate::types::{Device, LinkStatus, Progress, SyncOptions, SyncReport};
+use coffre_core::sync_engine::{self as engine, EngineError, PendingLink, SyncCancel};
+use coffre_core::vault::DocId;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// Progress of a long call (sync, export), implemented by the app. Called on the calling thread;
+/// post to the UI thread yourself, and return quickly.
+#[uniffi::export(with_foreign)]
+pub trait ProgressListener: Send + Sync {
+    fn on_progress(&self, progress: Progress);
+}
+
+/// Cancels a long call from another thread. One per call; `cancel()` is sticky.
+#[derive(uniffi::Object, Default)]
+pub struct CancelHandle {
+    token: SyncCancel,
+}
+
+#[uniffi::export]
+impl CancelHandle {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The call stops at its next check (between chunks) and fails with `Cancelled`; what was
+    /// already committed stays, and the next sync resumes.
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+}
+
+#[derive(uniffi::Object)]
+pub struct SyncApi {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[uniffi::export]
+impl SyncApi {
+    /// The server this vault syncs with, if any.
+    pub fn server_url(&self) -> Result<Option<String>> {
+        self.inner.with_vault(|vault| Ok(engine::server_url(vault)?))
+    }
+
+    /// Connects this vault to a server as its first device (no e-mail, no phone number).
+    pub fn enroll(&self, server_url: String) -> Result<()> {
+        self.inner.with_vault(|vault| Ok(engine::enroll(vault, &server_url)?))
+    }
+
+    /// Pushes local changes, pulls and verifies the others', fetches pinned pages (or all with
+    /// `download_all`). Blocks for the whole transfer; cancel through `cancel`.
+    pub fn sync(
+        &self,
+        options: SyncOptions,
+        listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Arc<CancelHandle>,
+    ) -> Result<SyncReport> {
+        let progress = move |p: engine::TransferProgress| {
+            if let Some(l) = &listener {
+                l.on_progress(p.into());
+            }
+        };
+        let opts = engine::SyncOptions { download_all: options.download_all };
+        self.inner.with_vault(|vault| Ok(engine::sync(vault, &opts, &progress, &cancel.token)?.into()))
+    }
+
+    /// Downloads one document's pages now (when the person opens it); returns how many.
+    pub fn fetch_document(&self, id: String, cancel: Arc<CancelHandle>) -> Result<u64> {
+        let id = DocId::parse(&id)?;
+        self.inner.with_vault(|vault| Ok(engine::fetch_document(vault, &id, &cancel.token)?))
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>> {
+        self.inner.with_vault(|vault| Ok(engine::devices(vault)?.into_iter().map(Device::from).collect()))
+    }
+
+    /// Removes a lost device: the server refuses it at once, every device stops trusting it.
+    pub fn remove_device(&self, public_key: String) -> Result<()> {
+        self.inner.with_vault(|vault| Ok(engine::remove_device(vault, &public_key)?))
+    }
+
+    /// The 6 digits for a scanned linking QR, to show next to the new phone's.
+    pub fn link_code(&self, qr_text: String) -> Result<String> {
+        Ok(engine::link_code(&qr_text)?)
+    }
+
+    /// Approves a new phone after the person confirmed the digits: `confirmed_code` must be the
+    /// code the new phone shows (as typed or confirmed), else `Forbidden` and nothing is sent.
+    pub fn approve_link(&self, qr_text: String, confirmed_code: String) -> Result<()> {
+        let expected = engine::link_code(&qr_text)?;
+        if expected != confirmed_code.trim() {
+            return Err(CoffreError::Forbidden { detail: "the codes do not match: nothing was sent".into() });
+        }
+        self.inner.with_vault(|vault| Ok(engine::link_approve(vault, &qr_text)?))
+    }
+}
+
+/// The new phone's side of linking. Show `qr_text()` as a QR code and `short_code()` as text;
+/// then call `try_complete` every second or so until it says `Linked`.
+#[derive(uniffi::Object)]
+pub struct DeviceLink {
+    inner: Arc<Inner>,
+    pending: PendingLink,
+}
+
+impl DeviceLink {
+    pub(crate) fn new(inner: Arc<Inner>, server_url: &str) -> Arc<Self> {
+        Arc::new(DeviceLink { inner, pending: PendingLink::new(server_url) })
+    }
+}
+
+#[uniffi::export]
+impl DeviceLink {
+    pub fn qr_text(&self) -> String {
+        self.pending.qr_text()
+    }
+
+    pub fn short_code(&self) -> String {
+        self.pending.short_code()
+    }
+
+    /// Checks once. On approval, creates this phone's vault under `passphrase` (+ the platform
+    /// secret), runs a first sync and leaves the vault unlocked on the `Coffre` that started this.
+    pub fn try_complete(&self, passphrase: String) -> Result<LinkStatus> {
+        let passphrase = Zeroizing::new(passphrase);
+        if passphrase.is_empty() {
+            return Err(CoffreError::invalid("the passphrase is empty"));
+        }
+        let secret = self.inner.platform_secret()?;
+        match self.pending.try_complete(&self.inner.dir, passphrase.as_bytes(), secret.as_deref()) {
+            Ok(vault) => {
+                self.inner.set_vault(vault);
+                Ok(LinkStatus::Linked)
+            }
+            Err(EngineError::LinkPending) => Ok(LinkStatus::Pending),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,329 @@
+"""A holder's story through the generated Python bindings, against a real local coffre-server.
+
+Run by scripts/test-bindings.sh with PYTHONPATH pointing at the generated `coffre_ffi.py` (next to
+libcoffre_ffi.so), COFFRE_TEST_PHOTO (a fixture photo) and COFFRE_TEST_SERVER_BIN (coffre-server).
+Prints "N passed, N failed" at the end.
+"""
+
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import zipfile
+
+import coffre_ffi as c
+
+PASS = "1234 cheval correct"
+RESULTS = {"passed": 0, "failed": 0}
+
+
+class Secret(c.PlatformSecretProvider):
+    """Stands for the Android Keystore / iOS Keychain."""
+
+    def __init__(self, byte=7):
+        self.calls = 0
+        self.byte = byte
+
+    def platform_secret(self):
+        self.calls += 1
+        return bytes([self.byte] * 32)
+
+
+class Listener(c.ProgressListener):
+    def __init__(self):
+        self.events = []
+
+    def on_progress(self, progress):
+        self.events.append(progress)
+
+
+def step(name):
+    def wrap(fn):
+        try:
+            fn()
+            RESULTS["passed"] += 1
+            print(f"ok   {name}")
+        except Exception:  # noqa: BLE001 - report and go on
+            RESULTS["failed"] += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+        return fn
+
+    return wrap
+
+
+def start_server(data_dir):
+    env = dict(os.environ, COFFRE_SERVER_LISTEN="127.0.0.1:0", COFFRE_SERVER_DATA_DIR=data_dir)
+    proc = subprocess.Popen([os.environ["COFFRE_TEST_SERVER_BIN"]], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        m = re.search(r"listening on (\S+)", line or "")
+        if m:
+            return proc, "http://" + m.group(1)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError("coffre-server did not start")
+
+
+work = tempfile.mkdtemp(prefix="coffre-py-")
+photo = open(os.environ["COFFRE_TEST_PHOTO"], "rb").read()
+secret = Secret()
+phone = c.Coffre(os.path.join(work, "vault"), secret)
+state = {}
+server, url = start_server(os.path.join(work, "server"))
+
+try:
+
+    @step("create a vault with a PIN and the platform secret")
+    def _():
+        assert not phone.vault_exists()
+        phone.create(PASS)
+        assert phone.vault_exists() and phone.is_unlocked()
+        assert secret.calls == 1
+        try:
+            phone.create(PASS)
+            raise AssertionError("second create must fail")
+        except c.CoffreError.Conflict:
+            pass
+
+    @step("categories come as records")
+    def _():
+        cats = c.categories()
+        assert len(cats) > 5
+        ident = [x for x in cats if x.is_identity]
+        assert ident, "an identity category"
+        state["id_cat"] = ident[0].code
+        state["other_cat"] = next(x.code for x in cats if x.collection == "other")
+
+    @step("capture a photo: detect, auto-capture hint, deskew, save")
+    def _():
+        cap = phone.capture()
+        det = cap.detect(photo)
+        assert 0.0 <= det.confidence <= 1.0
+        auto = cap.auto_capture(1600, 1200)
+        advice = [auto.push(det, t) for t in range(0, 2000, 100)]
+        if det.quad is not None:
+            assert isinstance(advice[-1], c.CaptureAdvice.CAPTURE_NOW), advice[-1]
+        opts = c.CaptureOptions(corners=det.quad, mode=None, whole_frame_if_not_found=True)
+        doc = cap.capture([photo], opts)
+        pages = doc.pages()
+        assert len(pages) == 1 and pages[0].width > 0 and pages[0].size > 0
+        assert doc.to_pdf()[:4] == b"%PDF"
+        state["pdf"] = doc.to_pdf()
+        expires = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+        meta = c.NewDocument(category=state["id_cat"], title="Carte d'identité", tags=["moi"],
+                             issued_on=None, expires_on=expires, notes="")
+        state["card"] = doc.save(meta)
+        assert len(state["card"]) == 32
+
+    @step("capture errors: garbage is InvalidInput, bad corners are InvalidInput")
+    def _():
+        cap = phone.capture()
+        try:
+            cap.capture([b"not a photo"], c.CaptureOptions(corners=None, mode=None, whole_frame_if_not_found=False))
+            raise AssertionError("garbage accepted")
+        except c.CoffreError.InvalidInput as e:
+            assert "photo" in str(e)
+        nan = c.Point(x=float("nan"), y=0.0)
+        q = c.Quad(top_left=nan, top_right=nan, bottom_right=nan, bottom_left=nan)
+        try:
+            cap.capture([photo], c.CaptureOptions(corners=q, mode=None, whole_frame_if_not_found=False))
+            raise AssertionError("NaN corners accepted")
+        except c.CoffreError.InvalidInput:
+            pass
+
+    @step("preview frame detection")
+    def _():
+        frame = c.LumaFrame(width=64, height=48, row_stride=64, data=bytes(64 * 48))
+        det = phone.capture().detect_preview(frame)
+        assert det.quad is None
+        try:
+            phone.capture().detect_preview(c.LumaFrame(width=64, height=48, row_stride=64, data=b"\0"))
+            raise AssertionError("short frame accepted")
+        except c.CoffreError.InvalidInput:
+            pass
+
+    @step("import a file")
+    def _():
+        path = os.path.join(work, "attestation-caf.pdf")
+        with open(path, "wb") as f:
+            f.write(state["pdf"])
+        meta = c.NewDocument(category=state["other_cat"], title="", tags=[], issued_on=None, expires_on=None,
+                             notes="attestation")
+        state["letter"] = phone.vault().import_file(path, meta)
+        doc = phone.vault().get(state["letter"])
+        assert doc.title == "attestation-caf" and doc.origin == "import", doc
+
+    @step("list, search, expiring")
+    def _():
+        v = phone.vault()
+        docs = v.list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False, limit=None,
+                                  offset=None))
+        assert {d.id for d in docs} == {state["card"], state["letter"]}
+        hits = v.search("carte ident", None)
+        assert [d.id for d in hits] == [state["card"]]
+        exp = v.expiring(30)
+        assert [e.document.id for e in exp] == [state["card"]] and exp[0].days_left == 10
+        try:
+            v.get("00" * 16)
+            raise AssertionError("missing doc found")
+        except c.CoffreError.NotFound:
+            pass
+        try:
+            v.get("not-an-id")
+            raise AssertionError("bad id accepted")
+        except c.CoffreError.InvalidInput:
+            pass
+
+    @step("pin, lock, desk mode; wrong passphrase")
+    def _():
+        phone.vault().set_pinned(state["card"], True)
+        phone.lock()
+        assert not phone.is_unlocked()
+        try:
+            phone.vault().list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False, limit=None,
+                                           offset=None))
+            raise AssertionError("locked vault listed")
+        except c.CoffreError.Busy:
+            pass
+        try:
+            phone.unlock("0000")
+            raise AssertionError("wrong PIN accepted")
+        except c.CoffreError.WrongPassphrase as e:
+            assert "0000" not in str(e)
+        t0 = time.time()
+        desk = phone.desk_mode(PASS)
+        print(f"     desk mode (unlock + pinned page): {time.time() - t0:.2f} s")
+        assert desk is not None and desk.document.id == state["card"]
+        assert desk.mime.startswith("image/") and len(desk.bytes) > 1000
+
+    @step("another platform secret does not open the vault")
+    def _():
+        other = c.Coffre(os.path.join(work, "vault"), Secret(byte=8))
+        phone.lock()
+        try:
+            other.unlock(PASS)
+            raise AssertionError("wrong platform secret accepted")
+        except c.CoffreError.WrongPassphrase:
+            pass
+        phone.unlock(PASS)
+
+    @step("export to zip, with progress; a cancelled export writes nothing")
+    def _():
+        dest = os.path.join(work, "export.zip")
+        listener = Listener()
+        summary = phone.vault().export(dest, c.ExportFormat.ZIP, listener, c.CancelHandle())
+        assert summary.documents == 2 and summary.files == 2
+        assert listener.events and listener.events[-1].done == 2
+        names = zipfile.ZipFile(dest).namelist()
+        assert "manifest.json" in names and len(names) == 3, names
+        cancel = c.CancelHandle()
+        cancel.cancel()
+        try:
+            phone.vault().export(os.path.join(work, "export2"), c.ExportFormat.FOLDER, None, cancel)
+            raise AssertionError("cancelled export ran")
+        except c.CoffreError.Cancelled:
+            assert not os.path.exists(os.path.join(work, "export2"))
+
+    @step("sync with a local server: enrol, push pages with progress")
+    def _():
+        s = phone.sync()
+        assert s.server_url() is None
+        try:
+            s.sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
+            raise AssertionError("sync before enrol")
+        except c.CoffreError.NotFound:
+            pass
+        s.enroll(url)
+        listener = Listener()
+        report = s.sync(c.SyncOptions(download_all=False), listener, c.CancelHandle())
+        assert report.pushed >= 3 and report.blobs_uploaded >= 3, report
+        assert listener.events, "progress fired"
+        devices = s.devices()
+        assert len(devices) == 1 and devices[0].this_device
+
+    @step("a cancelled sync fails with Cancelled and the next one resumes")
+    def _():
+        meta = c.NewDocument(category=state["other_cat"], title="Quittance", tags=[], issued_on=None,
+                             expires_on=None, notes="")
+        phone.vault().import_bytes(state["pdf"], "quittance.pdf", meta)
+        cancel = c.CancelHandle()
+        cancel.cancel()
+        try:
+            phone.sync().sync(c.SyncOptions(download_all=False), None, cancel)
+            raise AssertionError("cancelled sync ran")
+        except c.CoffreError.Cancelled:
+            pass
+        report = phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
+        assert report.pushed == 1, report
+
+    @step("device linking: a second phone by QR and short code")
+    def _():
+        second = c.Coffre(os.path.join(work, "second"), Secret(byte=9))
+        link = second.start_device_link(url)
+        qr, code = link.qr_text(), link.short_code()
+        assert phone.sync().link_code(qr) == code
+        try:
+            phone.sync().approve_link(qr, "000000" if code != "000000" else "111111")
+            raise AssertionError("mismatched code approved")
+        except c.CoffreError.Forbidden:
+            pass
+        assert link.try_complete("autre code") == c.LinkStatus.PENDING
+        done = threading.Event()
+        errors = []
+
+        def approve():
+            try:
+                phone.sync().approve_link(qr, code)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+            done.set()
+
+        threading.Thread(target=approve).start()
+        done.wait(60)
+        assert not errors, errors
+        status = c.LinkStatus.PENDING
+        for _ in range(40):
+            status = link.try_complete("autre code")
+            if status == c.LinkStatus.LINKED:
+                break
+            time.sleep(0.25)
+        assert status == c.LinkStatus.LINKED
+        assert second.is_unlocked()
+        docs = second.vault().list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False,
+                                               limit=None, offset=None))
+        assert len(docs) == 3, docs
+        # The pinned card's pages came with the first sync (desk mode works offline on the new phone).
+        assert len(second.vault().page(state["card"], 0)) > 1000
+        assert len(phone.sync().devices()) == 2
+
+    @step("a panic inside the library becomes an exception, and the vault stays usable")
+    def _():
+        try:
+            c.debug_panic()
+            raise AssertionError("no exception")
+        except c.InternalError:
+            pass
+        try:
+            phone.debug_panic()
+            raise AssertionError("no exception")
+        except c.InternalError:
+            pass
+        assert len(phone.vault().pinned()) == 1
+
+finally:
+    server.kill()
+    server.wait()
+    shutil.rmtree(work, ignore_errors=True)
+
+print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
+sys.exit(1 if RESULTS["failed"] else 0)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Tests the mobile bindings from the foreign side (bindings/README.md):
+#   1. builds the host cdylib once (+ the uniffi-bindgen bin, coffre-server, gen-fixtures),
+#   2. generates Kotlin, Python and Swift (Swift: generation only, no toolchain here),
+#   3. compiles and runs the Kotlin boundary tests on the JVM (kotlinc from npm, JNA from Debian),
+#   4. runs the Python user story against a local coffre-server,
+#   5. builds the release-mobile cdylib and checks bindings/size-budget.txt (skip: SKIP_SIZE=1).
+# Installs what it needs: libjna-java (apt), kotlin-compiler (npm, cached outside the checkout).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+CACHE="${COFFRE_CACHE:-$HOME/.cache/coffre}"
+OUT="$CARGO_TARGET_DIR/bindings-test"
+start=$(date +%s)
+step() { echo "== test-bindings: $* ($(( $(date +%s) - start ))s)"; }
+
+# ----- tools -----
+JNA_JAR=/usr/share/java/jna.jar
+if [ ! -f "$JNA_JAR" ]; then
+    step "installing libjna-java"
+    (apt-get install -y libjna-java >/dev/null 2>&1) || (apt-get update >/dev/null && apt-get install -y libjna-java >/dev/null)
+fi
+KOTLINC="$CACHE/npm/node_modules/kotlin-compiler/bin/kotlinc"
+if [ ! -x "$KOTLINC" ]; then
+    step "installing kotlin-compiler (npm) into $CACHE/npm"
+    mkdir -p "$CACHE/npm"
+    (cd "$CACHE/npm" && npm install --no-audit --no-fund --silent kotlin-compiler@2 >/dev/null)
+fi
+
+# ----- build once -----
+step "building coffre-ffi (cdylib + uniffi-bindgen), coffre-server, gen-fixtures"
+cargo build -q -p coffre-ffi --features cli
+cargo build -q -p coffre-sync-server --bin coffre-server
+cargo build -q -p coffre-fixtures --bin gen-fixtures
+LIB="$CARGO_TARGET_DIR/debug/libcoffre_ffi.so"
+BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
+
+rm -rf "$OUT"
+mkdir -p "$OUT/kotlin" "$OUT/python" "$OUT/swift" "$OUT/fixtures"
+"$CARGO_TARGET_DIR/debug/gen-fixtures" --out "$OUT/fixtures" --large 0 --medium 3 --preview 0 >/dev/null 2>&1
+PHOTO="$OUT/fixtures/scene-000.jpg"
+
+step "generating Kotlin, Python, Swift"
+for lang in kotlin python swift; do
+    "$BINDGEN" generate --library "$LIB" --language "$lang" --out-dir "$OUT/$lang" --no-format >/dev/null
+done
+test -n "$(find "$OUT/swift" -name '*.swift')" || { echo "no Swift generated" >&2; exit 1; }
+test -n "$(find "$OUT/swift" -name '*FFI.h')" || { echo "no Swift FFI header generated" >&2; exit 1; }
+
+# ----- Kotlin on the JVM -----
+step "compiling Kotlin (generated + tests)"
+KT_SRC=$(find "$OUT/kotlin" -name '*.kt')
+"$KOTLINC" -nowarn -cp "$JNA_JAR" $KT_SRC bindings/tests/kotlin/*.kt -d "$OUT/kotlin-tests.jar" 2>&1 \
+    | grep -v '^warning:' || true
+test -f "$OUT/kotlin-tests.jar"
+KOTLIN_STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
+step "running Kotlin tests"
+COFFRE_TEST_PHOTO="$PHOTO" java -Djna.library.path="$(dirname "$LIB")" \
+    -cp "$OUT/kotlin-tests.jar:$JNA_JAR:$KOTLIN_STDLIB" coffre.tests.BoundaryTestKt
+
+# ----- Python -----
+step "running the Python user story"
+cp "$LIB" "$OUT/python/"
+COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
+    PYTHONPATH="$OUT/python" python3 bindings/tests/python/test_user_story.py
+
+# ----- size budget -----
+if [ "${SKIP_SIZE:-0}" != 1 ]; then
+    step "building the release-mobile cdylib (size budget)"
+    cargo build -q --profile release-mobile -p coffre-ffi
+    size=$(stat -c %s "$CARGO_TARGET_DIR/release-mobile/libcoffre_ffi.so")
+    budget=$(grep -v '^#' bindings/size-budget.txt | grep -m1 -o '[0-9]\+')
+    echo "libcoffre_ffi.so (release-mobile, host): $size bytes; budget $budget bytes"
+    if [ "$size" -gt "$budget" ]; then
+        echo "size budget exceeded: $size > $budget (bindings/size-budget.txt)" >&2
+        exit 1
+    fi
+fi
+step "all binding tests passed"
