@@ -10,7 +10,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# Same default as scripts/setup.sh, so a standalone run shares the build of scripts/test.sh.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffre/target}"
 CACHE="${COFFRE_CACHE:-$HOME/.cache/coffre}"
 OUT="$CARGO_TARGET_DIR/bindings-test"
 start=$(date +%s)
@@ -31,9 +32,9 @@ fi
 
 # ----- build once -----
 step "building coffre-ffi (cdylib + uniffi-bindgen), coffre-server, gen-fixtures"
-cargo build -q -p coffre-ffi --features cli
-cargo build -q -p coffre-sync-server --bin coffre-server
-cargo build -q -p coffre-fixtures --bin gen-fixtures
+cargo build -q --locked -p coffre-ffi --features cli
+cargo build -q --locked -p coffre-sync-server --bin coffre-server
+cargo build -q --locked -p coffre-fixtures --bin gen-fixtures
 LIB="$CARGO_TARGET_DIR/debug/libcoffre_ffi.so"
 BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 
@@ -69,7 +70,7 @@ COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffr
 # ----- size budget -----
 if [ "${SKIP_SIZE:-0}" != 1 ]; then
     step "building the release-mobile cdylib (size budget)"
-    cargo build -q --profile release-mobile -p coffre-ffi
+    cargo build -q --locked --profile release-mobile -p coffre-ffi
     size=$(stat -c %s "$CARGO_TARGET_DIR/release-mobile/libcoffre_ffi.so")
     budget=$(grep -v '^#' bindings/size-budget.txt | grep -m1 -o '[0-9]\+')
     echo "libcoffre_ffi.so (release-mobile, host): $size bytes; budget $budget bytes"

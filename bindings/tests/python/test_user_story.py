@@ -251,7 +251,7 @@ try:
         devices = s.devices()
         assert len(devices) == 1 and devices[0].this_device
 
-    @step("a cancelled sync fails with Cancelled and the next one resumes")
+    @step("sync cancelled before and during a transfer fails with Cancelled; the next one resumes")
     def _():
         meta = c.NewDocument(category=state["other_cat"], title="Quittance", tags=[], issued_on=None,
                              expires_on=None, notes="")
@@ -263,6 +263,24 @@ try:
             raise AssertionError("cancelled sync ran")
         except c.CoffreError.Cancelled:
             pass
+
+        class CancelOnFirstProgress(c.ProgressListener):
+            """Cancels mid-transfer, from the callback (called on the engine's thread)."""
+
+            def __init__(self, handle):
+                self.handle, self.threads = handle, set()
+
+            def on_progress(self, progress):
+                self.threads.add(threading.get_ident())
+                self.handle.cancel()
+
+        cancel = c.CancelHandle()
+        listener = CancelOnFirstProgress(cancel)
+        try:
+            phone.sync().sync(c.SyncOptions(download_all=False), listener, cancel)
+            raise AssertionError("sync cancelled mid-transfer ran to the end")
+        except c.CoffreError.Cancelled:
+            assert listener.threads, "progress fired before the cancel"
         report = phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
         assert report.pushed == 1, report
 
