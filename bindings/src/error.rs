@@ -154,3 +154,61 @@ impl CoffreError {
 }
 
 pub type Result<T, Err = CoffreError> = std::result::Result<T, Err>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARK: &str = "Dupont-secret";
+
+    fn detail(e: CoffreError) -> String {
+        match e {
+            E::WrongPassphrase { detail }
+            | E::Busy { detail }
+            | E::NotFound { detail }
+            | E::Corrupt { detail }
+            | E::Conflict { detail }
+            | E::Network { detail }
+            | E::Expired { detail }
+            | E::Forbidden { detail }
+            | E::InvalidInput { detail }
+            | E::StorageFull { detail }
+            | E::Cancelled { detail }
+            | E::Internal { detail } => detail,
+        }
+    }
+
+    #[test]
+    fn dependency_and_server_text_never_reaches_the_message() {
+        let errors: Vec<CoffreError> = vec![
+            CaptureError::Corrupt(MARK.into()).into(),
+            CaptureError::Encode(MARK.into()).into(),
+            SyncError::Network(format!("http://{MARK}/v1")).into(),
+            SyncError::Server { status: 403, code: MARK.into(), message: MARK.into() }.into(),
+            SyncError::Server { status: 503, code: MARK.into(), message: MARK.into() }.into(),
+            SyncError::Protocol(MARK.into()).into(),
+            SyncError::Io(MARK.into()).into(),
+            VaultError::Io(std::io::Error::other(MARK)).into(),
+            uniffi::UnexpectedUniFFICallbackError::new(MARK).into(),
+        ];
+        for e in errors {
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains(MARK), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_ui_can_act_on_the_variant() {
+        assert!(matches!(CoffreError::from(VaultError::WrongPassphrase), E::WrongPassphrase { .. }));
+        assert!(matches!(CoffreError::from(VaultError::Busy), E::Busy { .. }));
+        assert!(matches!(CoffreError::from(VaultError::StorageFull), E::StorageFull { .. }));
+        assert!(matches!(CoffreError::from(SyncError::Cancelled), E::Cancelled { .. }));
+        assert!(matches!(CoffreError::from(SyncError::DeviceRevoked), E::Forbidden { .. }));
+        assert!(matches!(CoffreError::from(SyncError::Fork { seq: 3 }), E::Corrupt { .. }));
+        assert!(matches!(CoffreError::from(SyncError::Network("x".into())), E::Network { .. }));
+        assert!(matches!(CoffreError::from(EngineError::NotEnrolled), E::NotFound { detail } if !detail.is_empty()));
+        let no_doc = CoffreError::from(CaptureError::NoDocument { confidence: 0.1 });
+        assert!(matches!(no_doc, E::NotFound { .. }));
+        assert_eq!(detail(CoffreError::from(VaultError::WrongPassphrase)), "wrong passphrase");
+    }
+}
