@@ -17,6 +17,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked
 
+step "mobile bindings (Kotlin on the JVM, Python user story, Swift generation)"
+# The release-mobile size budget (bindings/size-budget.txt) needs a full LTO build (~10 min cold on
+# 2 cores): run `./scripts/test-bindings.sh` without SKIP_SIZE to check it.
+SKIP_SIZE=1 ./scripts/test-bindings.sh
+
 step "SQLCipher interop (the documented last resort)"
 ./scripts/sqlcipher-interop.sh "$CARGO_TARGET_DIR/debug/coffre"
 
