@@ -1,6 +1,8 @@
 //! `coffre sync` and `coffre device link|approve|list|remove` against a real server on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -22,17 +24,8 @@ fn ok(out: Output) -> String {
 
 #[test]
 fn two_devices_from_the_command_line() {
-    let data = tempfile::tempdir().unwrap();
-    let cfg = coffre_sync_server::config::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Default::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server =
-        rt.block_on(coffre_sync_server::spawn(coffre_sync_server::AppState::open_embedded(cfg).unwrap())).unwrap();
-    let url = server.url();
+    let server = common::local_server();
+    let url = server.url.clone();
 
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
