@@ -223,7 +223,7 @@ fn sync_once(
     // 2. Push the outbox in batches. The outbox id is the writer counter: ids are contiguous and a
     //    row leaves the outbox only once the verified log holds its counter.
     loop {
-        let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
+        let state = load_chain(vault)?;
         let on_server = state.counter_of(&s.device_pk);
         if on_server > 0 {
             vault.outbox_ack(on_server as i64)?;
@@ -274,7 +274,7 @@ fn exchange(
     drafts: &[OpDraft],
     report: &mut SyncReport,
 ) -> Result<()> {
-    let state = ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?;
+    let state = load_chain(vault)?;
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
     let (_, identity_pk) = identity(vault.root_key());
     let mut view = WriterView { writers, hashes: BTreeMap::new(), log_key, vault: s.vault_hash, identity: identity_pk };
@@ -345,6 +345,11 @@ fn fetch_blob(
     // The vault checks the bytes against the hash announced in the holder's own signed op.
     vault.store_fetched_blob(id, &bytes)?;
     Ok(())
+}
+
+/// The last verified chain state of this vault.
+fn load_chain(vault: &Vault) -> Result<ChainState> {
+    Ok(ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?)
 }
 
 /// Downloads the pages of one document now (when the person opens it).

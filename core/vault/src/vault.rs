@@ -526,17 +526,14 @@ impl Vault {
 
     fn blob_bytes(&self, id: &DocId, role: PageRole, index: u32) -> Result<Zeroizing<Vec<u8>>> {
         let (key, ctx, path) = self.blob_access(id, role, index)?;
-        let file = File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => corrupt("a page file is missing"),
-            _ => e.into(),
-        })?;
+        let file = open_blob(&path)?;
         decrypt_to_vec(&key, &ctx, BufReader::with_capacity(256 * 1024, file)).map_err(blob_error)
     }
 
     /// Streams one page to `out`; on error, what was written must be discarded (use a temp file).
     pub fn write_page_to(&self, id: &DocId, index: u32, out: impl Write) -> Result<u64> {
         let (key, ctx, path) = self.blob_access(id, PageRole::Page, index)?;
-        let file = File::open(&path).map_err(|_| corrupt("a page file is missing"))?;
+        let file = open_blob(&path)?;
         let stats = decrypt_stream(&key, &ctx, BufReader::with_capacity(256 * 1024, file), out).map_err(blob_error)?;
         Ok(stats.plaintext_len)
     }
@@ -883,6 +880,14 @@ fn map_limit_error(e: VaultError, limit: u64) -> VaultError {
         VaultError::Crypto(coffre_crypto::CryptoError::Io(io)) => map_limit_error(io.into(), limit),
         other => other,
     }
+}
+
+/// Opens a blob file: a missing one is damage; other I/O errors (permissions, full table) stay I/O.
+fn open_blob(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => corrupt("a page file is missing"),
+        _ => e.into(),
+    })
 }
 
 fn blob_error(e: coffre_crypto::CryptoError) -> VaultError {
