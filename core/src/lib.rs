@@ -2,6 +2,7 @@
 
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;
+pub use coffre_qr as qr;
 pub use coffre_sync as sync;
 pub use coffre_vault as vault;
 
