@@ -46,6 +46,22 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/mailbox/{id}"),
     ("get", "/v1/mailbox/{id}"),
     ("delete", "/v1/mailbox/{id}"),
+    // organisations, mandates, deposits, audit (mandate.rs)
+    ("post", "/v1/orgs"),
+    ("get", "/v1/orgs/{org}"),
+    ("post", "/v1/orgs/{org}/revocations"),
+    ("get", "/v1/vaults/{vault}/mandates"),
+    ("post", "/v1/vaults/{vault}/mandates"),
+    ("delete", "/v1/vaults/{vault}/mandates/{id}"),
+    ("put", "/v1/vaults/{vault}/mandates/{id}/package"),
+    ("get", "/v1/vaults/{vault}/deposits"),
+    ("delete", "/v1/vaults/{vault}/deposits/{id}"),
+    ("get", "/v1/vaults/{vault}/audit"),
+    ("get", "/v1/agent/vaults/{vault}/mandates/{id}"),
+    ("post", "/v1/agent/vaults/{vault}/mandates/{id}/deposits"),
+    ("get", "/v1/agent/vaults/{vault}/mandates/{id}/package"),
+    ("get", "/v1/agent/vaults/{vault}/mandates/{id}/blobs/{blob_id}"),
+    ("post", "/v1/agent/vaults/{vault}/mandates/{id}/transmissions"),
 ];
 
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
@@ -72,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/vaults/{vault}/blobs", post(commit_blob))
         .route("/v1/vaults/{vault}/blobs/{blob_id}", get(get_blob))
         .route("/v1/mailbox/{id}", put(mailbox_put).get(mailbox_get).delete(mailbox_delete))
+        .merge(crate::mandate::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::observe))
@@ -99,7 +116,7 @@ fn head(state: &AppState, vault: &Hash, point: ChainPoint) -> SignedHead {
 }
 
 /// The vault named in the path, if the signing device is enrolled in it.
-async fn member(state: &AppState, vault: &str, device: &PublicKey) -> ApiResult<Hash> {
+pub(crate) async fn member(state: &AppState, vault: &str, device: &PublicKey) -> ApiResult<Hash> {
     let vault = unhex32(vault, "vault").map_err(|_| ApiError::not_found("unknown_vault", "no such vault"))?;
     let now = std::time::Instant::now();
     let epoch = match state.members.lock() {
@@ -251,6 +268,8 @@ async fn add_device(State(state): State<AppState>, Path(vault): Path<String>, a:
         .ok_or_else(|| ApiError::bad_request("bad_device_key", "device_pk is not an Ed25519 public key"))?;
     if state.meta.add_device(vault, device, a.device, crate::now_secs()).await? {
         tracing::info!(vault = %short(&vault), "device added");
+        let detail = serde_json::json!({ "device": b64(&device), "by_device": b64(&a.device) });
+        crate::mandate::record(&state, vault, coffre_mandate::audit::kind::DEVICE_ADDED, detail).await;
         Ok((StatusCode::CREATED, Json(serde_json::json!({"v": PROTOCOL_VERSION}))).into_response())
     } else {
         Err(ApiError::conflict("device_was_removed", "a removed device cannot be added again; make a new device key"))
@@ -274,6 +293,8 @@ async fn remove_device(
     }
     if removed {
         tracing::info!(vault = %short(&vault), "device removed");
+        let detail = serde_json::json!({ "device": b64(&device), "by_device": b64(&a.device) });
+        crate::mandate::record(&state, vault, coffre_mandate::audit::kind::DEVICE_REMOVED, detail).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("unknown_device", "no such device in this vault"))
@@ -327,7 +348,7 @@ async fn append_ops(
     }
 }
 
-fn query_u64(q: Option<&str>, key: &str) -> ApiResult<Option<u64>> {
+pub(crate) fn query_u64(q: Option<&str>, key: &str) -> ApiResult<Option<u64>> {
     let Some(q) = q else { return Ok(None) };
     for pair in q.split('&') {
         if let Some((k, v)) = pair.split_once('=')

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod mandate;
 pub mod metrics;
 pub mod store;
 
@@ -29,6 +30,7 @@ pub use config::Config;
 use crate::auth::{NonceCache, RateLimiter};
 use crate::metrics::Metrics;
 use crate::store::fs::FsChunks;
+use crate::store::mandate::MandateStore;
 use crate::store::sqlite::SqliteMeta;
 use crate::store::{ChunkStore, MetaStore};
 
@@ -41,6 +43,8 @@ pub struct Inner {
     pub cfg: Config,
     pub meta: Arc<dyn MetaStore>,
     pub chunks: Arc<dyn ChunkStore>,
+    /// Organisations, mandates, deposits, audit (`mandate.rs`).
+    pub mandates: Arc<dyn MandateStore>,
     pub server_key: SigningKey,
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
@@ -69,12 +73,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(cfg: Config, meta: Arc<dyn MetaStore>, chunks: Arc<dyn ChunkStore>, server_key: SigningKey) -> AppState {
+    pub fn new(
+        cfg: Config,
+        meta: Arc<dyn MetaStore>,
+        chunks: Arc<dyn ChunkStore>,
+        mandates: Arc<dyn MandateStore>,
+        server_key: SigningKey,
+    ) -> AppState {
         let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
         AppState(Arc::new(Inner {
             cfg,
             meta,
             chunks,
+            mandates,
             server_key,
             nonces: NonceCache::default(),
             limiter,
@@ -87,10 +98,11 @@ impl AppState {
     pub fn open_embedded(cfg: Config) -> Result<AppState, ServerError> {
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| ServerError::Io("create data dir", e))?;
         let key = load_or_create_key(&cfg.data_dir.join("server.key"))?;
-        let meta =
-            SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(|e| ServerError::Store(e.to_string()))?;
+        let meta = Arc::new(
+            SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(|e| ServerError::Store(e.to_string()))?,
+        );
         let chunks = FsChunks::open(&cfg.data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
-        Ok(AppState::new(cfg, Arc::new(meta), Arc::new(chunks), key))
+        Ok(AppState::new(cfg, meta.clone(), Arc::new(chunks), meta, key))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod keyfile;
 pub mod mandate;
 pub mod offer;
 pub mod org;
+pub mod wire;
 
 pub use audit::{AuditEntry, verify_chain};
 pub use codec::{b64, unb64};

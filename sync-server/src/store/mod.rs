@@ -8,6 +8,8 @@
 //! overwritten by the next put of the same chunk.
 
 pub mod fs;
+pub mod mandate;
+pub mod mandate_sqlite;
 pub mod sqlite;
 
 use async_trait::async_trait;

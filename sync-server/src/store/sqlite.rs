@@ -69,6 +69,57 @@ const MIGRATIONS: &[&str] = &[
         message BLOB NOT NULL,
         expires_at INTEGER NOT NULL
     ) WITHOUT ROWID;",
+    // 2: organisations, agent revocations, mandates and their packages, deposits, audit chain
+    //    (`store/mandate_sqlite.rs`)
+    "CREATE TABLE orgs (
+        pk BLOB PRIMARY KEY,
+        name TEXT NOT NULL,
+        registration BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE agent_revocations (
+        org BLOB NOT NULL,
+        device BLOB NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        statement BLOB NOT NULL,
+        PRIMARY KEY (org, device)
+    ) WITHOUT ROWID;
+    CREATE TABLE mandates (
+        id BLOB PRIMARY KEY,
+        vault BLOB NOT NULL,
+        agent BLOB NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX mandates_by_vault ON mandates (vault);
+    CREATE TABLE mandate_packages (
+        mandate BLOB PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        blobs BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE deposits (
+        vault BLOB NOT NULL,
+        id BLOB NOT NULL,
+        mandate BLOB NOT NULL,
+        statement BLOB NOT NULL,
+        receipt BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (vault, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+        vault BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        sig TEXT NOT NULL,
+        PRIMARY KEY (vault, seq)
+    ) WITHOUT ROWID;",
 ];
 
 /// Reader connections (WAL lets them read while the writer writes).
@@ -143,14 +194,14 @@ impl SqliteMeta {
         .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
     }
 
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         Self::with(&self.writer, f).await
     }
 
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
