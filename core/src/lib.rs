@@ -7,6 +7,7 @@ pub use coffre_sync as sync;
 pub use coffre_vault as vault;
 
 mod capture_to_vault;
+pub mod mandate;
 pub mod sync_engine;
 
 pub use capture_to_vault::save_capture;

@@ -504,3 +504,10 @@ pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
 pub fn server_url(vault: &Vault) -> Result<Option<String>> {
     Ok(get_json::<Config>(vault, CONFIG)?.map(|c| c.server_url))
 }
+
+/// This holder device's signed client, the vault id and the pinned server key (for `crate::mandate`).
+pub(crate) fn holder_session(vault: &mut Vault) -> Result<(BlockingClient, [u8; 32], [u8; 32])> {
+    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
+    let s = session(vault)?;
+    Ok((s.client, s.vault_hash, hex32(&config.server_pk)?))
+}

@@ -35,6 +35,14 @@ impl BlockingClient {
         &self.inner
     }
 
+    /// A signed request to any endpoint (see [`SyncClient::send`]).
+    /// `method` is an HTTP method name (`"GET"`, `"POST"`, ...).
+    pub fn send(&self, method: &str, path_q: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| SyncError::Protocol("bad HTTP method".into()))?;
+        Ok(self.rt.block_on(self.inner.send(method, path_q, body, true))?.to_vec())
+    }
+
     pub fn attach(&self, vault: Hash, server_pk: PublicKey) {
         self.inner.attach(vault, server_pk)
     }

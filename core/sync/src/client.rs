@@ -189,8 +189,9 @@ impl SyncClient {
         Ok((p, format!("/v1/vaults/{}{rest}", hex::encode(p.vault))))
     }
 
-    /// Send a signed request; non-2xx answers become errors.
-    async fn send(&self, method: reqwest::Method, path_q: &str, body: Vec<u8>, json: bool) -> Result<Bytes> {
+    /// Send a signed request; non-2xx answers become errors. Public for the mandate and deposit
+    /// endpoints (`coffre_core::mandate`), which build their own bodies.
+    pub async fn send(&self, method: reqwest::Method, path_q: &str, body: Vec<u8>, json: bool) -> Result<Bytes> {
         let mut nonce = [0u8; 16];
         OsRng.fill_bytes(&mut nonce);
         let auth = proto::sign_request(&self.0.device, method.as_str(), path_q, &body, now_secs(), &nonce);
