@@ -11,7 +11,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 : "${ANDROID_NDK_HOME:?set ANDROID_NDK_HOME to the NDK directory}"
 
 # Bindings are generated from a host build (same sources, same uniffi metadata).
-cargo build -p coffre-ffi --features cli
+cargo build -p coffre-ffi -p uniffi-bindgen
 "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library "$CARGO_TARGET_DIR/debug/libcoffre_ffi.so" \
     --language kotlin --out-dir "$HERE/coffre/src/main/kotlin"
 

@@ -17,7 +17,7 @@ for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-a
 done
 
 # Bindings from a host build (same sources, same metadata).
-cargo build -p coffre-ffi --features cli
+cargo build -p coffre-ffi -p uniffi-bindgen
 GEN="$HERE/build/generated"
 rm -rf "$GEN" "$HERE/build/CoffreFFI.xcframework"
 mkdir -p "$GEN/headers"

@@ -31,10 +31,10 @@ if [ ! -x "$KOTLINC" ]; then
 fi
 
 # ----- build once -----
-step "building coffre-ffi (cdylib + uniffi-bindgen), coffre-server, gen-fixtures"
-cargo build -q --locked -p coffre-ffi --features cli
-cargo build -q --locked -p coffre-sync-server --bin coffre-server
-cargo build -q --locked -p coffre-fixtures --bin gen-fixtures
+step "building the cdylib, uniffi-bindgen, coffre-server, gen-fixtures"
+# The same command as scripts/test.sh's build step, so after it this is a no-op (a per-package build
+# would resolve features differently and rebuild the heavy dependencies).
+cargo build -q --locked --workspace --lib --bins --tests --examples
 LIB="$CARGO_TARGET_DIR/debug/libcoffre_ffi.so"
 BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 

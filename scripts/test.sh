@@ -14,6 +14,11 @@ cargo fmt --all -- --check
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "build (once: the tests, the binaries and the mobile cdylib share one feature resolution)"
+# Exactly the targets `cargo test` builds, plus every binary and cdylib the later steps run, in one
+# invocation: building a subset of packages would re-resolve features and rebuild heavy dependencies.
+cargo build --workspace --locked --lib --bins --tests --examples
+
 step "tests"
 cargo test --workspace --locked
 
