@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, capture_cmd, secret, sync_cmd};
+use crate::{Cli, Command, capture_cmd, mandate_cmd, secret, sync_cmd};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -209,6 +209,12 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Categories => categories(&ctx),
         Command::Sync { server, all } => sync_cmd::sync(&ctx, server.as_deref(), *all),
         Command::Device(d) => sync_cmd::device(&ctx, d),
+        Command::Org(c) => mandate_cmd::org(&ctx, c),
+        Command::Agent(c) => mandate_cmd::agent(&ctx, c),
+        Command::Mandate(c) => mandate_cmd::mandate_cmd(&ctx, c),
+        Command::Deposits => mandate_cmd::deposits(&ctx),
+        Command::Audit => mandate_cmd::audit(&ctx),
+        Command::VerifyDeposit { file, server_key } => mandate_cmd::verify_deposit(&ctx, file, server_key.as_deref()),
     }
 }
 
@@ -324,9 +330,16 @@ fn expiring(ctx: &Ctx<'_>, days: u32) -> Out {
 }
 
 fn export(ctx: &Ctx<'_>, dest: &Path, zip: bool) -> Out {
-    let vault = ctx.open()?;
+    let mut vault = ctx.open()?;
     let format = if zip { ExportFormat::Zip } else { ExportFormat::Folder };
     let summary = vault.export(dest, format).map_err(|e| ctx.err(e))?;
+    // The audit trail and deposit certificates, verifiable offline (connected vaults only).
+    let audit = mandate_cmd::export_audit(ctx, &mut vault, dest, zip)?;
+    if let Some(path) = &audit
+        && !ctx.cli.json
+    {
+        println!("{} → {}", ctx.lang.t("journal d'audit", "audit trail"), path.display());
+    }
     if ctx.cli.json {
         return ctx.print_json(&summary);
     }

@@ -3,6 +3,7 @@
 mod capture_cmd;
 mod commands;
 mod i18n;
+mod mandate_cmd;
 mod secret;
 mod sync_cmd;
 
@@ -174,6 +175,135 @@ pub enum Command {
     /// This vault's devices: list, link a new phone, remove a lost one.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Organisation admin: create the organisation key, register it, certify and revoke agents.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Agent device: key file, certificate, the QR for the desk, deposits.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Holder: mandates given to agents (scan, grant, list, revoke).
+    #[command(subcommand)]
+    Mandate(MandateCommand),
+    /// Import the certified deposits agents left for this vault.
+    Deposits,
+    /// Every event of this vault (devices, mandates, deposits, agents' consultations), verified.
+    Audit,
+    /// Check an exported audit.json (audit chain and certified deposits) offline.
+    VerifyDeposit {
+        /// The audit.json written by `coffre export`.
+        file: PathBuf,
+        /// The operator's server key (base64url) to check against, instead of the one in the file.
+        #[arg(long)]
+        server_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Make the organisation key and its admin file (passphrase-protected).
+    Create {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// Register the organisation's public key with a server.
+    Register {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+    },
+    /// Certify an agent device from its enrolment request (COFFRE-AGENT-REQ:...); prints the certificate.
+    EnrolAgent {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        request: String,
+        /// The agent's name as holders will see it ("Mme Martin").
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// Revoke an agent device (its public key, base64url); published to the server.
+    RevokeAgent {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        device: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Make this agent device's key file; prints the enrolment request for the organisation admin.
+    Init {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Install the certificate the admin printed (COFFRE-AGENT-CERT:...).
+    InstallCert {
+        #[arg(long)]
+        file: PathBuf,
+        cert: String,
+    },
+    /// Show the QR text and code for the desk, then wait for the holder's mandate and save it.
+    Offer {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+        /// Where to save the mandate received.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Deposit a document under a mandate (deposit scope): sealed to the holder, signed, countersigned.
+    Deposit {
+        #[arg(long)]
+        file: PathBuf,
+        /// The mandate file saved by `agent offer`.
+        #[arg(long)]
+        mandate: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "autre")]
+        category: String,
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MandateCommand {
+    /// Read an agent's QR text: the code to compare and the agent's certified identity.
+    Scan { code: String },
+    /// Sign a mandate for the agent of this QR (after comparing the digits).
+    Grant {
+        code: String,
+        /// The 6 digits shown by the agent (checked before anything is signed).
+        #[arg(long)]
+        digits: String,
+        /// deposit, consult, extract, transmit (repeat).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Collections the agent may see (identity, income, housing, health, family, work, other).
+        #[arg(long = "collection")]
+        collections: Vec<String>,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// This vault's mandates.
+    List,
+    /// Revoke a mandate (the server refuses the agent at once).
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,419 @@
+//! `coffre org|agent|mandate|deposits|audit|verify-deposit`: organisations, agents, mandates at the desk,
+//! certified deposits and the audit trail (docs/agents.md).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::commands::{CliError, Ctx, Out};
+use crate::i18n::{Lang, exit};
+use crate::{AgentCommand, MandateCommand, OrgCommand, secret};
+use coffre_core::mandate::formats::{self as fmt, AgentFile, DepositContent, MandateError, OrgAdminFile, Scope};
+use coffre_core::mandate::{self, MandateFlowError};
+use zeroize::Zeroizing;
+
+fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
+    let l = ctx.lang;
+    match e {
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Vault(v)) => ctx.err(v),
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::NotEnrolled) => CliError::new(
+            l.t(
+                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
+                "This vault is not connected to a server: run `coffre sync --server URL`.",
+            ),
+            exit::USAGE,
+        ),
+        MandateFlowError::Format(f) => format_error(l, f),
+        MandateFlowError::OtherServer => CliError::new(
+            l.t("Cet agent utilise un autre serveur que ce coffre.", "This agent uses another server than this vault."),
+            exit::USAGE,
+        ),
+        other => CliError {
+            message: format!(
+                "{} ({other})",
+                l.t("Le serveur a refusé ou n'a pas répondu.", "The server refused or did not answer.")
+            ),
+            code: exit::FAILURE,
+        },
+    }
+}
+
+fn format_error(l: Lang, e: MandateError) -> CliError {
+    let (fr, en) = match &e {
+        MandateError::KeyFile => {
+            ("Mauvais code secret ou fichier de clé abîmé.", "Wrong passphrase or damaged key file.")
+        }
+        MandateError::Expired(_) => ("Expiré.", "Expired."),
+        MandateError::BadSignature(_) => {
+            ("Signature invalide : ce code n'est pas authentique.", "Bad signature: this code is not genuine.")
+        }
+        _ => ("Code ou fichier illisible.", "Unreadable code or file."),
+    };
+    let code = if matches!(e, MandateError::KeyFile) { exit::WRONG_PASSPHRASE } else { exit::USAGE };
+    CliError { message: format!("{} ({e})", l.t(fr, en)), code }
+}
+
+fn io(l: Lang, path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| CliError {
+        message: format!("{} {}: {}", l.t("Fichier", "File"), path.display(), e.kind()),
+        code: exit::FAILURE,
+    }
+}
+
+/// The key file's passphrase: `--passphrase-file`, `COFFRE_KEYFILE_PASSPHRASE`, or a prompt.
+fn keyfile_pass(ctx: &Ctx<'_>, new: bool) -> Result<Zeroizing<String>, CliError> {
+    if let Ok(p) = std::env::var("COFFRE_KEYFILE_PASSPHRASE") {
+        return Ok(Zeroizing::new(p));
+    }
+    if new {
+        secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_KEYFILE_PASSPHRASE", ctx.lang)
+    } else {
+        secret::passphrase(ctx.cli.passphrase_file.as_deref(), ctx.lang)
+    }
+}
+
+fn write_new(l: Lang, path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    if path.exists() {
+        return Err(CliError::new(l.t("Ce fichier existe déjà.", "This file already exists."), exit::USAGE));
+    }
+    std::fs::write(path, bytes).map_err(io(l, path))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn open_org(ctx: &Ctx<'_>, file: &Path) -> Result<fmt::OrgKey, CliError> {
+    let f = OrgAdminFile::parse(&std::fs::read(file).map_err(io(ctx.lang, file))?)
+        .map_err(|e| format_error(ctx.lang, e))?;
+    f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(ctx.lang, e))
+}
+
+fn read_agent(ctx: &Ctx<'_>, file: &Path) -> Result<AgentFile, CliError> {
+    AgentFile::parse(&std::fs::read(file).map_err(io(ctx.lang, file))?).map_err(|e| format_error(ctx.lang, e))
+}
+
+fn key32(l: Lang, s: &str) -> Result<[u8; 32], CliError> {
+    fmt::unb64(s, 32, "key").ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+        CliError::new(
+            l.t("Clé illisible (base64url de 32 octets).", "Unreadable key (base64url, 32 bytes)."),
+            exit::USAGE,
+        )
+    })
+}
+
+pub fn org(ctx: &Ctx<'_>, cmd: &OrgCommand) -> Out {
+    let l = ctx.lang;
+    match cmd {
+        OrgCommand::Create { file, name } => {
+            let (f, key) =
+                OrgAdminFile::create(name, keyfile_pass(ctx, true)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            write_new(l, file, &f.to_json())?;
+            println!(
+                "{}: {}",
+                l.t("Organisation créée, clé publique", "Organisation created, public key"),
+                fmt::b64(&key.public())
+            );
+        }
+        OrgCommand::Register { file, server } => {
+            let key = open_org(ctx, file)?;
+            mandate::register_org(server, &key).map_err(|e| flow_error(ctx, e))?;
+            println!("{}", l.t("Organisation enregistrée sur le serveur.", "Organisation registered with the server."));
+        }
+        OrgCommand::EnrolAgent { file, request, name, role, days } => {
+            let key = open_org(ctx, file)?;
+            let (device, x) = fmt::parse_enrolment_request(request).map_err(|e| format_error(l, e))?;
+            let t = now();
+            let cert = key
+                .certify(device, x, name, role, t.saturating_sub(60), t + u64::from(*days) * 86_400)
+                .map_err(|e| format_error(l, e))?;
+            println!("{}", mandate::cert_to_text(&cert));
+        }
+        OrgCommand::RevokeAgent { file, server, device } => {
+            let key = open_org(ctx, file)?;
+            mandate::revoke_agent(server, &key, key32(l, device)?).map_err(|e| flow_error(ctx, e))?;
+            println!(
+                "{}",
+                l.t(
+                    "Agent révoqué : le serveur refuse désormais ses demandes.",
+                    "Agent revoked: the server refuses its requests from now on."
+                )
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
+    let l = ctx.lang;
+    match cmd {
+        AgentCommand::Init { file } => {
+            let (f, _) = AgentFile::create(keyfile_pass(ctx, true)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            write_new(l, file, &f.to_json())?;
+            println!("{}", f.enrolment_request().map_err(|e| format_error(l, e))?);
+        }
+        AgentCommand::InstallCert { file, cert } => {
+            let mut f = read_agent(ctx, file)?;
+            let cert = mandate::cert_from_text(cert).map_err(|e| flow_error(ctx, e))?;
+            f.install_certificate(&cert).map_err(|e| format_error(l, e))?;
+            std::fs::write(file, f.to_json()).map_err(io(l, file))?;
+            println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
+        }
+        AgentCommand::Offer { file, server, wait, out } => {
+            let f = read_agent(ctx, file)?;
+            let cert = f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
+                CliError::new(
+                    l.t("Cet appareil n'est pas encore certifié.", "This device is not certified yet."),
+                    exit::USAGE,
+                )
+            })?;
+            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            let offer = mandate::agent_offer(&cert, &keys, server).map_err(|e| flow_error(ctx, e))?;
+            println!("{}", offer.to_qr_text());
+            println!("{}: {}", l.t("Code à comparer", "Code to compare"), offer.short_code());
+            println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
+            let deadline = Instant::now() + Duration::from_secs(*wait);
+            let m = loop {
+                match mandate::agent_receive(&offer, &keys) {
+                    Ok(m) => break m,
+                    Err(MandateFlowError::Pending) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                    Err(MandateFlowError::Pending) => {
+                        return Err(CliError::new(l.t("Pas de mandat reçu.", "No mandate received."), exit::FAILURE));
+                    }
+                    Err(e) => return Err(flow_error(ctx, e)),
+                }
+            };
+            std::fs::write(out, mandate::mandate_to_text(&m)).map_err(io(l, out))?;
+            let scopes: Vec<&str> = m.scopes.list().into_iter().map(Scope::code).collect();
+            println!(
+                "{} {} ({}) {} {}",
+                l.t("Mandat reçu :", "Mandate received:"),
+                scopes.join(", "),
+                m.collections.join(", "),
+                l.t("jusqu'au", "until"),
+                fmt::date_of(m.not_after)
+            );
+        }
+        AgentCommand::Deposit { file, mandate: mfile, server, title, category, path } => {
+            let f = read_agent(ctx, file)?;
+            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            let m = mandate::mandate_from_text(&std::fs::read_to_string(mfile).map_err(io(l, mfile))?)
+                .map_err(|e| flow_error(ctx, e))?;
+            let bytes = std::fs::read(path).map_err(io(l, path))?;
+            let file_name =
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+            let content = DepositContent { title: title.clone(), category: category.clone(), file_name, bytes };
+            let receipt = mandate::agent_deposit(server, &keys, &m, &content).map_err(|e| flow_error(ctx, e))?;
+            println!(
+                "{} {}",
+                l.t(
+                    "Dépôt reçu et contresigné par le serveur le",
+                    "Deposit received and countersigned by the server on"
+                ),
+                fmt::date_of(receipt.received_at)
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+const UNREAD: (&str, &str) = (
+    "Attention : ce que l'agent a déjà consulté ou téléchargé ne peut pas être effacé de sa mémoire ni de ses copies.",
+    "Note: what the agent already consulted or downloaded cannot be unread or taken back from its copies.",
+);
+
+pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
+    let l = ctx.lang;
+    match cmd {
+        MandateCommand::Scan { code } => {
+            let s = mandate::scan(code).map_err(|e| flow_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&s);
+            }
+            println!("{}: {}", l.t("Code", "Code"), s.short_code);
+            println!("{}", if l == Lang::Fr { &s.identity_fr } else { &s.identity_en });
+        }
+        MandateCommand::Grant { code, digits, scopes, collections, days } => {
+            let s = mandate::scan(code).map_err(|e| flow_error(ctx, e))?;
+            if s.short_code != digits.trim() {
+                return Err(CliError::new(
+                    l.t(
+                        "Les chiffres ne correspondent pas : rien n'a été signé.",
+                        "The digits do not match: nothing was signed.",
+                    ),
+                    exit::USAGE,
+                ));
+            }
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::from_code(s))
+                .collect::<Option<Vec<_>>>()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| CliError::new("--scope deposit|consult|extract|transmit", exit::USAGE))?;
+            let mut vault = ctx.open()?;
+            let m = mandate::grant(&mut vault, code, &scopes, collections.clone(), *days)
+                .map_err(|e| flow_error(ctx, e))?;
+            println!(
+                "{} {} — {} {}",
+                l.t("Mandat signé", "Mandate signed"),
+                hex_id(&m.id),
+                l.t("valide jusqu'au", "valid until"),
+                fmt::date_of(m.not_after)
+            );
+        }
+        MandateCommand::List => {
+            let mut vault = ctx.open()?;
+            let list = mandate::list(&mut vault).map_err(|e| flow_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&list);
+            }
+            for m in list {
+                let state = if m.revoked {
+                    l.t("révoqué", "revoked")
+                } else if m.active {
+                    l.t("actif", "active")
+                } else {
+                    l.t("expiré", "expired")
+                };
+                println!(
+                    "{}  {} ({}) — {}  [{}]  {}  {} {}",
+                    m.id,
+                    m.agent,
+                    m.role,
+                    m.org,
+                    m.scopes.join(","),
+                    state,
+                    l.t("jusqu'au", "until"),
+                    fmt::date_of(m.not_after)
+                );
+            }
+        }
+        MandateCommand::Revoke { id } => {
+            let mut vault = ctx.open()?;
+            mandate::revoke(&mut vault, id).map_err(|e| flow_error(ctx, e))?;
+            println!(
+                "{}",
+                l.t(
+                    "Mandat révoqué : le serveur refuse désormais cet agent.",
+                    "Mandate revoked: the server refuses this agent from now on."
+                )
+            );
+            println!("{}", l.t(UNREAD.0, UNREAD.1));
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn hex_id(id: &[u8; 16]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn deposits(ctx: &Ctx<'_>) -> Out {
+    let l = ctx.lang;
+    let mut vault = ctx.open()?;
+    let imported = mandate::import_deposits(&mut vault).map_err(|e| flow_error(ctx, e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&imported);
+    }
+    for d in &imported {
+        let s = &d.summary;
+        println!(
+            "{}  {} {} ({}), {} — {}",
+            d.document,
+            l.t("Déposé par", "Deposited by"),
+            s.agent_name,
+            s.org_name,
+            fmt::date_of(s.deposited_at),
+            l.t("vérifié", "verified")
+        );
+    }
+    println!("{} {}", imported.len(), l.t("dépôt(s) importé(s)", "deposit(s) imported"));
+    Ok(exit::OK)
+}
+
+fn kind_label(l: Lang, kind: &str) -> &'static str {
+    use coffre_core::mandate::formats::audit::kind as k;
+    match kind {
+        k::DEVICE_ADDED => l.t("appareil ajouté", "device added"),
+        k::DEVICE_REMOVED => l.t("appareil retiré", "device removed"),
+        k::MANDATE_GRANTED => l.t("mandat accordé", "mandate granted"),
+        k::MANDATE_REVOKED => l.t("mandat révoqué", "mandate revoked"),
+        k::DEPOSIT_RECEIVED => l.t("dépôt certifié", "certified deposit"),
+        k::AGENT_CONSULTED => l.t("consultation par un agent", "consulted by an agent"),
+        k::AGENT_DOWNLOADED => l.t("téléchargement par un agent", "downloaded by an agent"),
+        k::AGENT_TRANSMITTED => l.t("transmis par un agent", "transmitted by an agent"),
+        k::SHARE_OPENED => l.t("lien de partage ouvert", "share link opened"),
+        _ => l.t("autre événement", "other event"),
+    }
+}
+
+pub fn audit(ctx: &Ctx<'_>) -> Out {
+    let l = ctx.lang;
+    let mut vault = ctx.open()?;
+    let (events, _) = mandate::audit(&mut vault).map_err(|e| flow_error(ctx, e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&events);
+    }
+    for e in &events {
+        let proof = if e.writer_signed {
+            l.t("signé par l'auteur et le serveur", "signed by its author and the server")
+        } else {
+            l.t("signé par le serveur", "signed by the server")
+        };
+        println!("{:>4}  {}  {:<28} {}  [{proof}]", e.seq, fmt::date_of(e.time), kind_label(l, &e.kind), e.actor);
+    }
+    println!("{} {}", events.len(), l.t("événement(s), chaîne vérifiée", "event(s), chain verified"));
+    Ok(exit::OK)
+}
+
+/// Writes `audit.json` for an export: into the folder, or beside the zip.
+pub fn export_audit(
+    ctx: &Ctx<'_>,
+    vault: &mut coffre_core::vault::Vault,
+    dest: &Path,
+    zip: bool,
+) -> Result<Option<std::path::PathBuf>, CliError> {
+    if coffre_core::sync_engine::server_url(vault).map_err(|e| flow_error(ctx, e.into()))?.is_none() {
+        return Ok(None);
+    }
+    let export = mandate::audit_export(vault).map_err(|e| flow_error(ctx, e))?;
+    let path = if zip { dest.with_extension("audit.json") } else { dest.join("audit.json") };
+    let text = serde_json::to_vec_pretty(&export).map_err(|_| CliError::new("JSON", exit::FAILURE))?;
+    std::fs::write(&path, text).map_err(io(ctx.lang, &path))?;
+    Ok(Some(path))
+}
+
+pub fn verify_deposit(ctx: &Ctx<'_>, file: &Path, server_key: Option<&str>) -> Out {
+    let l = ctx.lang;
+    let text = std::fs::read(file).map_err(io(l, file))?;
+    let export: mandate::AuditExport = serde_json::from_slice(&text)
+        .map_err(|_| CliError::new(l.t("Fichier audit.json illisible.", "Unreadable audit.json."), exit::USAGE))?;
+    let pk = server_key.map(|k| key32(l, k)).transpose()?;
+    let sums = mandate::verify_export(&export, pk).map_err(|e| CliError {
+        message: format!("{} ({e})", l.t("Vérification ÉCHOUÉE.", "Verification FAILED.")),
+        code: exit::DAMAGED,
+    })?;
+    if ctx.cli.json {
+        return ctx.print_json(&sums);
+    }
+    for s in &sums {
+        println!(
+            "{} {} ({}) — {}, {} — {}",
+            l.t("Déposé par", "Deposited by"),
+            s.agent_name,
+            s.role,
+            s.org_name,
+            fmt::date_of(s.deposited_at),
+            l.t("vérifié", "verified")
+        );
+    }
+    println!(
+        "{} {} · {} {}",
+        export.entries.len(),
+        l.t("événement(s) d'audit vérifiés", "audit event(s) verified"),
+        sums.len(),
+        l.t("dépôt(s) certifié(s) vérifié(s)", "certified deposit(s) verified")
+    );
+    Ok(exit::OK)
+}

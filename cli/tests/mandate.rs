@@ -1,0 +1,168 @@
+//! `coffre org|agent|mandate|deposits|audit|export|verify-deposit`: the desk flow from the command line
+//! against a real server on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn coffre(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args(args)
+        .env("COFFRE_VAULT", vault)
+        .env("COFFRE_PASSPHRASE", "titulaire 1234")
+        .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
+        .env("LANG", "C")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn desk_flow_from_the_command_line() {
+    let server = common::local_server();
+    let url = server.url.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |n: &str| tmp.path().join(n);
+    let s = |n: &str| p(n).to_str().unwrap().to_string();
+    let vault = p("vault");
+
+    // The organisation admin and the agent.
+    ok(coffre(&vault, &["org", "create", "--file", &s("org.json"), "--name", "CCAS de Grenoble"]));
+    ok(coffre(&vault, &["org", "register", "--file", &s("org.json"), "--server", &url]));
+    let request = ok(coffre(&vault, &["agent", "init", "--file", &s("agent.json")]));
+    assert!(request.trim().starts_with("COFFRE-AGENT-REQ:"));
+    let cert = ok(coffre(
+        &vault,
+        &[
+            "org",
+            "enrol-agent",
+            "--file",
+            &s("org.json"),
+            "--request",
+            request.trim(),
+            "--name",
+            "M. Petit",
+            "--role",
+            "Conseiller",
+            "--days",
+            "30",
+        ],
+    ));
+    let shown = ok(coffre(&vault, &["agent", "install-cert", "--file", &s("agent.json"), cert.trim()]));
+    assert!(shown.starts_with("M. Petit (Conseiller) — CCAS de Grenoble, valid until"), "{shown}");
+
+    // The holder's vault, connected.
+    ok(coffre(&vault, &["init"]));
+    ok(coffre(&vault, &["sync", "--server", &url]));
+
+    // At the desk: the agent shows the QR and waits; the holder scans, compares, grants.
+    let mut offer = Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .args([
+            "agent",
+            "offer",
+            "--file",
+            &s("agent.json"),
+            "--server",
+            &url,
+            "--wait",
+            "60",
+            "--out",
+            &s("mandate.txt"),
+        ])
+        .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
+        .env("LANG", "C")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(offer.stdout.take().unwrap()).lines();
+    let qr = lines.next().unwrap().unwrap();
+    let code_line = lines.next().unwrap().unwrap();
+    let digits = code_line.rsplit(' ').next().unwrap().to_string();
+    assert!(qr.starts_with("COFFRE-AGENT:") && digits.len() == 6, "{qr} {code_line}");
+    let scanned = ok(coffre(&vault, &["mandate", "scan", &qr]));
+    assert!(scanned.contains(&digits) && scanned.contains("M. Petit (Conseiller) — CCAS de Grenoble"), "{scanned}");
+    let wrong = coffre(&vault, &["mandate", "grant", &qr, "--digits", "000000", "--scope", "deposit"]);
+    assert_eq!(wrong.status.code(), Some(2), "wrong digits sign nothing");
+    let granted = ok(coffre(
+        &vault,
+        &["mandate", "grant", &qr, "--digits", &digits, "--scope", "deposit", "--collection", "income", "--days", "7"],
+    ));
+    assert!(granted.starts_with("Mandate signed"), "{granted}");
+    assert!(offer.wait().unwrap().success());
+    let received: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(received.iter().any(|l| l.starts_with("Mandate received: deposit (income)")), "{received:?}");
+
+    // The agent deposits; the holder imports a certified document.
+    std::fs::write(p("cmu.pdf"), b"%PDF-1.4 attestation complementaire sante solidaire").unwrap();
+    ok(coffre(
+        &vault,
+        &[
+            "agent",
+            "deposit",
+            "--file",
+            &s("agent.json"),
+            "--mandate",
+            &s("mandate.txt"),
+            "--server",
+            &url,
+            "--title",
+            "Attestation C2S",
+            &s("cmu.pdf"),
+        ],
+    ));
+    let imported = ok(coffre(&vault, &["deposits"]));
+    assert!(
+        imported.contains("Deposited by M. Petit (CCAS de Grenoble)") && imported.contains("1 deposit(s) imported")
+    );
+    let docs: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["list", "--json"]))).unwrap();
+    assert_eq!(docs[0]["origin"], "deposit");
+    assert!(docs[0]["notes"].as_str().unwrap().ends_with("— vérifié"));
+
+    // The audit trail, printed and as JSON.
+    let audit = ok(coffre(&vault, &["audit"]));
+    assert!(audit.contains("mandate granted") && audit.contains("certified deposit"), "{audit}");
+    let events: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["audit", "--json"]))).unwrap();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["mandate_granted", "deposit_received"]);
+
+    // The export carries audit.json; it verifies offline, and a tampered copy does not.
+    ok(coffre(&vault, &["export", &s("export")]));
+    let audit_json = p("export").join("audit.json");
+    let verified = ok(coffre(&vault, &["verify-deposit", audit_json.to_str().unwrap()]));
+    assert!(verified.contains("1 certified deposit(s) verified"), "{verified}");
+    let tampered = std::fs::read_to_string(&audit_json).unwrap().replace("M. Petit", "M. Grand");
+    std::fs::write(p("tampered.json"), tampered).unwrap();
+    assert_eq!(coffre(&vault, &["verify-deposit", &s("tampered.json")]).status.code(), Some(5));
+
+    // Revocation: said plainly, and the agent is refused.
+    let list: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["mandate", "list", "--json"]))).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let revoked = ok(coffre(&vault, &["mandate", "revoke", &id]));
+    assert!(revoked.contains("cannot be unread"), "{revoked}");
+    let refused = coffre(
+        &vault,
+        &[
+            "agent",
+            "deposit",
+            "--file",
+            &s("agent.json"),
+            "--mandate",
+            &s("mandate.txt"),
+            "--server",
+            &url,
+            "--title",
+            "Encore",
+            &s("cmu.pdf"),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("mandate_revoked"));
+}
