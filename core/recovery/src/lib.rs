@@ -1,0 +1,9 @@
+#![doc = include_str!("../README.md")]
+
+pub mod code;
+pub mod pdf;
+pub mod slot;
+
+pub use code::{CodeError, RecoveryCode, WORD_COUNT, WordList};
+pub use pdf::{KitPage, kit_pdf};
+pub use slot::{SLOT_LEN, SLOT_VERSION, SlotError, SlotKind, device_seed, unwrap_ark, wrap_ark};
