@@ -3,6 +3,7 @@
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;
 pub use coffre_qr as qr;
+pub use coffre_recovery as recovery;
 pub use coffre_sync as sync;
 pub use coffre_vault as vault;
 

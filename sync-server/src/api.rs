@@ -62,6 +62,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/agent/vaults/{vault}/mandates/{id}/package"),
     ("get", "/v1/agent/vaults/{vault}/mandates/{id}/blobs/{blob_id}"),
     ("post", "/v1/agent/vaults/{vault}/mandates/{id}/transmissions"),
+    ("delete", "/v1/vaults/{vault}"),
+    ("put", "/v1/vaults/{vault}/recovery/code"),
+    ("get", "/v1/recovery/code"),
 ];
 
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
@@ -89,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/vaults/{vault}/blobs/{blob_id}", get(get_blob))
         .route("/v1/mailbox/{id}", put(mailbox_put).get(mailbox_get).delete(mailbox_delete))
         .merge(crate::mandate::routes())
+        .merge(crate::recovery::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::observe))
@@ -99,11 +103,11 @@ async fn no_route() -> ApiError {
     ApiError::not_found("no_route", "no such endpoint")
 }
 
-fn json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))
 }
 
-fn check_v(v: u32) -> ApiResult<()> {
+pub(crate) fn check_v(v: u32) -> ApiResult<()> {
     if v == PROTOCOL_VERSION { Ok(()) } else { Err(ApiError::version(v)) }
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod mandate;
 pub mod metrics;
+pub mod recovery;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -31,6 +32,7 @@ use crate::auth::{NonceCache, RateLimiter};
 use crate::metrics::Metrics;
 use crate::store::fs::FsChunks;
 use crate::store::mandate::MandateStore;
+use crate::store::recovery::RecoveryStore;
 use crate::store::sqlite::SqliteMeta;
 use crate::store::{ChunkStore, MetaStore};
 
@@ -45,6 +47,7 @@ pub struct Inner {
     pub chunks: Arc<dyn ChunkStore>,
     /// Organisations, mandates, deposits, audit (`mandate.rs`).
     pub mandates: Arc<dyn MandateStore>,
+    pub recovery: Arc<dyn RecoveryStore>,
     pub server_key: SigningKey,
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
@@ -78,6 +81,7 @@ impl AppState {
         meta: Arc<dyn MetaStore>,
         chunks: Arc<dyn ChunkStore>,
         mandates: Arc<dyn MandateStore>,
+        recovery: Arc<dyn RecoveryStore>,
         server_key: SigningKey,
     ) -> AppState {
         let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
@@ -86,6 +90,7 @@ impl AppState {
             meta,
             chunks,
             mandates,
+            recovery,
             server_key,
             nonces: NonceCache::default(),
             limiter,
@@ -102,7 +107,7 @@ impl AppState {
             SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(|e| ServerError::Store(e.to_string()))?,
         );
         let chunks = FsChunks::open(&cfg.data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
-        Ok(AppState::new(cfg, meta.clone(), Arc::new(chunks), meta, key))
+        Ok(AppState::new(cfg, meta.clone(), Arc::new(chunks), meta.clone(), meta, key))
     }
 }
 

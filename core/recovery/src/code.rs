@@ -164,8 +164,10 @@ impl RecoveryCode {
     /// Parses typed words (any case, with or without accents, separated by spaces, commas or dashes),
     /// in whichever list the first word belongs to.
     pub fn from_words(text: &str) -> Result<RecoveryCode, CodeError> {
-        let typed: Vec<&str> =
-            text.split(|c: char| c.is_whitespace() || c == ',' || c == '-' || c == '.').filter(|w| !w.is_empty()).collect();
+        let typed: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '-' || c == '.')
+            .filter(|w| !w.is_empty())
+            .collect();
         if typed.len() != WORD_COUNT {
             return Err(CodeError::WordCount(typed.len()));
         }

@@ -134,11 +134,9 @@ pub fn kit_pdf(page: &KitPage<'_>) -> Vec<u8> {
         w.content.fill_nonzero();
     }
 
-    for (title, lines) in [
-        ("Où garder ce papier ?", WHERE),
-        ("Comment retrouver mes documents ?", HOW),
-        ("J'ai perdu ce papier :", LOST),
-    ] {
+    for (title, lines) in
+        [("Où garder ce papier ?", WHERE), ("Comment retrouver mes documents ?", HOW), ("J'ai perdu ce papier :", LOST)]
+    {
         w.gap(14.0);
         w.line(BOLD, 14.0, title);
         for l in lines {
@@ -177,7 +175,10 @@ mod tests {
 
     #[test]
     fn win_ansi_keeps_french() {
-        assert_eq!(win_ansi("é à ç ô « » ’ œ"), vec![0xe9, 32, 0xe0, 32, 0xe7, 32, 0xf4, 32, 0xab, 32, 0xbb, 32, 0x92, 32, 0x9c]);
+        assert_eq!(
+            win_ansi("é à ç ô « » ’ œ"),
+            vec![0xe9, 32, 0xe0, 32, 0xe7, 32, 0xf4, 32, 0xab, 32, 0xbb, 32, 0x92, 32, 0x9c]
+        );
         assert_eq!(win_ansi("日"), b"?");
     }
 

@@ -4,6 +4,7 @@
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
 mod envelope;
+pub mod recovery;
 mod view;
 
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
@@ -35,6 +36,12 @@ pub enum EngineError {
     /// The other device has not answered the linking request yet.
     #[error("the other phone has not confirmed yet")]
     LinkPending,
+    /// Typed recovery words are wrong (the error names the word).
+    #[error(transparent)]
+    RecoveryCode(#[from] coffre_recovery::CodeError),
+    /// The recovery slot does not open with this code.
+    #[error(transparent)]
+    RecoverySlot(#[from] coffre_recovery::SlotError),
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;

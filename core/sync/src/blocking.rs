@@ -11,8 +11,8 @@ use crate::error::{Result, SyncError};
 use crate::verify::{ChainState, LogView, VerifiedOp};
 
 pub struct BlockingClient {
-    rt: tokio::runtime::Runtime,
-    inner: SyncClient,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) inner: SyncClient,
 }
 
 impl BlockingClient {

@@ -139,7 +139,7 @@ fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
     serde_json::from_slice(b).map_err(|_| SyncError::Protocol("malformed response body".into()))
 }
 
@@ -184,7 +184,7 @@ impl SyncClient {
         &self.0.base
     }
 
-    fn vault_path(&self, rest: &str) -> Result<(Pinned, String)> {
+    pub(crate) fn vault_path(&self, rest: &str) -> Result<(Pinned, String)> {
         let p = self.pinned()?;
         Ok((p, format!("/v1/vaults/{}{rest}", hex::encode(p.vault))))
     }
@@ -224,11 +224,11 @@ impl SyncClient {
         })
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, path_q: &str) -> Result<T> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path_q: &str) -> Result<T> {
         decode(&self.send(reqwest::Method::GET, path_q, Vec::new(), true).await?)
     }
 
-    async fn post_json<B: Serialize, T: DeserializeOwned>(&self, path_q: &str, body: &B) -> Result<T> {
+    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(&self, path_q: &str, body: &B) -> Result<T> {
         let body = serde_json::to_vec(body).map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
         decode(&self.send(reqwest::Method::POST, path_q, body, true).await?)
     }

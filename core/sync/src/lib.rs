@@ -4,6 +4,7 @@ pub mod blocking;
 pub mod client;
 pub mod error;
 pub mod link;
+pub mod recovery;
 pub mod verify;
 
 pub use blocking::BlockingClient;

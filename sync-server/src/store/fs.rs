@@ -75,6 +75,15 @@ impl ChunkStore for FsChunks {
         }
     }
 
+    async fn delete_vault(&self, vault: Hash) -> StoreResult<()> {
+        let dir = self.root.join(hex::encode(vault));
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => fsync_dir(&self.root).map_err(Into::into),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         tokio::fs::metadata(&self.root).await?;
         Ok(())

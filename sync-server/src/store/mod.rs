@@ -10,6 +10,8 @@
 pub mod fs;
 pub mod mandate;
 pub mod mandate_sqlite;
+pub mod recovery;
+mod recovery_sqlite;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -171,5 +173,7 @@ pub trait ChunkStore: Send + Sync + 'static {
     /// Store durably (the bytes are readable after a crash once this returns). Overwrites quietly.
     async fn put(&self, vault: Hash, hash: Hash, bytes: bytes::Bytes) -> StoreResult<()>;
     async fn get(&self, vault: Hash, hash: Hash) -> StoreResult<Option<bytes::Bytes>>;
+    /// Delete every chunk of `vault` (closure of the vault).
+    async fn delete_vault(&self, vault: Hash) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -120,6 +120,17 @@ const MIGRATIONS: &[&str] = &[
         sig TEXT NOT NULL,
         PRIMARY KEY (vault, seq)
     ) WITHOUT ROWID;",
+    // 3: recovery slots (see store/recovery.rs). `kind` names the high-entropy secret the slot is
+    // wrapped under; `device` is the recovery device derived from the same secret.
+    "CREATE TABLE recovery_slots (
+        vault BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        device BLOB NOT NULL,
+        slot BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (vault, kind)
+    ) WITHOUT ROWID;
+    CREATE INDEX recovery_slots_by_device ON recovery_slots (device);",
 ];
 
 /// Reader connections (WAL lets them read while the writer writes).
@@ -131,15 +142,15 @@ pub struct SqliteMeta {
     next_reader: std::sync::atomic::AtomicUsize,
 }
 
-fn i(v: u64) -> StoreResult<i64> {
+pub(super) fn i(v: u64) -> StoreResult<i64> {
     i64::try_from(v).map_err(|_| StoreError::Backend("integer out of range".into()))
 }
 
-fn u(v: i64) -> u64 {
+pub(super) fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-fn arr32(v: Vec<u8>) -> StoreResult<[u8; 32]> {
+pub(super) fn arr32(v: Vec<u8>) -> StoreResult<[u8; 32]> {
     v.try_into().map_err(|_| StoreError::Backend("corrupt 32-byte column".into()))
 }
 
@@ -153,6 +164,8 @@ fn open_conn(path: &Path) -> StoreResult<Connection> {
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted rows are overwritten, so a closed vault leaves nothing in free pages (docs/recovery.md).
+    c.pragma_update(None, "secure_delete", "ON")?;
     Ok(c)
 }
 

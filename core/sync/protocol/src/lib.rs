@@ -10,6 +10,8 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod recovery;
+
 /// Version carried by every JSON body (`"v": 1`) and by the `/v1/` path prefix.
 pub const PROTOCOL_VERSION: u32 = 1;
 

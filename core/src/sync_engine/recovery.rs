@@ -1,0 +1,207 @@
+//! Recovery kit and closure on top of the sync engine (`docs/recovery.md`).
+//!
+//! - [`make_kit`]: a new 128-bit code; the recovery device derived from it is certified in the log
+//!   (so it may write one op: the certificate of the new phone), the server stores the ARK wrapped
+//!   under a key derived from the code, and the previous kit's device is removed everywhere.
+//! - [`recover_with_code`]: on a new phone, the code alone: fetch the slot as the recovery device,
+//!   open the ARK, check it is this vault's, rebuild the vault from the log, certify a fresh device.
+//! - [`close_vault`]: the server deletes everything and signs a receipt; then the local vault is
+//!   crypto-shredded (the wrapped ARK first, then the files).
+
+use std::path::Path;
+
+use coffre_crypto::{AccountRootKey, random_bytes};
+use coffre_recovery::{RecoveryCode, SlotKind, device_seed, unwrap_ark, wrap_ark};
+use coffre_sync::protocol::recovery::ClosureReceipt;
+use coffre_sync::protocol::{unb64_array, vault_id};
+use coffre_sync::{BlockingClient, CancelToken, ChainState, OpDraft, SyncError};
+use coffre_vault::{CreateOptions, Vault, VaultError};
+use zeroize::Zeroizing;
+
+use super::envelope::{self, ENVELOPE_VERSION, Envelope, Payload};
+use super::view::{WriterSpan, Writers, key_of};
+use super::{
+    CHAIN, CONFIG, Config, DEVICE_SK, EngineError, Result, Session, SyncOptions, SyncReport, WRITERS, certify,
+    exchange, get_json, identity, load_chain, session, set_json, sync,
+};
+
+/// Local record of the current kit's recovery device (hex public key), inside the encrypted database.
+const KIT_DEVICE: &str = "recovery.kit_device";
+
+/// A freshly made kit: show its words and QR, print its PDF, then forget it.
+pub struct Kit {
+    pub code: RecoveryCode,
+    pub server_url: String,
+}
+
+fn recovery_signer(code: &RecoveryCode) -> ed25519_dalek::SigningKey {
+    let seed = device_seed(SlotKind::Code, code.as_bytes());
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+fn queue_and_sync(vault: &mut Vault, payload: Payload) -> Result<()> {
+    let env = Envelope { v: ENVELOPE_VERSION, payload };
+    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
+    vault.queue_raw_op(&bytes)?;
+    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
+    Ok(())
+}
+
+/// Makes a new recovery kit (at sign-up, or again on demand: the old kit stops working).
+pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
+    let s = session(vault)?;
+    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
+    let code = RecoveryCode::generate();
+    let recovery_pk = recovery_signer(&code).verifying_key().to_bytes();
+    // 1. The recovery device may write (one op, at recovery): certified by the identity key.
+    let cert = certify(vault.root_key(), &s.vault_hash, &recovery_pk);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert })?;
+    // 2. The slot, and the recovery device enrolled on the server (the old one is removed there).
+    let slot = wrap_ark(SlotKind::Code, code.as_bytes(), vault.root_key(), &s.vault_hash);
+    let replaced = s.client.put_code_slot(&recovery_pk, &slot)?;
+    // 3. The old kit's device leaves the log too (also when another device made that kit).
+    let local_old: Option<String> = get_json(vault, KIT_DEVICE)?;
+    let mut old: Vec<String> = replaced.iter().map(key_of).collect();
+    old.extend(local_old.filter(|o| !old.contains(o) && *o != key_of(&recovery_pk)));
+    set_json(vault, KIT_DEVICE, &key_of(&recovery_pk))?;
+    for device in old {
+        queue_and_sync(vault, Payload::DeviceRemove { device })?;
+    }
+    Ok(Kit { code, server_url: config.server_url })
+}
+
+/// Rebuilds the vault on a new device from the recovery code alone, in `dir`, under a new local
+/// passphrase. Every document's metadata comes back and every page is downloaded.
+pub fn recover_with_code(
+    server_url: &str,
+    code: &RecoveryCode,
+    dir: &Path,
+    passphrase: &[u8],
+    platform_secret: Option<&[u8; 32]>,
+) -> Result<Vault> {
+    let recovery = recovery_signer(code);
+    let recovery_pk = recovery.verifying_key().to_bytes();
+    let client = BlockingClient::new(server_url, recovery)?;
+    let slot = client.get_code_slot()?;
+    let ark = unwrap_ark(code.as_bytes(), &slot.slot, &slot.vault)?;
+    // The server cannot hand us another vault's slot: the vault id is derived from the identity key.
+    let (_, identity_pk) = identity(&ark);
+    if vault_id(identity_pk.as_bytes()) != slot.vault {
+        return Err(SyncError::Tampered { what: "recovery slot of another vault", seq: None }.into());
+    }
+    // The first device has no certificate in the log (registration vouched for it): it is the one
+    // the server lists as added by nobody. Any op it wrote must still decrypt under the log key.
+    let first = client
+        .devices()?
+        .devices
+        .into_iter()
+        .find(|d| d.added_by.is_none())
+        .and_then(|d| unb64_array::<32>(&d.device_pk, "device").ok())
+        .ok_or(SyncError::Protocol("the server lists no first device".into()))?;
+    let vault = Vault::create_with_root_key(dir, ark.clone(), passphrase, platform_secret, CreateOptions::default())?;
+    match rebuild(vault, client, slot.vault, slot.server_pk, server_url, recovery_pk, first, &ark) {
+        Ok(vault) => Ok(vault),
+        Err((e, dir_to_clean)) => {
+            // Only what this call created: a vault with no data of its own yet.
+            let _ = shred_local(&dir_to_clean);
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rebuild(
+    mut vault: Vault,
+    client: BlockingClient,
+    vault_hash: [u8; 32],
+    server_pk: [u8; 32],
+    server_url: &str,
+    recovery_pk: [u8; 32],
+    first: [u8; 32],
+    ark: &AccountRootKey,
+) -> std::result::Result<Vault, (EngineError, std::path::PathBuf)> {
+    let dir = vault.dir().to_path_buf();
+    let step = || -> Result<Vault> {
+        let device = ed25519_dalek::SigningKey::from_bytes(&random_bytes::<32>());
+        let device_pk = device.verifying_key().to_bytes();
+        vault.state_set(DEVICE_SK, &Zeroizing::new(device.to_bytes())[..])?;
+        let mut writers = Writers::new();
+        writers.insert(key_of(&first), WriterSpan { from_seq: 0, until_seq: None });
+        set_json(&mut vault, WRITERS, &writers)?;
+        vault.state_set(CHAIN, &ChainState::genesis(vault_hash).to_json())?;
+        let config = Config {
+            server_url: server_url.trim_end_matches('/').to_string(),
+            vault: hex::encode(vault_hash),
+            server_pk: hex::encode(server_pk),
+        };
+        set_json(&mut vault, CONFIG, &config)?;
+        let s = Session { client, vault_hash, device_pk: recovery_pk };
+        let log_key = envelope::log_key(ark);
+        let mut report = SyncReport::default();
+        // Everything the log holds, verified, as the recovery device.
+        exchange(&mut vault, &s, &log_key, &[], &mut report)?;
+        // The new device: enrolled on the server, then certified in the log by the recovery device.
+        s.client.add_device(&device_pk)?;
+        let counter = load_chain(&vault)?.counter_of(&recovery_pk) + 1;
+        let env = Envelope {
+            v: ENVELOPE_VERSION,
+            payload: Payload::DeviceAdd { device: key_of(&device_pk), cert: certify(ark, &vault_hash, &device_pk) },
+        };
+        let draft = OpDraft { counter, ciphertext: envelope::seal(&log_key, &vault_hash, &env) };
+        exchange(&mut vault, &s, &log_key, &[draft], &mut report)?;
+        // From now on this phone is an ordinary device: fetch every page.
+        sync(&mut vault, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new())?;
+        Ok(vault)
+    };
+    step().map_err(|e| (e, dir))
+}
+
+/// Closes the vault (droit de fermeture): the server deletes everything of it and signs a receipt
+/// (checked against the pinned server key); then this device's copy is crypto-shredded. A vault
+/// never connected to a server is only shredded. Offer an export before calling this.
+pub fn close_vault(mut vault: Vault) -> Result<Option<ClosureReceipt>> {
+    let receipt = if get_json::<Config>(&vault, CONFIG)?.is_some() {
+        let s = session(&mut vault)?;
+        Some(s.client.close_vault()?)
+    } else {
+        None
+    };
+    let dir = vault.dir().to_path_buf();
+    drop(vault);
+    shred_local(&dir)?;
+    Ok(receipt)
+}
+
+/// Crypto-shredding of a local vault: the wrapped ARK (`vault.json`) is overwritten and removed
+/// first — without it nothing else can be decrypted — then the database and the blobs are removed.
+/// (Flash storage may keep old copies of overwritten blocks; it is the wrapped key's destruction,
+/// not the overwrite, that makes them unreadable.)
+pub fn shred_local(dir: &Path) -> Result<()> {
+    use coffre_vault::layout::{BLOB_DIR, DB_FILE, HEADER_FILE, TMP_DIR};
+    use std::io::Write as _;
+    let header = dir.join(HEADER_FILE);
+    if let Ok(meta) = std::fs::metadata(&header) {
+        let len = usize::try_from(meta.len()).unwrap_or(0);
+        let mut f = std::fs::OpenOptions::new().write(true).open(&header).map_err(VaultError::from)?;
+        let noise: Vec<u8> = (0..len.div_ceil(32)).flat_map(|_| random_bytes::<32>()).take(len).collect();
+        f.write_all(&noise).map_err(VaultError::from)?;
+        f.sync_all().map_err(VaultError::from)?;
+        drop(f);
+        std::fs::remove_file(&header).map_err(VaultError::from)?;
+    }
+    for name in [DB_FILE.to_string(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm"), "vault.lock".into()] {
+        match std::fs::remove_file(dir.join(&name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(VaultError::from(e).into()),
+            _ => {}
+        }
+    }
+    for sub in [BLOB_DIR, TMP_DIR] {
+        match std::fs::remove_dir_all(dir.join(sub)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(VaultError::from(e).into()),
+            _ => {}
+        }
+    }
+    // The folder itself goes if nothing else is in it (it may hold the person's own files).
+    let _ = std::fs::remove_dir(dir);
+    Ok(())
+}

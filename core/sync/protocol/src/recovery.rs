@@ -1,0 +1,133 @@
+//! Wire types of recovery and closure (DESIGN.md §6, `docs/recovery.md`): the recovery-code slot and
+//! the server-signed receipt of a vault's closure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Hash, PROTOCOL_VERSION, ProtocolError, PublicKey, b64, sign, unb64_array, unhex32, verify_sig};
+
+const CLOSED_LABEL: &[u8] = b"coffre-closed-v1";
+
+/// Version byte of a recovery slot. Slot layout: `version(1)=1 || kind(1) || wrapped ARK(73)`.
+pub const SLOT_VERSION: u8 = 1;
+/// Length of every slot.
+pub const SLOT_LEN: usize = 75;
+/// Slot kinds the server accepts. Both are keys derived from HIGH-entropy secrets: 1 = the 128-bit
+/// recovery code, 2 = the 256-bit assisted-recovery key. There is deliberately no kind for a PIN or a
+/// passphrase: the server refuses any slot whose kind is not listed here.
+pub const SLOT_KINDS: &[(u8, &str)] = &[(1, "code"), (2, "assisted")];
+
+/// The name of a slot's kind, if the slot is well-formed and of an accepted kind.
+pub fn slot_kind(slot: &[u8]) -> Option<&'static str> {
+    if slot.len() != SLOT_LEN || slot[0] != SLOT_VERSION {
+        return None;
+    }
+    SLOT_KINDS.iter().find(|(k, _)| *k == slot[1]).map(|(_, name)| *name)
+}
+
+/// `PUT /v1/vaults/{vault}/recovery/code`, from an enrolled device: store the code slot and enrol
+/// the recovery device derived from the code (the previous one is removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSlotPut {
+    pub v: u32,
+    /// The recovery device's Ed25519 public key, base64url.
+    pub device_pk: String,
+    /// The slot, base64url.
+    pub slot: String,
+}
+
+/// Answer to [`CodeSlotPut`]: the recovery device it replaced, if any (to remove from the log too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSlotPutResponse {
+    pub v: u32,
+    pub replaced: Option<String>,
+}
+
+/// `GET /v1/recovery/code`, signed by the recovery device: where its vault is and the slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSlotResponse {
+    pub v: u32,
+    /// hex
+    pub vault: String,
+    /// base64url
+    pub server_pk: String,
+    /// base64url
+    pub slot: String,
+}
+
+/// `"coffre-closed-v1" || vault || closed_at(be64)`, signed by the server key.
+pub fn closure_message(vault: &Hash, closed_at: u64) -> Vec<u8> {
+    [CLOSED_LABEL, vault.as_slice(), &closed_at.to_be_bytes()].concat()
+}
+
+/// The server's signed statement that it deleted everything of `vault` at `closed_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureReceipt {
+    pub v: u32,
+    /// hex
+    pub vault: String,
+    /// Unix seconds, server clock.
+    pub closed_at: u64,
+    /// base64url Ed25519 signature by the server key over [`closure_message`].
+    pub sig: String,
+}
+
+impl ClosureReceipt {
+    pub fn sign(sk: &ed25519_dalek::SigningKey, vault: &Hash, closed_at: u64) -> ClosureReceipt {
+        ClosureReceipt {
+            v: PROTOCOL_VERSION,
+            vault: hex::encode(vault),
+            closed_at,
+            sig: b64(&sign(sk, &closure_message(vault, closed_at))),
+        }
+    }
+
+    /// Checks the server signature and that the receipt names `vault`.
+    pub fn verify(&self, server_pk: &PublicKey, vault: &Hash) -> Result<(), ProtocolError> {
+        if self.v != PROTOCOL_VERSION {
+            return Err(ProtocolError::Version(self.v));
+        }
+        if unhex32(&self.vault, "receipt vault")? != *vault {
+            return Err(ProtocolError::Signature);
+        }
+        let sig: [u8; 64] = unb64_array(&self.sig, "receipt sig")?;
+        verify_sig(server_pk, &closure_message(vault, self.closed_at), &sig)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn slot_kinds() {
+        let mut slot = vec![0u8; SLOT_LEN];
+        slot[0] = 1;
+        slot[1] = 1;
+        assert_eq!(slot_kind(&slot), Some("code"));
+        slot[1] = 2;
+        assert_eq!(slot_kind(&slot), Some("assisted"));
+        slot[1] = 3;
+        assert_eq!(slot_kind(&slot), None);
+        slot[1] = 1;
+        slot[0] = 2;
+        assert_eq!(slot_kind(&slot), None);
+        assert_eq!(slot_kind(&[1, 1]), None);
+    }
+
+    #[test]
+    fn receipt_verifies_and_binds_vault() {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+        let pk = sk.verifying_key().to_bytes();
+        let r = ClosureReceipt::sign(&sk, &[1; 32], 1_700_000_000);
+        r.verify(&pk, &[1; 32]).unwrap();
+        assert!(r.verify(&pk, &[2; 32]).is_err());
+        let mut later = r.clone();
+        later.closed_at += 1;
+        assert!(later.verify(&pk, &[1; 32]).is_err());
+        assert_eq!(
+            hex::encode(closure_message(&[1; 32], 1)),
+            format!("{}{}{}", hex::encode(b"coffre-closed-v1"), "01".repeat(32), "0000000000000001")
+        );
+    }
+}

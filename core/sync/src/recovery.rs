@@ -1,0 +1,64 @@
+//! Client side of the recovery-code slot and of the vault's closure (`docs/recovery.md`).
+
+use coffre_sync_protocol::recovery::{ClosureReceipt, CodeSlotPut, CodeSlotPutResponse, CodeSlotResponse};
+use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array, unhex32};
+
+use crate::blocking::BlockingClient;
+use crate::client::{SyncClient, decode};
+use crate::error::{Result, SyncError};
+
+/// What `GET /v1/recovery/code` says: the vault of the signing recovery device, the server key
+/// (trusted on first use, like at registration) and the slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeSlot {
+    pub vault: [u8; 32],
+    pub server_pk: PublicKey,
+    pub slot: Vec<u8>,
+}
+
+impl SyncClient {
+    /// Stores the recovery-code slot and enrols `device_pk` (the recovery device); returns the
+    /// recovery device of the kit it replaced, if any.
+    pub async fn put_code_slot(&self, device_pk: &PublicKey, slot: &[u8]) -> Result<Option<PublicKey>> {
+        let (_, path) = self.vault_path("/recovery/code")?;
+        let body = CodeSlotPut { v: PROTOCOL_VERSION, device_pk: b64(device_pk), slot: b64(slot) };
+        let body = serde_json::to_vec(&body).map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+        let resp: CodeSlotPutResponse = decode(&self.send(reqwest::Method::PUT, &path, body, true).await?)?;
+        resp.replaced
+            .map(|r| unb64_array(&r, "replaced").map_err(|_| SyncError::Protocol("bad replaced device".into())))
+            .transpose()
+    }
+
+    /// Signed by the recovery device: the slot it unlocks. Attaches the client to that vault.
+    pub async fn get_code_slot(&self) -> Result<CodeSlot> {
+        let resp: CodeSlotResponse = self.get_json("/v1/recovery/code").await?;
+        let bad = |what: &str| SyncError::Protocol(format!("bad {what} in recovery answer"));
+        let vault = unhex32(&resp.vault, "vault").map_err(|_| bad("vault"))?;
+        let server_pk: PublicKey = unb64_array(&resp.server_pk, "server_pk").map_err(|_| bad("server key"))?;
+        let slot = unb64(&resp.slot, "slot").map_err(|_| bad("slot"))?;
+        self.attach(vault, server_pk);
+        Ok(CodeSlot { vault, server_pk, slot })
+    }
+
+    /// Closes the vault on the server; the receipt is checked against the pinned server key.
+    pub async fn close_vault(&self) -> Result<ClosureReceipt> {
+        let (p, path) = self.vault_path("")?;
+        let receipt: ClosureReceipt = decode(&self.send(reqwest::Method::DELETE, &path, Vec::new(), true).await?)?;
+        receipt
+            .verify(&p.server_pk, &p.vault)
+            .map_err(|_| SyncError::Tampered { what: "closure receipt", seq: None })?;
+        Ok(receipt)
+    }
+}
+
+impl BlockingClient {
+    pub fn put_code_slot(&self, device_pk: &PublicKey, slot: &[u8]) -> Result<Option<PublicKey>> {
+        self.rt.block_on(self.inner.put_code_slot(device_pk, slot))
+    }
+    pub fn get_code_slot(&self) -> Result<CodeSlot> {
+        self.rt.block_on(self.inner.get_code_slot())
+    }
+    pub fn close_vault(&self) -> Result<ClosureReceipt> {
+        self.rt.block_on(self.inner.close_vault())
+    }
+}

@@ -1,0 +1,200 @@
+//! Recovery kit and closure, end to end against a real sync server on 127.0.0.1 (in-process, SQLite
+//! + chunk files): the kit's words alone rebuild the vault on a fresh device; a re-made kit replaces
+//! the old one; every stored slot is wrapped under a high-entropy secret; after closure the server's
+//! data directory holds nothing of the vault and the local copy is shredded.
+#![allow(clippy::unwrap_used)]
+
+use coffre_core::recovery::{RecoveryCode, WordList};
+use coffre_core::sync::{CancelToken, SyncError};
+use coffre_core::sync_engine::recovery::{close_vault, make_kit, recover_with_code};
+use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
+use coffre_core::vault::{ListQuery, NewDocument, Origin, PageInput, PageRole, Vault};
+use coffre_sync_server::{AppState, config::Config};
+use std::path::Path;
+
+struct Server {
+    url: String,
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+    server: coffre_sync_server::RunningServer,
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        shutdown_grace_secs: 1,
+        ..Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let state = AppState::open_embedded(cfg).unwrap();
+    let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
+    Server { url: server.url(), dir, rt, server }
+}
+
+const PASS: &[u8] = b"code 4321";
+
+fn page(marker: &str, len: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.extend(marker.as_bytes());
+    v.extend((0..len).map(|i| (i * 7 % 251) as u8));
+    v
+}
+
+fn add(v: &mut Vault, title: &str, bytes: Vec<u8>) {
+    let meta = NewDocument { category: "carte_identite".into(), title: title.into(), ..Default::default() };
+    v.add_document(meta, Origin::Camera, vec![PageInput { bytes, mime: "image/jpeg".into(), role: PageRole::Page }])
+        .unwrap();
+}
+
+fn sync(v: &mut Vault) {
+    sync_engine::sync(v, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new()).unwrap();
+}
+
+fn titles(v: &Vault) -> Vec<String> {
+    let mut t: Vec<String> = v.list(&ListQuery::default()).unwrap().into_iter().map(|d| d.title).collect();
+    t.sort();
+    t
+}
+
+fn first_page(v: &Vault, title: &str) -> Vec<u8> {
+    let doc = v.list(&ListQuery::default()).unwrap().into_iter().find(|d| d.title == title).unwrap();
+    v.page_bytes(&doc.id, 0).unwrap().to_vec()
+}
+
+fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {
+    let pending = PendingLink::new(url);
+    sync_engine::link_approve(from, &pending.qr_text()).unwrap();
+    pending.try_complete(dir, PASS, None).unwrap()
+}
+
+#[test]
+fn the_kit_alone_restores_every_document_on_a_fresh_device() {
+    let s = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut phone = Vault::create(&tmp.path().join("phone"), PASS, None).unwrap();
+    add(&mut phone, "Carte d'identité", page("PAGE-ID", 90_000));
+    add(&mut phone, "Attestation CAF", page("PAGE-CAF", 300_000));
+    sync_engine::enroll(&mut phone, &s.url).unwrap();
+    sync(&mut phone);
+    let mut tablet = link(&mut phone, &tmp.path().join("tablet"), &s.url);
+
+    let kit = make_kit(&mut phone).unwrap();
+    let words = kit.code.words(WordList::French);
+    assert_eq!(words.len(), 12);
+    let expected_titles = titles(&phone);
+    let expected_page = first_page(&phone, "Attestation CAF");
+    // Lose the phone: nothing left of it but the printed words.
+    let phone_dir = phone.dir().to_path_buf();
+    drop(phone);
+    std::fs::remove_dir_all(&phone_dir).unwrap();
+
+    let typed = RecoveryCode::from_words(&words.join(" ")).unwrap();
+    let mut fresh = recover_with_code(&s.url, &typed, &tmp.path().join("fresh"), b"nouveau 9876", None).unwrap();
+    assert_eq!(titles(&fresh), expected_titles);
+    assert_eq!(first_page(&fresh, "Attestation CAF"), expected_page);
+    // It opens with its own new passphrase.
+    let dir = fresh.dir().to_path_buf();
+    drop(fresh);
+    fresh = Vault::open(&dir, b"nouveau 9876", None).unwrap();
+
+    // The fresh device is a full writer: the tablet accepts its ops.
+    add(&mut fresh, "Quittance de loyer", page("PAGE-LOYER", 5_000));
+    sync(&mut fresh);
+    sync(&mut tablet);
+    assert!(titles(&tablet).contains(&"Quittance de loyer".to_string()));
+
+    // Every slot on the server is of a high-entropy kind, and well-formed for it.
+    let slots = s.rt.block_on(s.server.state.recovery.all_slots()).unwrap();
+    assert_eq!(slots.len(), 1);
+    for slot in &slots {
+        assert!(["code", "assisted"].contains(&slot.kind.as_str()), "slot kind {}", slot.kind);
+        assert_eq!(coffre_core::sync::protocol::recovery::slot_kind(&slot.slot), Some(slot.kind.as_str()));
+    }
+
+    // A new kit replaces the old one: the old words no longer open anything.
+    let new_kit = make_kit(&mut fresh).unwrap();
+    let err = recover_with_code(&s.url, &typed, &tmp.path().join("again"), PASS, None).expect_err("old kit");
+    assert!(matches!(err, EngineError::Sync(SyncError::Server { status: 404, .. })), "{err:?}");
+    assert!(!tmp.path().join("again").join("vault.json").exists());
+    // ... and the new one does, through its QR text this time.
+    let (code, url) = RecoveryCode::from_qr_text(&new_kit.code.qr_text(&s.url)).unwrap();
+    let again = recover_with_code(&url, &code, &tmp.path().join("again"), PASS, None).unwrap();
+    assert_eq!(titles(&again).len(), 3);
+    // The tablet still syncs: the removal of the old kit's device is in its log.
+    sync(&mut tablet);
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
+    let s = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut phone = Vault::create(&tmp.path().join("phone"), PASS, None).unwrap();
+    add(&mut phone, "Titre de séjour", page("PAGE-SEJOUR", 200_000));
+    sync_engine::enroll(&mut phone, &s.url).unwrap();
+    sync(&mut phone);
+    let kit = make_kit(&mut phone).unwrap();
+    // Another holder's vault on the same server must survive.
+    let mut other = Vault::create(&tmp.path().join("other"), PASS, None).unwrap();
+    add(&mut other, "Autre", page("PAGE-AUTRE", 1_000));
+    sync_engine::enroll(&mut other, &s.url).unwrap();
+    sync(&mut other);
+
+    let identity = phone.root_key().derive_identity(0).signing.verifying_key();
+    let vault_raw = coffre_core::sync::protocol::vault_id(identity.as_bytes());
+    let vault_hex = hex::encode(vault_raw);
+    // Known ciphertext of this vault: 64 bytes from the middle of each of its chunk files.
+    let mine: Vec<_> = files_under(&s.dir.path().join("chunks"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(&vault_hex))
+        .collect();
+    assert!(!mine.is_empty());
+    let samples: Vec<Vec<u8>> = mine
+        .iter()
+        .map(|p| {
+            let b = std::fs::read(p).unwrap();
+            b[b.len() / 2 - 32..b.len() / 2 + 32].to_vec()
+        })
+        .collect();
+
+    // The scan below can fail: before closure the database does hold the vault id.
+    let everything: Vec<u8> = files_under(s.dir.path()).iter().flat_map(|f| std::fs::read(f).unwrap()).collect();
+    assert!(contains(&everything, &vault_raw));
+
+    let receipt = close_vault(phone).unwrap().expect("an enrolled vault gets a receipt");
+    assert_eq!(receipt.vault, vault_hex);
+    for f in files_under(s.dir.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(!contains(&bytes, &vault_raw), "vault id in {f:?}");
+        assert!(!contains(&bytes, vault_hex.as_bytes()), "vault id (hex) in {f:?}");
+        for sample in &samples {
+            assert!(!contains(&bytes, sample), "ciphertext of the vault in {f:?}");
+        }
+    }
+    // The phone's copy is gone, wrapped key first.
+    assert!(!tmp.path().join("phone").join("vault.json").exists());
+    assert!(!tmp.path().join("phone").join("vault.db").exists());
+    // The kit no longer opens anything; the other holder is untouched.
+    let err = recover_with_code(&s.url, &kit.code, &tmp.path().join("back"), PASS, None).expect_err("closed");
+    assert!(matches!(err, EngineError::Sync(SyncError::Server { status: 404, .. })), "{err:?}");
+    sync(&mut other);
+    assert_eq!(titles(&other), vec!["Autre".to_string()]);
+}

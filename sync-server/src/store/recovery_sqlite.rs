@@ -1,0 +1,168 @@
+//! The embedded [`RecoveryStore`] on [`SqliteMeta`]'s database (migration 2: `recovery_slots`).
+
+use async_trait::async_trait;
+use coffre_sync_protocol::{Hash, PublicKey};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::StoreResult;
+use super::recovery::{PutSlotOutcome, RecoveryStore, SlotRecord};
+use super::sqlite::{SqliteMeta, arr32, i, u};
+
+type SlotRow = (Vec<u8>, String, Vec<u8>, Vec<u8>, i64);
+
+fn record(row: SlotRow) -> StoreResult<SlotRecord> {
+    let (vault, kind, device, slot, created) = row;
+    Ok(SlotRecord { vault: arr32(vault)?, kind, device: arr32(device)?, slot, created_at: u(created) })
+}
+
+fn slot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SlotRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+/// Tables with a `vault` column (every per-vault table, present and future).
+fn vault_tables(c: &Connection) -> StoreResult<Vec<String>> {
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for t in tables {
+        let has_vault = c
+            .prepare(&format!("SELECT 1 FROM pragma_table_info('{}') WHERE name = 'vault'", t.replace('\'', "''")))?
+            .exists([])?;
+        if has_vault {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl RecoveryStore for SqliteMeta {
+    async fn put_slot(
+        &self,
+        vault: Hash,
+        kind: &'static str,
+        device: PublicKey,
+        slot: Vec<u8>,
+        by: PublicKey,
+        now: u64,
+    ) -> StoreResult<PutSlotOutcome> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !tx.prepare_cached("SELECT 1 FROM vaults WHERE id = ?1")?.exists(params![vault])? {
+                return Ok(PutSlotOutcome::NoVault);
+            }
+            let removed: Option<Option<i64>> = tx
+                .query_row("SELECT removed_at FROM devices WHERE vault = ?1 AND pk = ?2", params![vault, device], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(Some(_)) = removed {
+                return Ok(PutSlotOutcome::DeviceWasRemoved);
+            }
+            let old: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT device FROM recovery_slots WHERE vault = ?1 AND kind = ?2",
+                    params![vault, kind],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let replaced = match old {
+                Some(old) if old.as_slice() != device.as_slice() => {
+                    tx.execute(
+                        "UPDATE devices SET removed_at = COALESCE(removed_at, ?3) WHERE vault = ?1 AND pk = ?2",
+                        params![vault, old, i(now)?],
+                    )?;
+                    Some(arr32(old)?)
+                }
+                _ => None,
+            };
+            if removed.is_none() {
+                tx.execute(
+                    "INSERT INTO devices (vault, pk, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
+                    params![vault, device, i(now)?, by],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO recovery_slots (vault, kind, device, slot, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (vault, kind) DO UPDATE SET device = ?3, slot = ?4, created_at = ?5",
+                params![vault, kind, device, slot, i(now)?],
+            )?;
+            tx.commit()?;
+            Ok(PutSlotOutcome::Stored { replaced })
+        })
+        .await
+    }
+
+    async fn slot_for_device(&self, device: PublicKey) -> StoreResult<Option<SlotRecord>> {
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT s.vault, s.kind, s.device, s.slot, s.created_at FROM recovery_slots s \
+                     JOIN devices d ON d.vault = s.vault AND d.pk = s.device \
+                     WHERE s.device = ?1 AND d.removed_at IS NULL",
+                )?
+                .query_row(params![device], slot_row)
+                .optional()?;
+            row.map(record).transpose()
+        })
+        .await
+    }
+
+    async fn all_slots(&self) -> StoreResult<Vec<SlotRecord>> {
+        self.read(move |c| {
+            let rows: Vec<SlotRow> = c
+                .prepare("SELECT vault, kind, device, slot, created_at FROM recovery_slots ORDER BY vault, kind")?
+                .query_map([], slot_row)?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter().map(record).collect()
+        })
+        .await
+    }
+
+    async fn close_vault(&self, vault: Hash) -> StoreResult<bool> {
+        self.write(move |c| {
+            // Freed pages and cells are overwritten with zeros (also set at open; set again here so
+            // a closure never depends on it).
+            c.pragma_update(None, "secure_delete", "ON")?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !tx.prepare_cached("SELECT 1 FROM vaults WHERE id = ?1")?.exists(params![vault])? {
+                return Ok(false);
+            }
+            // Rows keyed by a mandate of this vault rather than by the vault (mandate packages).
+            let tables = vault_tables(&tx)?;
+            if tables.iter().any(|t| t == "mandates") {
+                let keyed_by_mandate: Vec<String> = tx
+                    .prepare(
+                        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name != 'mandates' \
+                         AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'mandate') \
+                         AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'vault')",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for table in keyed_by_mandate {
+                    tx.execute(
+                        &format!(
+                            "DELETE FROM \"{}\" WHERE mandate IN (SELECT id FROM mandates WHERE vault = ?1)",
+                            table.replace('"', "\"\"")
+                        ),
+                        params![vault],
+                    )?;
+                }
+            }
+            for table in tables {
+                tx.execute(
+                    &format!("DELETE FROM \"{}\" WHERE vault = ?1", table.replace('"', "\"\"")),
+                    params![vault],
+                )?;
+            }
+            tx.execute("DELETE FROM vaults WHERE id = ?1", params![vault])?;
+            tx.commit()?;
+            // Copy the WAL into the database and empty it, so no frame of the deleted rows remains.
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(true)
+        })
+        .await
+    }
+}
