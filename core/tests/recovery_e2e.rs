@@ -1,7 +1,7 @@
 //! Recovery kit and closure, end to end against a real sync server on 127.0.0.1 (in-process, SQLite
-//! + chunk files): the kit's words alone rebuild the vault on a fresh device; a re-made kit replaces
-//! the old one; every stored slot is wrapped under a high-entropy secret; after closure the server's
-//! data directory holds nothing of the vault and the local copy is shredded.
+//! and chunk files): the kit's words alone rebuild the vault on a fresh device; a re-made kit
+//! replaces the old one; every stored slot is wrapped under a high-entropy secret; after closure the
+//! server's data directory holds nothing of the vault and the local copy is shredded.
 #![allow(clippy::unwrap_used)]
 
 use coffre_core::recovery::{RecoveryCode, WordList};
