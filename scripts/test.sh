@@ -22,6 +22,16 @@ cargo build --workspace --locked --lib --bins --tests --examples
 step "tests"
 cargo test --workspace --locked
 
+step "fuzz targets (cargo-fuzz layout; built on stable without instrumentation, each run briefly)"
+# fuzz/ is its own workspace (libFuzzer wants nightly flags to fuzz for real: see fuzz/README.md).
+# Same CARGO_TARGET_DIR: about 2 min of CPU the first time (it resolves coffre-sync's features on
+# its own), nothing after. The short runs check each target starts and survives random input.
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo build --manifest-path fuzz/Cargo.toml --locked --bins
+for t in mandate_offer mandate_binary key_files audit_entries link_qr; do
+  "$CARGO_TARGET_DIR/debug/$t" -runs=20000 -max_len=2048 -seed=1 2>&1 | tail -n 1
+done
+
 step "mobile bindings (Kotlin on the JVM, Python user story, Swift generation)"
 # The release-mobile size budget (bindings/size-budget.txt) needs a full LTO build (~10 min cold on
 # 2 cores): run `./scripts/test-bindings.sh` without SKIP_SIZE to check it.
