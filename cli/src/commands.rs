@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, capture_cmd, mandate_cmd, secret, sync_cmd};
+use crate::{Cli, Command, capture_cmd, mandate_cmd, recovery_cmd, secret, sync_cmd};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -209,6 +209,11 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Categories => categories(&ctx),
         Command::Sync { server, all } => sync_cmd::sync(&ctx, server.as_deref(), *all),
         Command::Device(d) => sync_cmd::device(&ctx, d),
+        Command::Kit { pdf, words_lang } => recovery_cmd::kit(&ctx, pdf.as_deref(), words_lang),
+        Command::Recover { code, qr_image, server } => {
+            recovery_cmd::recover(&ctx, code.as_deref(), qr_image.as_deref(), server.as_deref())
+        }
+        Command::Close { export, no_export, yes } => recovery_cmd::close(&ctx, export.as_deref(), *no_export, *yes),
         Command::Org(c) => mandate_cmd::org(&ctx, c),
         Command::Agent(c) => mandate_cmd::agent(&ctx, c),
         Command::Mandate(c) => mandate_cmd::mandate_cmd(&ctx, c),
@@ -331,10 +336,15 @@ fn expiring(ctx: &Ctx<'_>, days: u32) -> Out {
 
 fn export(ctx: &Ctx<'_>, dest: &Path, zip: bool) -> Out {
     let mut vault = ctx.open()?;
+    export_vault(ctx, &mut vault, dest, zip)
+}
+
+/// `export` on an open vault (also the final export offered by `close`).
+pub(crate) fn export_vault(ctx: &Ctx<'_>, vault: &mut Vault, dest: &Path, zip: bool) -> Out {
     let format = if zip { ExportFormat::Zip } else { ExportFormat::Folder };
     let summary = vault.export(dest, format).map_err(|e| ctx.err(e))?;
     // The audit trail and deposit certificates, verifiable offline (connected vaults only).
-    let audit = mandate_cmd::export_audit(ctx, &mut vault, dest, zip)?;
+    let audit = mandate_cmd::export_audit(ctx, vault, dest, zip)?;
     if let Some(path) = &audit
         && !ctx.cli.json
     {

@@ -40,6 +40,8 @@ pub mod exit {
     pub const DAMAGED: i32 = 5;
     pub const BUSY: i32 = 6;
     pub const NO_SPACE: i32 = 7;
+    /// Recovery words mistyped, or a kit that was replaced or belongs to no vault.
+    pub const WRONG_CODE: i32 = 8;
 }
 
 /// The message and exit code for a vault error.

@@ -4,6 +4,7 @@ mod capture_cmd;
 mod commands;
 mod i18n;
 mod mandate_cmd;
+mod recovery_cmd;
 mod secret;
 mod sync_cmd;
 
@@ -175,6 +176,39 @@ pub enum Command {
     /// This vault's devices: list, link a new phone, remove a lost one.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Make a new recovery kit (12 words + QR; the previous kit stops working).
+    Kit {
+        /// Also write the printable kit (one A4 page, plain French) to this PDF file.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        /// Word list: fr (default) or en.
+        #[arg(long, default_value = "fr")]
+        words_lang: String,
+    },
+    /// On a NEW device: rebuild the vault (--vault) from the recovery kit alone.
+    Recover {
+        /// The 12 words (or COFFRE_RECOVERY_CODE, or a prompt).
+        #[arg(long)]
+        code: Option<String>,
+        /// A photo or scan of the kit's QR code instead of the words.
+        #[arg(long, value_name = "FILE")]
+        qr_image: Option<PathBuf>,
+        /// Server address (not needed with --qr-image: the QR holds it).
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Close the vault for good: everything is deleted on the server, then on this device.
+    Close {
+        /// Final export first, as a zip file (recommended).
+        #[arg(long, value_name = "FILE", conflicts_with = "no_export")]
+        export: Option<PathBuf>,
+        /// Close without a final export.
+        #[arg(long)]
+        no_export: bool,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Organisation admin: create the organisation key, register it, certify and revoke agents.
     #[command(subcommand)]
     Org(OrgCommand),

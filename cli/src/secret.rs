@@ -52,7 +52,7 @@ pub fn new_passphrase(file: Option<&Path>, env: &str, lang: Lang) -> Result<Zero
     Ok(p)
 }
 
-fn prompt(text: &str, lang: Lang) -> Result<Zeroizing<String>, CliError> {
+pub(crate) fn prompt(text: &str, lang: Lang) -> Result<Zeroizing<String>, CliError> {
     rpassword::prompt_password(text).map(Zeroizing::new).map_err(|_| {
         CliError::new(
             lang.t(

@@ -6,7 +6,7 @@ use crate::{DeviceCommand, secret};
 use coffre_core::sync::{CancelToken, ErrorKind};
 use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
 
-fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
     let lang = ctx.lang;
     match e {
         EngineError::Vault(v) => ctx.err(v),

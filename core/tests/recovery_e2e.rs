@@ -198,3 +198,64 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
     sync(&mut other);
     assert_eq!(titles(&other), vec!["Autre".to_string()]);
 }
+
+/// Runs a poppler tool (installed by scripts/setup.sh).
+fn poppler(tool: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
+    let out = std::process::Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault() {
+    let s = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut phone = Vault::create(&tmp.path().join("phone"), PASS, None).unwrap();
+    add(&mut phone, "Avis d'imposition", page("PAGE-IMPOTS", 40_000));
+    sync_engine::enroll(&mut phone, &s.url).unwrap();
+    sync(&mut phone);
+    let kit = make_kit(&mut phone).unwrap();
+    let pdf = kit.pdf(WordList::French, "23/11/2026").unwrap();
+    let pdf_path = tmp.path().join("kit.pdf");
+    std::fs::write(&pdf_path, &*pdf).unwrap();
+
+    // It opens and rasterises (as a printer would), and the QR in the picture decodes.
+    let png_base = tmp.path().join("kit");
+    poppler(
+        "pdftoppm",
+        &[
+            "-r".as_ref(),
+            "150".as_ref(),
+            "-png".as_ref(),
+            "-singlefile".as_ref(),
+            pdf_path.as_os_str(),
+            png_base.as_os_str(),
+        ],
+    );
+    let png = std::fs::read(tmp.path().join("kit.png")).unwrap();
+    let text = coffre_core::qr::decode_image(&png).unwrap();
+    let (from_qr, url) = RecoveryCode::from_qr_text(&text).unwrap();
+    assert_eq!(from_qr, kit.code);
+    assert_eq!(url, s.url);
+
+    // The words as printed, read back from the page: "1. mot   7. mot" ...
+    let printed =
+        String::from_utf8(poppler("pdftotext", &["-layout".as_ref(), pdf_path.as_os_str(), "-".as_ref()])).unwrap();
+    assert!(printed.contains("Mon kit de secours Coffre"));
+    assert!(printed.contains("Ne le montrez à personne."));
+    let tokens: Vec<&str> = printed.split_whitespace().collect();
+    let mut words = vec![String::new(); 12];
+    for pair in tokens.windows(2) {
+        if let Some(n) = pair[0].strip_suffix('.').and_then(|n| n.parse::<usize>().ok())
+            && (1..=12).contains(&n)
+            && words[n - 1].is_empty()
+        {
+            words[n - 1] = pair[1].to_string();
+        }
+    }
+    assert_eq!(words, kit.words(WordList::French));
+    let typed = RecoveryCode::from_words(&words.join(" ")).unwrap();
+    drop(phone);
+    let fresh = recover_with_code(&s.url, &typed, &tmp.path().join("fresh"), PASS, None).unwrap();
+    assert_eq!(titles(&fresh), vec!["Avis d'imposition".to_string()]);
+}

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use coffre_crypto::{AccountRootKey, random_bytes};
-use coffre_recovery::{RecoveryCode, SlotKind, device_seed, unwrap_ark, wrap_ark};
+use coffre_recovery::{KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, unwrap_ark, wrap_ark};
 use coffre_sync::protocol::recovery::ClosureReceipt;
 use coffre_sync::protocol::{unb64_array, vault_id};
 use coffre_sync::{BlockingClient, CancelToken, ChainState, OpDraft, SyncError};
@@ -32,6 +32,35 @@ const KIT_DEVICE: &str = "recovery.kit_device";
 pub struct Kit {
     pub code: RecoveryCode,
     pub server_url: String,
+}
+
+impl Kit {
+    /// The 12 words in `list`.
+    pub fn words(&self, list: WordList) -> Vec<String> {
+        self.code.words(list)
+    }
+
+    /// What the kit's QR holds: the code and the server address.
+    pub fn qr_text(&self) -> Zeroizing<String> {
+        self.code.qr_text(&self.server_url)
+    }
+
+    /// The QR modules (quartile error correction: paper gets folded and stained).
+    pub fn qr(&self) -> Result<coffre_qr::QrMatrix> {
+        coffre_qr::encode(&self.qr_text(), coffre_qr::EcLevel::Quartile)
+            .map_err(|_| VaultError::InvalidInput("the kit does not fit in a QR code".into()).into())
+    }
+
+    /// The printable one-page PDF (plain French), with the words in `list` and the QR. `date` is
+    /// printed as given (e.g. `23/11/2026`).
+    pub fn pdf(&self, list: WordList, date: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let qr = self.qr()?;
+        let n = qr.size();
+        let rows: Vec<Vec<bool>> = (0..n).map(|y| (0..n).map(|x| qr.is_dark(x, y)).collect()).collect();
+        let words = self.words(list);
+        let page = KitPage { words: &words, qr: Some(&rows), server_url: &self.server_url, date };
+        Ok(Zeroizing::new(kit_pdf(&page)))
+    }
 }
 
 fn recovery_signer(code: &RecoveryCode) -> ed25519_dalek::SigningKey {

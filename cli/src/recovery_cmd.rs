@@ -1,0 +1,233 @@
+//! `coffre kit`, `coffre recover` and `coffre close` (docs/recovery.md).
+
+use crate::commands::{CliError, Ctx, Out, export_vault};
+use crate::i18n::{Lang, exit};
+use crate::secret;
+use crate::sync_cmd::engine_error;
+use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
+use coffre_core::sync::SyncError;
+use coffre_core::sync_engine::EngineError;
+use coffre_core::sync_engine::recovery::{close_vault, make_kit, recover_with_code};
+use serde::Serialize;
+use std::path::Path;
+
+fn code_error(lang: Lang, e: &CodeError) -> CliError {
+    let message = match e {
+        CodeError::WordCount(n) => format!(
+            "{} ({n})",
+            lang.t("Il faut les 12 mots du kit, dans l'ordre.", "The kit's 12 words are needed, in order.")
+        ),
+        CodeError::UnknownWord { position } => match lang {
+            Lang::Fr => {
+                format!("Le mot n° {position} n'existe pas dans la liste : vérifiez son orthographe sur le kit.")
+            }
+            Lang::En => format!("Word {position} is not in the list: check its spelling on the kit."),
+        },
+        CodeError::MixedLists { position } => match lang {
+            Lang::Fr => format!("Le mot n° {position} vient d'une autre langue que les premiers mots."),
+            Lang::En => format!("Word {position} is from another language than the first words."),
+        },
+        CodeError::Checksum => lang
+            .t(
+                "Les mots ne vont pas ensemble : l'un d'eux n'est pas celui imprimé sur le kit. Relisez-les un par un.",
+                "The words do not go together: one of them is not the one printed on the kit. Check them one by one.",
+            )
+            .to_string(),
+        CodeError::NotAKit => lang
+            .t("Ce QR code n'est pas un kit de secours Coffre.", "This QR code is not a Coffre recovery kit.")
+            .into(),
+    };
+    CliError { message, code: exit::WRONG_CODE }
+}
+
+fn recovery_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    match e {
+        EngineError::RecoveryCode(c) => code_error(lang, &c),
+        EngineError::RecoverySlot(SlotError::WrongSecret | SlotError::Unsupported)
+        | EngineError::Sync(SyncError::Server { status: 404, .. }) => CliError::new(
+            lang.t(
+                "Ce kit ne marche plus : il a été remplacé par un plus récent, ou le coffre a été fermé.",
+                "This kit no longer works: a newer kit replaced it, or the vault was closed.",
+            ),
+            exit::WRONG_CODE,
+        ),
+        other => engine_error(ctx, other),
+    }
+}
+
+#[derive(Serialize)]
+struct KitJson<'a> {
+    words: &'a [String],
+    qr: &'a str,
+    pdf: Option<String>,
+}
+
+/// Today as `dd/mm/yyyy` (UTC), for the printed kit.
+fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{day:02}/{month:02}/{year}")
+}
+
+pub fn kit(ctx: &Ctx<'_>, pdf: Option<&Path>, words_lang: &str) -> Out {
+    let lang = ctx.lang;
+    let list = WordList::parse(words_lang)
+        .ok_or_else(|| CliError::new(lang.t("--words-lang : fr ou en.", "--words-lang: fr or en."), exit::USAGE))?;
+    let mut vault = ctx.open()?;
+    let kit = make_kit(&mut vault).map_err(|e| recovery_error(ctx, e))?;
+    let words = kit.words(list);
+    if let Some(path) = pdf {
+        let bytes = kit.pdf(list, &today()).map_err(|e| recovery_error(ctx, e))?;
+        write_private(path, &bytes).map_err(|e| ctx.err(e.into()))?;
+    }
+    if ctx.cli.json {
+        let qr = kit.qr_text();
+        let pdf = pdf.map(|p| p.display().to_string());
+        return ctx.print_json(&KitJson { words: &words, qr: &qr, pdf });
+    }
+    println!(
+        "{}",
+        lang.t(
+            "Votre nouveau kit de secours (l'ancien ne marche plus). Écrivez ces 12 mots dans l'ordre :",
+            "Your new recovery kit (the old one no longer works). Write down these 12 words, in order:",
+        )
+    );
+    for (i, w) in words.iter().enumerate() {
+        println!("{:>2}. {w}", i + 1);
+    }
+    if let Some(path) = pdf {
+        println!("{} {}", lang.t("Kit à imprimer :", "Kit to print:"), path.display());
+    }
+    Ok(exit::OK)
+}
+
+/// Writes a file readable by its owner only (the kit opens the vault).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+pub fn recover(ctx: &Ctx<'_>, code: Option<&str>, qr_image: Option<&Path>, server: Option<&str>) -> Out {
+    let lang = ctx.lang;
+    let dir = ctx.dir()?;
+    if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
+        return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
+    }
+    let (code, url) = match qr_image {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| ctx.err(e.into()))?;
+            let text = coffre_core::qr::decode_image(&bytes).map_err(|_| {
+                CliError::new(
+                    lang.t(
+                        "Aucun QR code lisible sur cette image : refaites la photo, bien à plat et nette.",
+                        "No readable QR code in this picture: take it again, flat and sharp.",
+                    ),
+                    exit::WRONG_CODE,
+                )
+            })?;
+            let (code, url) = RecoveryCode::from_qr_text(&text).map_err(|e| code_error(lang, &e))?;
+            (code, server.map(str::to_string).unwrap_or(url))
+        }
+        None => {
+            let url = server.ok_or_else(|| {
+                CliError::new(
+                    lang.t("Indiquez le serveur avec --server ADRESSE.", "Give the server with --server URL."),
+                    exit::USAGE,
+                )
+            })?;
+            let words = match code {
+                Some(c) => zeroize::Zeroizing::new(c.to_string()),
+                None => match std::env::var("COFFRE_RECOVERY_CODE") {
+                    Ok(c) => zeroize::Zeroizing::new(c),
+                    Err(_) => secret::prompt(lang.t("Les 12 mots du kit : ", "The kit's 12 words: "), lang)?,
+                },
+            };
+            (RecoveryCode::from_words(&words).map_err(|e| code_error(lang, &e))?, url.to_string())
+        }
+    };
+    let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", lang)?;
+    let vault = recover_with_code(&url, &code, &dir, pass.as_bytes(), None).map_err(|e| recovery_error(ctx, e))?;
+    let n = vault.list(&Default::default()).map(|d| d.len()).unwrap_or(0);
+    if ctx.cli.json {
+        return ctx.print_json(&serde_json::json!({ "documents": n }));
+    }
+    println!(
+        "{} ({n} documents). {}",
+        lang.t("Coffre retrouvé", "Vault recovered"),
+        lang.t(
+            "Faites maintenant un nouveau kit (coffre kit) et retirez le téléphone perdu (coffre device remove).",
+            "Now make a new kit (coffre kit) and remove the lost phone (coffre device remove).",
+        )
+    );
+    Ok(exit::OK)
+}
+
+pub fn close(ctx: &Ctx<'_>, export: Option<&Path>, no_export: bool, yes: bool) -> Out {
+    let lang = ctx.lang;
+    if export.is_none() && !no_export {
+        return Err(CliError::new(
+            lang.t(
+                "Avant de fermer, gardez une copie : --export FICHIER.zip (ou --no-export pour ne rien garder).",
+                "Before closing, keep a copy: --export FILE.zip (or --no-export to keep nothing).",
+            ),
+            exit::USAGE,
+        ));
+    }
+    if !yes {
+        return Err(CliError::new(
+            lang.t(
+                "La fermeture efface tout, sur le serveur et sur cet appareil, sans retour possible. Ajoutez --yes pour confirmer.",
+                "Closing erases everything, on the server and on this device, for good. Add --yes to confirm.",
+            ),
+            exit::USAGE,
+        ));
+    }
+    let mut vault = ctx.open()?;
+    if let Some(dest) = export {
+        export_vault(ctx, &mut vault, dest, true)?;
+    }
+    let receipt = close_vault(vault).map_err(|e| engine_error(ctx, e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&serde_json::json!({ "closed": true, "receipt": receipt }));
+    }
+    match receipt {
+        Some(r) => println!(
+            "{} ({} {})",
+            lang.t(
+                "Coffre fermé : le serveur a tout effacé, cet appareil aussi.",
+                "Vault closed: the server erased everything, and so did this device.",
+            ),
+            lang.t("reçu signé du serveur, date", "server-signed receipt, time"),
+            r.closed_at
+        ),
+        None => println!("{}", lang.t("Coffre effacé de cet appareil.", "Vault erased from this device.")),
+    }
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn today_is_a_date() {
+        let d = super::today();
+        assert_eq!(d.len(), 10);
+        assert_eq!(&d[2..3], "/");
+        assert!(d[6..].parse::<u32>().is_ok_and(|y| y >= 2024));
+    }
+}
