@@ -313,6 +313,20 @@ pub enum AgentCommand {
         category: String,
         path: PathBuf,
     },
+    /// List the documents a mandate lets this agent see; with --out, save their pages there.
+    Consult {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        mandate: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A download to keep (needs the extract scope; recorded as such in the holder's audit).
+        #[arg(long)]
+        extract: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -336,6 +350,9 @@ pub enum MandateCommand {
     },
     /// This vault's mandates.
     List,
+    /// Publish the documents of the mandated collections to agents with consult or extract (new ones
+    /// since last time are encrypted for each mandate and uploaded).
+    Publish,
     /// Revoke a mandate (the server refuses the agent at once).
     Revoke { id: String },
 }

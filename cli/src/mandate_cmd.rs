@@ -214,6 +214,33 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
                 fmt::date_of(receipt.received_at)
             );
         }
+        AgentCommand::Consult { file, mandate: mfile, server, out, extract } => {
+            let f = read_agent(ctx, file)?;
+            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            let m = mandate::mandate_from_text(&std::fs::read_to_string(mfile).map_err(io(l, mfile))?)
+                .map_err(|e| flow_error(ctx, e))?;
+            let package = mandate::agent_consult(server, &keys, &m).map_err(|e| flow_error(ctx, e))?;
+            if let Some(dir) = out {
+                std::fs::create_dir_all(dir).map_err(io(l, dir))?;
+            }
+            for d in &package.documents {
+                println!("{}  {}  [{}] {} page(s)", d.id, d.title, d.collection, d.pages.len());
+                let Some(dir) = out else { continue };
+                for p in &d.pages {
+                    let bytes = mandate::agent_page(server, &keys, &m, &package, p, *extract)
+                        .map_err(|e| flow_error(ctx, e))?;
+                    let ext = if p.mime == "application/pdf" {
+                        "pdf"
+                    } else if p.mime == "image/png" {
+                        "png"
+                    } else {
+                        "jpg"
+                    };
+                    let path = dir.join(format!("{}-{}.{ext}", d.id, p.index + 1));
+                    std::fs::write(&path, bytes.as_slice()).map_err(io(l, &path))?;
+                }
+            }
+        }
     }
     Ok(exit::OK)
 }
@@ -288,6 +315,11 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
                     fmt::date_of(m.not_after)
                 );
             }
+        }
+        MandateCommand::Publish => {
+            let mut vault = ctx.open()?;
+            let n = mandate::publish_packages(&mut vault).map_err(|e| flow_error(ctx, e))?;
+            println!("{n} {}", l.t("mandat(s) mis à jour", "mandate(s) updated"));
         }
         MandateCommand::Revoke { id } => {
             let mut vault = ctx.open()?;

@@ -142,6 +142,15 @@ fn desk_flow_from_the_command_line() {
     std::fs::write(p("tampered.json"), tampered).unwrap();
     assert_eq!(coffre(&vault, &["verify-deposit", &s("tampered.json")]).status.code(), Some(5));
 
+    // Nothing to consult under a deposit-only mandate.
+    let consult = coffre(
+        &vault,
+        &["agent", "consult", "--file", &s("agent.json"), "--mandate", &s("mandate.txt"), "--server", &url],
+    );
+    assert_eq!(consult.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&consult.stderr).contains("scope_denied"));
+    assert_eq!(ok(coffre(&vault, &["mandate", "publish"])).trim(), "0 mandate(s) updated");
+
     // Revocation: said plainly, and the agent is refused.
     let list: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["mandate", "list", "--json"]))).unwrap();
     let id = list[0]["id"].as_str().unwrap().to_string();

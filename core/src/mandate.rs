@@ -130,6 +130,9 @@ pub fn grant(
     let body = MandateBody { v: 1, mandate: b64(&m.encode()), created_at: 0, revoked_at: None };
     client.send("POST", &format!("/v1/vaults/{}/mandates", hex::encode(vault_hash)), json(&body))?;
     client.mailbox_put(&mailbox_secret(&offer), &m.encode())?;
+    if m.scopes.contains(Scope::Consult) || m.scopes.contains(Scope::Extract) {
+        publish_package(vault, &hex::encode(m.id))?;
+    }
     Ok(m)
 }
 
@@ -482,4 +485,207 @@ pub fn mandate_to_text(m: &Mandate) -> String {
 pub fn mandate_from_text(s: &str) -> Result<Mandate> {
     let body = s.trim().strip_prefix(MANDATE_PREFIX).ok_or(MandateError::Malformed("mandate text"))?;
     Ok(Mandate::decode_verified(&unb64(body, coffre_mandate::mandate::MAX_MANDATE_LEN, "mandate text")?)?)
+}
+
+// ----- consult and extract: the per-mandate package -----
+//
+// Deviation from DESIGN.md §5 (docs/agents.md): the agent never receives the vault's collection keys.
+// A holder device re-encrypts the pages of the mandated collections under a key of this mandate only
+// (HKDF(ARK, "mandate-package/<id>")), uploads them as blobs, and publishes an index sealed to the
+// agent's X25519 key; the server lets the agent fetch only the blobs listed for that mandate. So a
+// revocation needs no rotation of the vault's keys: the server drops the package and refuses the
+// agent, and later documents are only ever published to the packages of mandates still in force,
+// each under its own key. The cost is a second encrypted copy of the pages an agent may see.
+
+const PACKAGE_STATE: &str = "mandate.package:";
+const PACKAGE_AAD: &[u8] = b"coffre-mandate-package-v1";
+const PAGE_AAD: &[u8] = b"coffre-mandate-page-v1";
+
+/// One page of a document in a package.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PackagePage {
+    pub index: u32,
+    pub mime: String,
+    pub blob: coffre_sync::BlobRef,
+}
+
+/// One document as the agent sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PackageDocument {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub collection: String,
+    pub pages: Vec<PackagePage>,
+}
+
+/// What the agent opens: the mandate's page key and the index.
+#[derive(Serialize, Deserialize)]
+pub struct AgentPackage {
+    pub v: u32,
+    pub mandate: String,
+    key: String,
+    pub documents: Vec<PackageDocument>,
+}
+
+impl std::fmt::Debug for AgentPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentPackage")
+            .field("mandate", &self.mandate)
+            .field("documents", &self.documents.len())
+            .finish()
+    }
+}
+
+fn package_aad(mandate_id: &[u8; 16]) -> Vec<u8> {
+    [PACKAGE_AAD, mandate_id].concat()
+}
+
+fn page_aad(mandate_id: &[u8; 16], blob_id: &str) -> Vec<u8> {
+    [PAGE_AAD, mandate_id, blob_id.as_bytes()].concat()
+}
+
+/// (Re)publishes the package of every mandate in force with the consult or extract scope: pages not
+/// published yet are encrypted and uploaded; the index is sealed again. Returns how many mandates.
+pub fn publish_packages(vault: &mut Vault) -> Result<usize> {
+    let t = now();
+    let ids: Vec<[u8; 16]> = holder_mandates(vault)?
+        .into_iter()
+        .filter(|(m, revoked)| {
+            revoked.is_none()
+                && m.check_active(t).is_ok()
+                && (m.scopes.contains(Scope::Consult) || m.scopes.contains(Scope::Extract))
+        })
+        .map(|(m, _)| m.id)
+        .collect();
+    for id in &ids {
+        publish_package(vault, &hex::encode(id))?;
+    }
+    Ok(ids.len())
+}
+
+/// Publishes the package of one mandate (see [`publish_packages`]).
+pub fn publish_package(vault: &mut Vault, mandate_hex: &str) -> Result<usize> {
+    let (m, _) = holder_mandates(vault)?
+        .into_iter()
+        .find(|(m, _)| hex::encode(m.id) == mandate_hex)
+        .ok_or(VaultError::NotFound("mandate"))?;
+    let (client, vault_hash, _) = sync_engine::holder_session(vault)?;
+    let key = vault.root_key().derive_subkey(&format!("mandate-package/{mandate_hex}"));
+    let state_key = format!("{PACKAGE_STATE}{mandate_hex}");
+    let mut published: std::collections::BTreeMap<String, coffre_sync::BlobRef> = match vault.state_get(&state_key)? {
+        Some(b) => serde_json::from_slice(&b).map_err(|_| VaultError::Corrupt { what: "mandate package".into() })?,
+        None => Default::default(),
+    };
+    let mut documents = Vec::new();
+    for doc in vault.list(&coffre_vault::ListQuery::default())? {
+        if !m.collections.contains(&doc.collection) {
+            continue;
+        }
+        let mut pages = Vec::new();
+        for index in 0..u32::try_from(doc.page_count()).unwrap_or(0) {
+            let slot = format!("{}/{index}", doc.id.to_hex());
+            let blob = match published.get(&slot) {
+                Some(b) => b.clone(),
+                None => {
+                    let bytes = match vault.page_bytes(&doc.id, index) {
+                        Ok(b) => b,
+                        Err(_) => {
+                            // Not downloaded on this device yet.
+                            sync_engine::fetch_document(vault, &doc.id, &coffre_sync::CancelToken::new())?;
+                            vault.page_bytes(&doc.id, index)?
+                        }
+                    };
+                    let blob_id: [u8; 16] = coffre_crypto::random_bytes();
+                    let ct = coffre_crypto::seal_symmetric(&key, &bytes, &page_aad(&m.id, &hex::encode(blob_id)));
+                    let up = client.upload_blob(&blob_id, &ct, &|_| {}, &coffre_sync::CancelToken::new())?;
+                    published.insert(slot, up.blob.clone());
+                    up.blob
+                }
+            };
+            pages.push(PackagePage { index, mime: vault.page_mime(&doc.id, index)?, blob });
+        }
+        documents.push(PackageDocument {
+            id: doc.id.to_hex(),
+            title: doc.title.clone(),
+            category: doc.category.clone(),
+            collection: doc.collection.clone(),
+            pages,
+        });
+    }
+    vault.state_set(&state_key, &json(&published))?;
+    let n = documents.len();
+    let package = AgentPackage { v: 1, mandate: mandate_hex.to_string(), key: b64(key.as_bytes()), documents };
+    let plain = coffre_crypto::Zeroizing::new(json(&package));
+    let sealed = coffre_crypto::seal_to(&m.cert.exchange_public(), &plain, &package_aad(&m.id))
+        .map_err(|_| MandateError::BadKey("agent exchange key"))?;
+    let blobs: Vec<String> =
+        package.documents.iter().flat_map(|d| d.pages.iter().map(|p| p.blob.blob_id.clone())).collect();
+    let body = serde_json::json!({ "v": 1, "sealed": b64(&sealed), "blobs": blobs });
+    client.send(
+        "PUT",
+        &format!("/v1/vaults/{}/mandates/{mandate_hex}/package", hex::encode(vault_hash)),
+        body.to_string().into_bytes(),
+    )?;
+    Ok(n)
+}
+
+fn agent_path(m: &Mandate, rest: &str) -> String {
+    format!("/v1/agent/vaults/{}/mandates/{}{rest}", hex::encode(m.vault), hex::encode(m.id))
+}
+
+/// The agent opens the package of its mandate (consult scope).
+pub fn agent_consult(server_url: &str, keys: &AgentKeys, mandate: &Mandate) -> Result<AgentPackage> {
+    let client = BlockingClient::new(server_url, dalek(&keys.signing))?;
+    let body: coffre_mandate::wire::PackageBody =
+        parse(&client.send("GET", &agent_path(mandate, "/package"), vec![])?)?;
+    let sealed = unb64(&body.sealed, usize::MAX / 2, "package")?;
+    let plain = coffre_crypto::open_sealed(&keys.exchange, &sealed, &package_aad(&mandate.id))
+        .map_err(|_| MandateError::BadKey("package does not open with this agent's key"))?;
+    let p: AgentPackage = serde_json::from_slice(&plain).map_err(|_| MandateError::Malformed("package"))?;
+    if p.v != 1 || p.mandate != hex::encode(mandate.id) {
+        return Err(MandateError::Mismatch("package of another mandate").into());
+    }
+    Ok(p)
+}
+
+/// Fetches and decrypts one page of the package; `extract` marks it a download to keep (extract scope).
+pub fn agent_page(
+    server_url: &str,
+    keys: &AgentKeys,
+    mandate: &Mandate,
+    package: &AgentPackage,
+    page: &PackagePage,
+    extract: bool,
+) -> Result<coffre_crypto::Zeroizing<Vec<u8>>> {
+    let client = BlockingClient::new(server_url, dalek(&keys.signing))?;
+    let q = if extract { "?purpose=extract" } else { "" };
+    let framed = client.send("GET", &agent_path(mandate, &format!("/blobs/{}{q}", page.blob.blob_id)), vec![])?;
+    let tampered = || MandateFlowError::from(SyncError::Tampered { what: "package page", seq: None });
+    let mut data = Vec::new();
+    let mut rest = framed.as_slice();
+    for want in &page.blob.chunks {
+        if rest.len() < 4 {
+            return Err(tampered());
+        }
+        let (len, tail) = rest.split_at(4);
+        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        if tail.len() < len {
+            return Err(tampered());
+        }
+        let (chunk, tail) = tail.split_at(len);
+        if hex::encode(sha256(chunk)) != *want {
+            return Err(tampered());
+        }
+        data.extend_from_slice(chunk);
+        rest = tail;
+    }
+    let len = usize::try_from(page.blob.len).map_err(|_| tampered())?;
+    if !rest.is_empty() || len > data.len() || data[len..].iter().any(|b| *b != 0) {
+        return Err(tampered());
+    }
+    data.truncate(len);
+    let raw: [u8; 32] = unb64(&package.key, 32, "package key")?.try_into().map_err(|_| tampered())?;
+    let key = coffre_crypto::SymmetricKey::from_bytes(raw);
+    coffre_crypto::open_symmetric(&key, &data, &page_aad(&mandate.id, &page.blob.blob_id)).map_err(|_| tampered())
 }

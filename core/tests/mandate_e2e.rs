@@ -109,3 +109,74 @@ fn desk_mandate_certified_deposit_audit_and_revocation() {
     let (events, _) = mandate::audit(&mut vault).unwrap();
     assert_eq!(events.last().unwrap().kind, "mandate_revoked");
 }
+
+fn add_doc(vault: &mut Vault, category: &str, title: &str, page: &[u8]) {
+    use coffre_core::vault::{NewDocument, PageInput, PageRole};
+    let meta = NewDocument { category: category.into(), title: title.into(), ..Default::default() };
+    let page = PageInput { bytes: page.to_vec(), mime: "application/pdf".into(), role: PageRole::Page };
+    vault.add_document(meta, Origin::Import, vec![page]).unwrap();
+}
+
+#[test]
+fn consult_extract_revocation_and_a_new_key_for_later_documents() {
+    let s = server();
+    let org = OrgKey::generate("Secours Catholique Lyon").unwrap();
+    let reg = org.registration(coffre_sync_server::now_secs());
+    s.rt.block_on(s.state.mandates.register_org(reg.org_pk, reg.name.clone(), reg.encode(), 1)).unwrap();
+    let (_, keys) = AgentFile::create(b"agent").unwrap();
+    let t = coffre_sync_server::now_secs();
+    let cert = org.certify(keys.device_pk(), keys.x25519_pk(), "M. Nguyen", "Bénévole", t - 5, t + 86_400).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(&dir.path().join("v"), b"code 1234", None).unwrap();
+    sync_engine::enroll(&mut vault, &s.url).unwrap();
+    add_doc(&mut vault, "avis_imposition", "Avis 2025", b"%PDF-1.4 avis d'imposition 2025");
+    add_doc(&mut vault, "carte_vitale", "Carte Vitale", b"%PDF-1.4 carte vitale");
+
+    let offer = mandate::agent_offer(&cert, &keys, &s.url).unwrap();
+    let m =
+        mandate::grant(&mut vault, &offer.to_qr_text(), &[Scope::Consult, Scope::Extract], vec!["income".into()], 7)
+            .unwrap();
+    // Only the mandated collection is visible, and its page decrypts for the agent.
+    let p = mandate::agent_consult(&s.url, &keys, &m).unwrap();
+    let titles: Vec<&str> = p.documents.iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["Avis 2025"]);
+    let page = &p.documents[0].pages[0];
+    assert_eq!(
+        mandate::agent_page(&s.url, &keys, &m, &p, page, false).unwrap().as_slice(),
+        b"%PDF-1.4 avis d'imposition 2025"
+    );
+    assert!(mandate::agent_page(&s.url, &keys, &m, &p, page, true).is_ok());
+    // Another agent's keys open nothing.
+    let (_, stranger) = AgentFile::create(b"x").unwrap();
+    assert!(mandate::agent_consult(&s.url, &stranger, &m).is_err());
+
+    // A later document of the collection reaches the package when the holder's device publishes.
+    add_doc(&mut vault, "bulletin_salaire", "Bulletin mars", b"%PDF-1.4 bulletin");
+    assert_eq!(mandate::publish_packages(&mut vault).unwrap(), 1);
+    assert_eq!(mandate::agent_consult(&s.url, &keys, &m).unwrap().documents.len(), 2);
+    let (events, _) = mandate::audit(&mut vault).unwrap();
+    assert!(events.iter().any(|e| e.kind == "agent_consulted"));
+    assert!(events.iter().any(|e| e.kind == "agent_downloaded"));
+
+    // Revocation: refused at once; nothing is published to it any more.
+    mandate::revoke(&mut vault, &hex::encode(m.id)).unwrap();
+    assert!(mandate::agent_consult(&s.url, &keys, &m).is_err());
+    assert!(mandate::agent_page(&s.url, &keys, &m, &p, page, false).is_err());
+    add_doc(&mut vault, "rib", "RIB", b"%PDF-1.4 rib");
+    assert_eq!(mandate::publish_packages(&mut vault).unwrap(), 0);
+    assert!(mandate::publish_package(&mut vault, &hex::encode(m.id)).is_err());
+
+    // A new mandate for the same agent: a new package key; the old one opens none of its pages.
+    let offer = mandate::agent_offer(&cert, &keys, &s.url).unwrap();
+    let m2 = mandate::grant(&mut vault, &offer.to_qr_text(), &[Scope::Consult], vec!["income".into()], 7).unwrap();
+    let p2 = mandate::agent_consult(&s.url, &keys, &m2).unwrap();
+    assert_eq!(p2.documents.len(), 3);
+    let rib = p2.documents.iter().find(|d| d.title == "RIB").unwrap();
+    assert_eq!(mandate::agent_page(&s.url, &keys, &m2, &p2, &rib.pages[0], false).unwrap().as_slice(), b"%PDF-1.4 rib");
+    let mut with_old_key: serde_json::Value = serde_json::to_value(&p2).unwrap();
+    with_old_key["key"] = serde_json::to_value(&p).unwrap()["key"].clone();
+    let with_old_key: mandate::AgentPackage = serde_json::from_value(with_old_key).unwrap();
+    assert!(mandate::agent_page(&s.url, &keys, &m2, &with_old_key, &rib.pages[0], false).is_err());
+    // Consult only: downloads to keep are refused.
+    assert!(mandate::agent_page(&s.url, &keys, &m2, &p2, &rib.pages[0], true).is_err());
+}
