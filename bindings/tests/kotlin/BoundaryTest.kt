@@ -140,6 +140,25 @@ fun main() {
         }
     }
 
+    test("QR: modules drawn into a padded camera frame are read back; no code is NotFound") {
+        val text = "https://coffre.example/s/abc#Zm9v"
+        val qr = qrEncode(text)
+        check(qr.modules.size == (qr.size * qr.size.toUInt()).toInt(), "size*size modules")
+        val scale = 4
+        val side = (qr.size.toInt() + 8) * scale
+        val stride = side + 16
+        val frame = ByteArray(stride * side) { 0xFF.toByte() }
+        for (y in 0 until side) for (x in 0 until side) {
+            val mx = x / scale - 4
+            val my = y / scale - 4
+            val n = qr.size.toInt()
+            if (mx in 0 until n && my in 0 until n && qr.modules[my * n + mx].toInt() == 1) frame[y * stride + x] = 0
+        }
+        check(qrDecodeFrame(LumaFrame(side.toUInt(), side.toUInt(), stride.toUInt(), frame)) == text, "frame")
+        check(qrDecodePhoto(qr.png) == text, "png")
+        expectThrows<CoffreException.NotFound> { qrDecodeFrame(LumaFrame(64u, 64u, 64u, ByteArray(64 * 64) { -1 })) }
+    }
+
     test("pins and desk mode return the page record") {
         coffre.vault().use { it.setPinned(cardId, true) }
         coffre.lock()

@@ -127,6 +127,23 @@ final class BoundaryTests: XCTestCase {
         XCTAssertThrowsError(try cap.detectPreview(frame: LumaFrame(width: 64, height: 48, rowStride: 64, data: Data(count: 3))))
     }
 
+    func testQrModulesDrawnIntoAPaddedFrameAreReadBack() throws {
+        let text = "https://coffre.example/s/abc#Zm9v"
+        let qr = try qrEncode(text: text)
+        let n = Int(qr.size), scale = 4, side = (n + 8) * scale, stride = side + 16
+        XCTAssertEqual(qr.modules.count, n * n)
+        var frame = Data(repeating: 0xFF, count: stride * side)
+        for y in 0..<side {
+            for x in 0..<side {
+                let mx = x / scale - 4, my = y / scale - 4
+                if mx >= 0, mx < n, my >= 0, my < n, qr.modules[my * n + mx] == 1 { frame[y * stride + x] = 0 }
+            }
+        }
+        XCTAssertEqual(try qrDecodeFrame(frame: LumaFrame(width: UInt32(side), height: UInt32(side), rowStride: UInt32(stride), data: frame)), text)
+        XCTAssertEqual(try qrDecodePhoto(photo: qr.png), text)
+        XCTAssertThrowsError(try qrDecodeFrame(frame: LumaFrame(width: 64, height: 64, rowStride: 64, data: Data(repeating: 0xFF, count: 64 * 64))))
+    }
+
     func testPinsAndDeskMode() throws {
         let doc = try coffre.capture().capture(photos: [try photo()], options: CaptureOptions(wholeFrameIfNotFound: true))
         let id = try doc.save(meta: NewDocument(category: "carte_identite"))
