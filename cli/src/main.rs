@@ -297,6 +297,9 @@ pub enum AgentCommand {
         /// Where to save the mandate received.
         #[arg(long)]
         out: PathBuf,
+        /// Also write the QR code as a PNG image.
+        #[arg(long)]
+        png: Option<PathBuf>,
     },
     /// Deposit a document under a mandate (deposit scope): sealed to the holder, signed, countersigned.
     Deposit {
@@ -331,10 +334,14 @@ pub enum AgentCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MandateCommand {
-    /// Read an agent's QR text: the code to compare and the agent's certified identity.
-    Scan { code: String },
+    /// Read an agent's QR (its text, or a photo of it): the code to compare and the agent's identity.
+    Scan {
+        /// COFFRE-AGENT:... or an image file of the QR code.
+        code: String,
+    },
     /// Sign a mandate for the agent of this QR (after comparing the digits).
     Grant {
+        /// COFFRE-AGENT:... or an image file of the QR code.
         code: String,
         /// The 6 digits shown by the agent (checked before anything is signed).
         #[arg(long)]

@@ -158,7 +158,7 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             std::fs::write(file, f.to_json()).map_err(io(l, file))?;
             println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
         }
-        AgentCommand::Offer { file, server, wait, out } => {
+        AgentCommand::Offer { file, server, wait, out, png } => {
             let f = read_agent(ctx, file)?;
             let cert = f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
                 CliError::new(
@@ -168,6 +168,13 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             })?;
             let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
             let offer = mandate::agent_offer(&cert, &keys, server).map_err(|e| flow_error(ctx, e))?;
+            // The image first, so it is complete once the text is out.
+            if let Some(png) = png {
+                let bytes = coffre_core::qr::encode(&offer.to_qr_text(), coffre_core::qr::EcLevel::Medium)
+                    .and_then(|m| m.to_png(8))
+                    .map_err(|_| CliError::new("QR", exit::FAILURE))?;
+                std::fs::write(png, bytes).map_err(io(l, png))?;
+            }
             println!("{}", offer.to_qr_text());
             println!("{}: {}", l.t("Code à comparer", "Code to compare"), offer.short_code());
             println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
@@ -254,7 +261,8 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
     let l = ctx.lang;
     match cmd {
         MandateCommand::Scan { code } => {
-            let s = mandate::scan(code).map_err(|e| flow_error(ctx, e))?;
+            let code = qr_text(ctx, code)?;
+            let s = mandate::scan(&code).map_err(|e| flow_error(ctx, e))?;
             if ctx.cli.json {
                 return ctx.print_json(&s);
             }
@@ -262,6 +270,7 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
             println!("{}", if l == Lang::Fr { &s.identity_fr } else { &s.identity_en });
         }
         MandateCommand::Grant { code, digits, scopes, collections, days } => {
+            let code = &qr_text(ctx, code)?;
             let s = mandate::scan(code).map_err(|e| flow_error(ctx, e))?;
             if s.short_code != digits.trim() {
                 return Err(CliError::new(
@@ -335,6 +344,21 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
         }
     }
     Ok(exit::OK)
+}
+
+/// The QR text itself, or the text of the QR code in the image file it names.
+fn qr_text(ctx: &Ctx<'_>, code: &str) -> Result<String, CliError> {
+    let path = Path::new(code);
+    if code.trim_start().starts_with("COFFRE-") || !path.is_file() {
+        return Ok(code.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(io(ctx.lang, path))?;
+    coffre_core::qr::decode_image(&bytes).map_err(|_| {
+        CliError::new(
+            ctx.lang.t("Aucun code QR lisible sur cette image.", "No readable QR code in this image."),
+            exit::USAGE,
+        )
+    })
 }
 
 fn hex_id(id: &[u8; 16]) -> String {

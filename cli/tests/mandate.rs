@@ -75,6 +75,8 @@ fn desk_flow_from_the_command_line() {
             "60",
             "--out",
             &s("mandate.txt"),
+            "--png",
+            &s("offer.png"),
         ])
         .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
         .env("LANG", "C")
@@ -87,6 +89,9 @@ fn desk_flow_from_the_command_line() {
     let code_line = lines.next().unwrap().unwrap();
     let digits = code_line.rsplit(' ').next().unwrap().to_string();
     assert!(qr.starts_with("COFFRE-AGENT:") && digits.len() == 6, "{qr} {code_line}");
+    // The holder's camera: the PNG of the QR (written before the text) reads back to the same offer.
+    let from_image = ok(coffre(&vault, &["mandate", "scan", &s("offer.png")]));
+    assert!(from_image.contains(&digits), "{from_image}");
     let scanned = ok(coffre(&vault, &["mandate", "scan", &qr]));
     assert!(scanned.contains(&digits) && scanned.contains("M. Petit (Conseiller) — CCAS de Grenoble"), "{scanned}");
     let wrong = coffre(&vault, &["mandate", "grant", &qr, "--digits", "000000", "--scope", "deposit"]);
