@@ -30,4 +30,6 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 # One target directory outside the checkout, reused across runs (CI keeps it warm).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffre/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A CI run builds once from scratch: incremental caches only cost time and ~4 GB of disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 mkdir -p "$CARGO_TARGET_DIR"
