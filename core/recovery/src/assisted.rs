@@ -1,0 +1,242 @@
+//! Assisted recovery, the cryptographic part: a random 256-bit *assisted key* wraps the ARK (a slot
+//! of kind [`SlotKind::Assisted`]) and is split 2-of-3 with Shamir (`blahaj`, GF(256)):
+//!
+//! - the **provider** share, kept by the server and released after a rate-limited PIN check;
+//! - the **organisation** share, itself split 2-of-n among the organisation's agents, each piece
+//!   sealed to one agent's X25519 key: "two agents approve" is enforced by cryptography, not by a
+//!   server flag (one agent, or the server holding every sealed piece, learns nothing);
+//! - the **kit** share, printed on the recovery kit.
+//!
+//! Any two shares give the assisted key; one share alone gives no information about it (Shamir).
+//!
+//! ```text
+//! share  = version(1)=1 || role(1) || blahaj share (x(1) || y(32))       role: 1 provider, 2 organisation, 3 kit
+//! piece  = version(1)=1 || blahaj share of the organisation share (x(1) || y(35))
+//! sealed = seal_to(agent X25519, piece, aad = "coffre/v1/assisted-piece" || vault || agent key)
+//! ```
+
+use blahaj::{Share, Sharks};
+use coffre_crypto::{AccountRootKey, ExchangePublic, ExchangeSecret, open_sealed, random_bytes, seal_to};
+use zeroize::Zeroizing;
+
+use crate::slot::{SlotKind, device_seed, wrap_ark};
+
+/// Version byte of shares and pieces.
+pub const SHARE_VERSION: u8 = 1;
+
+/// Who holds a share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Role {
+    Provider = 1,
+    Organisation = 2,
+    Kit = 3,
+}
+
+/// Why shares do not combine. Never holds share bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssistedError {
+    #[error("malformed or unsupported share")]
+    Malformed,
+    /// Fewer than two different holders' shares (e.g. the provider's share alone, or twice).
+    #[error("two different shares are needed")]
+    NotEnough,
+    /// A sealed piece that this agent's key does not open.
+    #[error("this piece is not sealed to this agent")]
+    NotForThisAgent,
+    /// An organisation needs at least two agents to hold its share.
+    #[error("an organisation needs at least two agents")]
+    TooFewAgents,
+}
+
+/// The 256-bit assisted key. Zeroized on drop.
+pub struct AssistedKey(Zeroizing<[u8; 32]>);
+
+impl AssistedKey {
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The Ed25519 seed of the assisted recovery device (enrolled on the server with the slot).
+    pub fn device_seed(&self) -> Zeroizing<[u8; 32]> {
+        device_seed(SlotKind::Assisted, self.as_bytes())
+    }
+}
+
+/// What set-up produces: the slot and the three shares, the organisation's already in sealed pieces.
+pub struct AssistedSetup {
+    pub key: AssistedKey,
+    /// The ARK wrapped under the assisted key (kind 2), for the server.
+    pub slot: Vec<u8>,
+    /// For the server (released after the PIN check).
+    pub provider_share: Zeroizing<Vec<u8>>,
+    /// For the organisation: (agent X25519 key, sealed piece), one per agent.
+    pub org_pieces: Vec<(ExchangePublic, Vec<u8>)>,
+    /// For the printed kit.
+    pub kit_share: Zeroizing<Vec<u8>>,
+}
+
+fn encode_share(role: Role, share: &Share) -> Zeroizing<Vec<u8>> {
+    let body = Zeroizing::new(Vec::<u8>::from(share));
+    let mut out = Zeroizing::new(Vec::with_capacity(body.len() + 2));
+    out.extend_from_slice(&[SHARE_VERSION, role as u8]);
+    out.extend_from_slice(&body);
+    out
+}
+
+fn piece_aad(vault: &[u8; 32], agent: &ExchangePublic) -> Vec<u8> {
+    [b"coffre/v1/assisted-piece".as_slice(), vault, agent.as_bytes()].concat()
+}
+
+/// Makes the assisted key, its slot and its shares. `agents` are the X25519 keys of the chosen
+/// organisation's agents (at least two).
+pub fn setup(
+    ark: &AccountRootKey,
+    vault: &[u8; 32],
+    agents: &[ExchangePublic],
+) -> Result<AssistedSetup, AssistedError> {
+    if agents.len() < 2 {
+        return Err(AssistedError::TooFewAgents);
+    }
+    let key = AssistedKey(Zeroizing::new(random_bytes()));
+    let slot = wrap_ark(SlotKind::Assisted, key.as_bytes(), ark, vault);
+    let shares: Vec<Share> = Sharks(2).dealer(key.as_bytes()).take(3).collect();
+    let [provider, org, kit] = shares.as_slice() else { return Err(AssistedError::Malformed) };
+    let org_bytes = encode_share(Role::Organisation, org);
+    let pieces: Vec<Share> = Sharks(2).dealer(&org_bytes).take(agents.len()).collect();
+    let mut org_pieces = Vec::with_capacity(agents.len());
+    for (agent, piece) in agents.iter().zip(&pieces) {
+        let mut plain = Zeroizing::new(vec![SHARE_VERSION]);
+        plain.extend_from_slice(&Zeroizing::new(Vec::<u8>::from(piece)));
+        let sealed = seal_to(agent, &plain, &piece_aad(vault, agent)).map_err(|_| AssistedError::Malformed)?;
+        org_pieces.push((*agent, sealed));
+    }
+    Ok(AssistedSetup {
+        key,
+        slot,
+        provider_share: encode_share(Role::Provider, provider),
+        org_pieces,
+        kit_share: encode_share(Role::Kit, kit),
+    })
+}
+
+/// An agent opens its sealed piece (to hand it, sealed again, to the holder's new phone).
+pub fn open_piece(
+    agent: &ExchangeSecret,
+    vault: &[u8; 32],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
+    open_sealed(agent, sealed, &piece_aad(vault, &agent.public())).map_err(|_| AssistedError::NotForThisAgent)
+}
+
+/// Two agents' pieces give the organisation share.
+pub fn org_share_from_pieces(pieces: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
+    let mut shares = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        match p.split_first() {
+            Some((&SHARE_VERSION, body)) => shares.push(Share::try_from(body).map_err(|_| AssistedError::Malformed)?),
+            _ => return Err(AssistedError::Malformed),
+        }
+    }
+    combine(&shares).map(Zeroizing::new)
+}
+
+fn combine(shares: &[Share]) -> Result<Vec<u8>, AssistedError> {
+    let mut xs: Vec<u8> = shares.iter().map(|s| s.x.0).collect();
+    xs.sort_unstable();
+    xs.dedup();
+    if xs.len() < 2 {
+        return Err(AssistedError::NotEnough);
+    }
+    Sharks(2).recover(shares).map_err(|_| AssistedError::NotEnough)
+}
+
+/// Two shares of different holders give the assisted key.
+pub fn assisted_key(shares: &[&[u8]]) -> Result<AssistedKey, AssistedError> {
+    let mut roles = Vec::new();
+    let mut parsed = Vec::new();
+    for s in shares {
+        let (version, role, body) = match s {
+            [v, r, body @ ..] => (*v, *r, body),
+            _ => return Err(AssistedError::Malformed),
+        };
+        if version != SHARE_VERSION || !(1..=3).contains(&role) || body.len() != 33 {
+            return Err(AssistedError::Malformed);
+        }
+        roles.push(role);
+        parsed.push(Share::try_from(body).map_err(|_| AssistedError::Malformed)?);
+    }
+    roles.sort_unstable();
+    roles.dedup();
+    if roles.len() < 2 {
+        return Err(AssistedError::NotEnough);
+    }
+    let secret = Zeroizing::new(combine(&parsed)?);
+    let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| AssistedError::Malformed)?;
+    Ok(AssistedKey(Zeroizing::new(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slot::{SlotError, unwrap_ark};
+
+    fn agents(n: usize) -> Vec<ExchangeSecret> {
+        (0..n).map(|_| ExchangeSecret::generate()).collect()
+    }
+
+    #[test]
+    fn any_two_holders_restore_and_no_one_alone() {
+        let ark = AccountRootKey::generate();
+        let vault = [3u8; 32];
+        let team = agents(3);
+        let pubs: Vec<_> = team.iter().map(|a| a.public()).collect();
+        let set = setup(&ark, &vault, &pubs).expect("setup");
+        let piece = |i: usize| open_piece(&team[i], &vault, &set.org_pieces[i].1).expect("piece");
+        let (p0, p2) = (piece(0), piece(2));
+        let org = org_share_from_pieces(&[&p0, &p2]).expect("two agents");
+        let (prov, kit) = (set.provider_share.as_slice(), set.kit_share.as_slice());
+        for pair in [[prov, org.as_slice()], [prov, kit], [org.as_slice(), kit]] {
+            let key = assisted_key(&pair).expect("two shares");
+            assert_eq!(key.as_bytes(), set.key.as_bytes());
+            assert_eq!(unwrap_ark(key.as_bytes(), &set.slot, &vault).expect("slot"), ark);
+        }
+        // One holder alone, or one share twice: refused.
+        for alone in [prov, org.as_slice(), kit] {
+            assert!(matches!(assisted_key(&[alone]), Err(AssistedError::NotEnough)));
+            assert!(matches!(assisted_key(&[alone, alone]), Err(AssistedError::NotEnough)));
+        }
+        // One agent alone cannot make the organisation share.
+        assert!(matches!(org_share_from_pieces(&[&p0]), Err(AssistedError::NotEnough)));
+        // A piece opens only for its agent.
+        assert!(matches!(open_piece(&team[1], &vault, &set.org_pieces[0].1), Err(AssistedError::NotForThisAgent)));
+        // A forged share does not open the slot: the AEAD says so.
+        let mut forged = set.kit_share.to_vec();
+        forged[5] ^= 1;
+        let key = assisted_key(&[prov, &forged]).expect("combines");
+        assert_eq!(unwrap_ark(key.as_bytes(), &set.slot, &vault), Err(SlotError::WrongSecret));
+    }
+
+    /// One share alone says nothing: for a fixed share, every candidate secret is still possible
+    /// (checked on one byte: some second share maps it to each of the 256 values).
+    #[test]
+    fn one_share_reveals_nothing_about_a_byte() {
+        let share = Share::try_from([1u8, 0x42].as_slice()).expect("share");
+        let mut seen = [false; 256];
+        for y in 0..=255u8 {
+            let other = Share::try_from([2u8, y].as_slice()).expect("share");
+            let secret = Sharks(2).recover([&share, &other]).expect("recover");
+            seen[secret[0] as usize] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+    }
+
+    #[test]
+    fn too_few_agents_and_bad_shares() {
+        let ark = AccountRootKey::generate();
+        let one = agents(1);
+        assert!(matches!(setup(&ark, &[0; 32], &[one[0].public()]), Err(AssistedError::TooFewAgents)));
+        assert!(matches!(assisted_key(&[&[1, 1], &[1, 2]]), Err(AssistedError::Malformed)));
+        assert!(matches!(assisted_key(&[&[9; 35], &[9; 35]]), Err(AssistedError::Malformed)));
+    }
+}
