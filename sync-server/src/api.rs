@@ -65,6 +65,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/v1/vaults/{vault}"),
     ("put", "/v1/vaults/{vault}/recovery/code"),
     ("get", "/v1/recovery/code"),
+    ("put", "/v1/vaults/{vault}/recovery/assisted"),
+    ("delete", "/v1/vaults/{vault}/recovery/assisted"),
+    ("post", "/v1/recovery/assisted/{vault}/start"),
+    ("post", "/v1/recovery/assisted/{vault}/release"),
+    ("get", "/v1/recovery/assisted/slot"),
 ];
 
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");

@@ -47,6 +47,11 @@ pub struct Config {
     pub clock_skew_secs: u64,
     /// Seconds given to in-flight requests at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Assisted recovery: seconds between the start of a request and the release of the provider
+    /// share and slot, during which any enrolled device can cancel (72 h; tests use seconds).
+    pub recovery_delay_secs: u64,
+    /// Assisted recovery: wrong PINs before the provider share is locked.
+    pub recovery_pin_tries: u32,
 }
 
 impl Default for Config {
@@ -72,6 +77,8 @@ impl Default for Config {
             rate_per_sec: 100,
             clock_skew_secs: coffre_sync_protocol::MAX_CLOCK_SKEW_SECS,
             shutdown_grace_secs: 10,
+            recovery_delay_secs: 72 * 3600,
+            recovery_pin_tries: 10,
         }
     }
 }

@@ -13,16 +13,19 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use coffre_sync_protocol::recovery::{ClosureReceipt, CodeSlotPut, CodeSlotPutResponse, CodeSlotResponse, slot_kind};
+use coffre_sync_protocol::recovery::{
+    AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
+    CodeSlotResponse, SealedPiece, slot_kind,
+};
 use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array};
 
 use crate::AppState;
 use crate::api::{check_v, json, member, short};
 use crate::auth::Authed;
 use crate::error::ApiError;
-use crate::store::recovery::PutSlotOutcome;
+use crate::store::recovery::{AssistedRow, PutSlotOutcome};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -32,6 +35,13 @@ pub mod audit_kind {
     pub const KIT_MADE: &str = "recovery_kit_made";
     /// A recovery kit's code was used to fetch the slot (a new phone is being set up).
     pub const KIT_USED: &str = "recovery_kit_used";
+    pub const ASSISTED_ENABLED: &str = "assisted_recovery_enabled";
+    pub const ASSISTED_STARTED: &str = "assisted_recovery_started";
+    pub const ASSISTED_CANCELLED: &str = "assisted_recovery_cancelled";
+    pub const ASSISTED_WRONG_PIN: &str = "assisted_recovery_wrong_pin";
+    pub const ASSISTED_LOCKED: &str = "assisted_recovery_locked";
+    pub const ASSISTED_RELEASED: &str = "assisted_recovery_share_released";
+    pub const ASSISTED_SLOT: &str = "assisted_recovery_slot_fetched";
 }
 
 pub fn routes() -> Router<AppState> {
@@ -39,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/vaults/{vault}", delete(close_vault))
         .route("/v1/vaults/{vault}/recovery/code", put(put_code_slot))
         .route("/v1/recovery/code", get(get_code_slot))
+        .route("/v1/vaults/{vault}/recovery/assisted", put(put_assisted).delete(cancel_assisted))
+        .route("/v1/recovery/assisted/{vault}/start", post(start_assisted))
+        .route("/v1/recovery/assisted/{vault}/release", post(release_assisted))
+        .route("/v1/recovery/assisted/slot", get(get_assisted_slot))
 }
 
 /// Forget cached enrolments of `vault` (all of them, or one device) and bump the removal epoch.
@@ -118,4 +132,205 @@ async fn close_vault(State(state): State<AppState>, Path(vault): Path<String>, a
     tracing::info!(vault = %short(&vault), "vault closed");
     let receipt = ClosureReceipt::sign(&state.server_key, &vault, closed_at);
     Ok((StatusCode::OK, Json(receipt)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Assisted recovery: nothing is released before `recovery_delay_secs` after a request starts, any
+// enrolled device can cancel meanwhile, and the provider share needs the PIN (`recovery_pin_tries`
+// wrong ones lock it until an enrolled device sets assisted recovery up again).
+
+fn vault_param(vault: &str) -> ApiResult<[u8; 32]> {
+    coffre_sync_protocol::unhex32(vault, "vault").map_err(|_| ApiError::not_found("unknown_vault", "no such vault"))
+}
+
+fn status(state: &AppState, row: &AssistedRow) -> AssistedStatus {
+    let (started_at, cancelled) = row.request.map(|r| (r.started_at, r.cancelled_at.is_some())).unwrap_or((0, false));
+    AssistedStatus {
+        v: PROTOCOL_VERSION,
+        started_at,
+        ready_at: started_at.saturating_add(state.cfg.recovery_delay_secs),
+        cancelled,
+        locked: row.failures >= state.cfg.recovery_pin_tries,
+    }
+}
+
+/// The request, if it exists, is not cancelled, and its delay has passed.
+fn ready(state: &AppState, row: &AssistedRow) -> ApiResult<()> {
+    let Some(req) = row.request else {
+        return Err(ApiError::forbidden("no_request", "no assisted recovery was started"));
+    };
+    if req.cancelled_at.is_some() {
+        return Err(ApiError::forbidden("cancelled", "this assisted recovery was cancelled from an enrolled device"));
+    }
+    if crate::now_secs() < req.started_at.saturating_add(state.cfg.recovery_delay_secs) {
+        let mut e = ApiError::new(StatusCode::TOO_EARLY, "too_early", "the waiting delay has not passed yet");
+        e.retry_after = Some(req.started_at.saturating_add(state.cfg.recovery_delay_secs) - crate::now_secs());
+        return Err(e);
+    }
+    Ok(())
+}
+
+async fn put_assisted(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {
+    let vault = member(&state, &vault, &a.device).await?;
+    let req: AssistedPut = json(&a.body)?;
+    check_v(req.v)?;
+    let bad = |code: &'static str, m: &str| ApiError::bad_request(code, m.to_string());
+    let device: PublicKey = unb64_array(&req.device_pk, "device_pk")
+        .ok()
+        .filter(|pk| coffre_sync_protocol::verifying_key(pk).is_ok())
+        .ok_or_else(|| bad("bad_device_key", "device_pk is not an Ed25519 public key"))?;
+    let slot = unb64(&req.slot, "slot").map_err(|_| bad("bad_slot", "slot must be base64url"))?;
+    if slot_kind(&slot) != Some("assisted") {
+        return Err(bad("bad_slot", "not an assisted-recovery slot of a supported version"));
+    }
+    let verifier: [u8; 32] =
+        unb64_array(&req.pin_verifier, "pin_verifier").map_err(|_| bad("bad_pin_verifier", "32 bytes expected"))?;
+    let provider_share = unb64(&req.provider_share, "provider_share")
+        .ok()
+        .filter(|s| s.len() == 35)
+        .ok_or_else(|| bad("bad_share", "malformed provider share"))?;
+    let org: PublicKey = unb64_array(&req.org, "org").map_err(|_| bad("bad_org", "org must be a public key"))?;
+    if req.org_pieces.len() < 2 || req.org_pieces.len() > 64 {
+        return Err(bad("bad_pieces", "2 to 64 organisation pieces"));
+    }
+    let pieces = serde_json::to_vec(&req.org_pieces).map_err(|_| bad("bad_pieces", "malformed pieces"))?;
+    let replaced = match state.recovery.put_slot(vault, "assisted", device, slot, a.device, crate::now_secs()).await? {
+        PutSlotOutcome::Stored { replaced } => {
+            if let Some(old) = &replaced {
+                forget_members(&state, &vault, Some(old));
+            }
+            replaced
+        }
+        PutSlotOutcome::DeviceWasRemoved => {
+            return Err(ApiError::conflict("device_was_removed", "this recovery device was removed"));
+        }
+        PutSlotOutcome::NoVault => return Err(ApiError::not_found("unknown_vault", "no such vault")),
+    };
+    let pin_hash = coffre_sync_protocol::sha256(&verifier);
+    let row = AssistedRow { pin_hash, provider_share, org: org.to_vec(), pieces, failures: 0, request: None };
+    state.recovery.put_assisted(vault, row).await?;
+    let detail = serde_json::json!({ "org": b64(&org), "by_device": b64(&a.device), "kit_device": b64(&device) });
+    crate::mandate::record(&state, vault, audit_kind::ASSISTED_ENABLED, detail).await;
+    Ok(Json(CodeSlotPutResponse { v: PROTOCOL_VERSION, replaced: replaced.map(|d| b64(&d)) }).into_response())
+}
+
+async fn start_assisted(
+    State(state): State<AppState>,
+    Path(vault): Path<String>,
+    a: Authed,
+) -> ApiResult<Json<AssistedStatus>> {
+    let vault = vault_param(&vault)?;
+    let not_set_up = || ApiError::not_found("no_assisted_recovery", "assisted recovery is not set up for this vault");
+    let row = state.recovery.assisted(vault).await?.ok_or_else(not_set_up)?;
+    if row.failures >= state.cfg.recovery_pin_tries {
+        return Err(ApiError::new(StatusCode::LOCKED, "locked", "too many wrong PINs; ask from an enrolled device"));
+    }
+    if !state.recovery.start_assisted(vault, a.device, crate::now_secs()).await? {
+        return Err(not_set_up());
+    }
+    crate::mandate::record(
+        &state,
+        vault,
+        audit_kind::ASSISTED_STARTED,
+        serde_json::json!({ "requester": b64(&a.device) }),
+    )
+    .await;
+    let row = state.recovery.assisted(vault).await?.ok_or_else(not_set_up)?;
+    Ok(Json(status(&state, &row)))
+}
+
+async fn cancel_assisted(
+    State(state): State<AppState>,
+    Path(vault): Path<String>,
+    a: Authed,
+) -> ApiResult<Json<AssistedStatus>> {
+    let vault = member(&state, &vault, &a.device).await?;
+    if !state.recovery.cancel_assisted(vault, crate::now_secs()).await? {
+        return Err(ApiError::not_found("no_request", "no assisted recovery to cancel"));
+    }
+    crate::mandate::record(
+        &state,
+        vault,
+        audit_kind::ASSISTED_CANCELLED,
+        serde_json::json!({ "by_device": b64(&a.device) }),
+    )
+    .await;
+    let row = state
+        .recovery
+        .assisted(vault)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no_request", "no assisted recovery to cancel"))?;
+    Ok(Json(status(&state, &row)))
+}
+
+async fn release_assisted(
+    State(state): State<AppState>,
+    Path(vault): Path<String>,
+    a: Authed,
+) -> ApiResult<Json<AssistedShares>> {
+    let vault = vault_param(&vault)?;
+    let req: AssistedRelease = json(&a.body)?;
+    check_v(req.v)?;
+    let row =
+        state.recovery.assisted(vault).await?.ok_or_else(|| {
+            ApiError::not_found("no_assisted_recovery", "assisted recovery is not set up for this vault")
+        })?;
+    if row.request.map(|r| r.requester) != Some(a.device) {
+        return Err(ApiError::forbidden("not_the_requester", "only the device that started the request may continue"));
+    }
+    if row.failures >= state.cfg.recovery_pin_tries {
+        return Err(ApiError::new(StatusCode::LOCKED, "locked", "too many wrong PINs; ask from an enrolled device"));
+    }
+    ready(&state, &row)?;
+    let verifier: [u8; 32] = unb64_array(&req.pin_verifier, "pin_verifier")
+        .map_err(|_| ApiError::bad_request("bad_pin_verifier", "32 bytes expected"))?;
+    // Both sides are SHA-256 outputs of secrets: comparing them leaks nothing useful about the PIN.
+    if coffre_sync_protocol::sha256(&verifier) != row.pin_hash {
+        let failures = state.recovery.assisted_pin_failed(vault).await?;
+        let kind = if failures >= state.cfg.recovery_pin_tries {
+            audit_kind::ASSISTED_LOCKED
+        } else {
+            audit_kind::ASSISTED_WRONG_PIN
+        };
+        crate::mandate::record(&state, vault, kind, serde_json::json!({ "failures": failures })).await;
+        let left = state.cfg.recovery_pin_tries.saturating_sub(failures);
+        return Err(ApiError::forbidden("wrong_pin", format!("wrong PIN; {left} tries left")));
+    }
+    let org_pieces: Vec<SealedPiece> = serde_json::from_slice(&row.pieces)
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "corrupt", "stored pieces are corrupt"))?;
+    crate::mandate::record(
+        &state,
+        vault,
+        audit_kind::ASSISTED_RELEASED,
+        serde_json::json!({ "requester": b64(&a.device) }),
+    )
+    .await;
+    Ok(Json(AssistedShares {
+        v: PROTOCOL_VERSION,
+        provider_share: b64(&row.provider_share),
+        org: b64(&row.org),
+        org_pieces,
+    }))
+}
+
+/// Signed by the assisted recovery device (derived from the rebuilt assisted key): the slot, once
+/// a request is past its delay and not cancelled — whichever two shares rebuilt the key.
+async fn get_assisted_slot(State(state): State<AppState>, a: Authed) -> ApiResult<Json<CodeSlotResponse>> {
+    let none = || ApiError::not_found("no_recovery_slot", "no assisted-recovery slot for this key");
+    let rec = state.recovery.slot_for_device(a.device).await?.filter(|r| r.kind == "assisted").ok_or_else(none)?;
+    let row = state.recovery.assisted(rec.vault).await?.ok_or_else(none)?;
+    ready(&state, &row)?;
+    crate::mandate::record(
+        &state,
+        rec.vault,
+        audit_kind::ASSISTED_SLOT,
+        serde_json::json!({ "device": b64(&a.device) }),
+    )
+    .await;
+    Ok(Json(CodeSlotResponse {
+        v: PROTOCOL_VERSION,
+        vault: hex::encode(rec.vault),
+        server_pk: b64(state.server_key.verifying_key().as_bytes()),
+        slot: b64(&rec.slot),
+    }))
 }

@@ -24,6 +24,21 @@ use crate::slot::{SlotKind, device_seed, wrap_ark};
 /// Version byte of shares and pieces.
 pub const SHARE_VERSION: u8 = 1;
 
+/// The PIN verifier the server checks before releasing its share: Argon2id (64 MiB, t=3) of the PIN,
+/// salted with the vault id, computed on the phone. The server stores only its SHA-256. A PIN is
+/// weak, so this verifier protects nothing by itself: it only gates the provider's share, which is
+/// one share of three and useless alone; the rate limit (10 tries) stops guessing by outsiders.
+pub fn pin_verifier(pin: &str, vault: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, AssistedError> {
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let salt = [b"coffre/v1/assisted-pin".as_slice(), vault].concat();
+    let params = Params::new(64 * 1024, 3, 1, Some(32)).map_err(|_| AssistedError::Malformed)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(pin.as_bytes(), &salt, out.as_mut_slice())
+        .map_err(|_| AssistedError::Malformed)?;
+    Ok(out)
+}
+
 /// Who holds a share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]

@@ -42,6 +42,9 @@ pub enum EngineError {
     /// The recovery slot does not open with this code.
     #[error(transparent)]
     RecoverySlot(#[from] coffre_recovery::SlotError),
+    /// Assisted-recovery shares that do not combine (one holder alone, malformed).
+    #[error(transparent)]
+    Assisted(#[from] coffre_recovery::assisted::AssistedError),
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;

@@ -10,9 +10,13 @@
 
 use std::path::Path;
 
+use coffre_crypto::ExchangePublic;
 use coffre_crypto::{AccountRootKey, random_bytes};
+use coffre_recovery::assisted::{AssistedKey, pin_verifier};
 use coffre_recovery::{KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, unwrap_ark, wrap_ark};
+use coffre_sync::protocol::b64;
 use coffre_sync::protocol::recovery::ClosureReceipt;
+use coffre_sync::protocol::recovery::{AssistedShares, AssistedStatus, SealedPiece};
 use coffre_sync::protocol::{unb64_array, vault_id};
 use coffre_sync::{BlockingClient, CancelToken, ChainState, OpDraft, SyncError};
 use coffre_vault::{CreateOptions, Vault, VaultError};
@@ -68,6 +72,68 @@ fn recovery_signer(code: &RecoveryCode) -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&seed)
 }
 
+/// Sets up assisted recovery (the holder chooses to, and with which organisation): the assisted
+/// recovery device is certified in the log, the server gets the slot, the PIN verifier, its share
+/// and the organisation's pieces sealed to `agents`. Returns the kit share, to print on the kit.
+pub fn setup_assisted(
+    vault: &mut Vault,
+    pin: &str,
+    org: &[u8; 32],
+    agents: &[ExchangePublic],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let s = session(vault)?;
+    let set = coffre_recovery::assisted::setup(vault.root_key(), &s.vault_hash, agents)?;
+    let device = ed25519_dalek::SigningKey::from_bytes(&set.key.device_seed());
+    let device_pk = device.verifying_key().to_bytes();
+    let cert = certify(vault.root_key(), &s.vault_hash, &device_pk);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
+    let body = coffre_sync::protocol::recovery::AssistedPut {
+        v: coffre_sync::protocol::PROTOCOL_VERSION,
+        device_pk: b64(&device_pk),
+        slot: b64(&set.slot),
+        pin_verifier: b64(&*pin_verifier(pin, &s.vault_hash)?),
+        provider_share: b64(&set.provider_share),
+        org: b64(org),
+        org_pieces: set
+            .org_pieces
+            .iter()
+            .map(|(agent, piece)| SealedPiece { agent: b64(agent.as_bytes()), piece: b64(piece) })
+            .collect(),
+    };
+    if let Some(old) = s.client.put_assisted(&body)? {
+        queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&old) })?;
+    }
+    Ok(set.kit_share)
+}
+
+/// Cancels a pending assisted recovery (from any enrolled device, e.g. when the holder did not ask).
+pub fn cancel_assisted(vault: &mut Vault) -> Result<AssistedStatus> {
+    Ok(session(vault)?.client.cancel_assisted()?)
+}
+
+/// The new phone's side of assisted recovery: a temporary device key that starts the request and,
+/// after the delay, asks for the provider share with the PIN.
+pub struct AssistedRequest {
+    client: BlockingClient,
+    vault: [u8; 32],
+}
+
+impl AssistedRequest {
+    /// Starts the request for `vault_hex` (the agent at the desk reads it from the holder's mandate).
+    pub fn start(server_url: &str, vault_hex: &str) -> Result<(AssistedRequest, AssistedStatus)> {
+        let vault = super::hex32(vault_hex)?;
+        let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&random_bytes::<32>()))?;
+        let status = client.start_assisted(&vault)?;
+        Ok((AssistedRequest { client, vault }, status))
+    }
+
+    /// After the delay: the provider share (checked PIN) and the organisation's sealed pieces.
+    pub fn release(&self, pin: &str) -> Result<AssistedShares> {
+        let verifier = pin_verifier(pin, &self.vault)?;
+        Ok(self.client.release_assisted(&self.vault, &verifier)?)
+    }
+}
+
 fn queue_and_sync(vault: &mut Vault, payload: Payload) -> Result<()> {
     let env = Envelope { v: ENVELOPE_VERSION, payload };
     let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
@@ -108,11 +174,37 @@ pub fn recover_with_code(
     passphrase: &[u8],
     platform_secret: Option<&[u8; 32]>,
 ) -> Result<Vault> {
-    let recovery = recovery_signer(code);
+    recover_with_secret(server_url, SlotKind::Code, code.as_bytes(), dir, passphrase, platform_secret)
+}
+
+/// Like [`recover_with_code`], with the assisted key rebuilt from two Shamir shares. The server
+/// hands the slot over only once a request is past its delay and was not cancelled.
+pub fn recover_with_assisted_key(
+    server_url: &str,
+    key: &AssistedKey,
+    dir: &Path,
+    passphrase: &[u8],
+    platform_secret: Option<&[u8; 32]>,
+) -> Result<Vault> {
+    recover_with_secret(server_url, SlotKind::Assisted, key.as_bytes(), dir, passphrase, platform_secret)
+}
+
+fn recover_with_secret(
+    server_url: &str,
+    kind: SlotKind,
+    secret: &[u8],
+    dir: &Path,
+    passphrase: &[u8],
+    platform_secret: Option<&[u8; 32]>,
+) -> Result<Vault> {
+    let recovery = ed25519_dalek::SigningKey::from_bytes(&device_seed(kind, secret));
     let recovery_pk = recovery.verifying_key().to_bytes();
     let client = BlockingClient::new(server_url, recovery)?;
-    let slot = client.get_code_slot()?;
-    let ark = unwrap_ark(code.as_bytes(), &slot.slot, &slot.vault)?;
+    let slot = match kind {
+        SlotKind::Code => client.get_code_slot()?,
+        SlotKind::Assisted => client.get_assisted_slot()?,
+    };
+    let ark = unwrap_ark(secret, &slot.slot, &slot.vault)?;
     // The server cannot hand us another vault's slot: the vault id is derived from the identity key.
     let (_, identity_pk) = identity(&ark);
     if vault_id(identity_pk.as_bytes()) != slot.vault {

@@ -1,6 +1,9 @@
 //! Client side of the recovery-code slot and of the vault's closure (`docs/recovery.md`).
 
-use coffre_sync_protocol::recovery::{ClosureReceipt, CodeSlotPut, CodeSlotPutResponse, CodeSlotResponse};
+use coffre_sync_protocol::recovery::{
+    AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
+    CodeSlotResponse,
+};
 use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array, unhex32};
 
 use crate::blocking::BlockingClient;
@@ -31,13 +34,50 @@ impl SyncClient {
 
     /// Signed by the recovery device: the slot it unlocks. Attaches the client to that vault.
     pub async fn get_code_slot(&self) -> Result<CodeSlot> {
-        let resp: CodeSlotResponse = self.get_json("/v1/recovery/code").await?;
+        self.get_slot("/v1/recovery/code").await
+    }
+
+    /// Signed by the assisted recovery device: the assisted slot, once the delay has passed.
+    pub async fn get_assisted_slot(&self) -> Result<CodeSlot> {
+        self.get_slot("/v1/recovery/assisted/slot").await
+    }
+
+    async fn get_slot(&self, path: &str) -> Result<CodeSlot> {
+        let resp: CodeSlotResponse = self.get_json(path).await?;
         let bad = |what: &str| SyncError::Protocol(format!("bad {what} in recovery answer"));
         let vault = unhex32(&resp.vault, "vault").map_err(|_| bad("vault"))?;
         let server_pk: PublicKey = unb64_array(&resp.server_pk, "server_pk").map_err(|_| bad("server key"))?;
         let slot = unb64(&resp.slot, "slot").map_err(|_| bad("slot"))?;
         self.attach(vault, server_pk);
         Ok(CodeSlot { vault, server_pk, slot })
+    }
+
+    /// Sets up assisted recovery (from an enrolled device); returns the replaced recovery device.
+    pub async fn put_assisted(&self, body: &AssistedPut) -> Result<Option<PublicKey>> {
+        let (_, path) = self.vault_path("/recovery/assisted")?;
+        let body = serde_json::to_vec(body).map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+        let resp: CodeSlotPutResponse = decode(&self.send(reqwest::Method::PUT, &path, body, true).await?)?;
+        resp.replaced
+            .map(|r| unb64_array(&r, "replaced").map_err(|_| SyncError::Protocol("bad replaced device".into())))
+            .transpose()
+    }
+
+    /// Starts an assisted-recovery request for `vault` (signed by this new phone's temporary key).
+    pub async fn start_assisted(&self, vault: &[u8; 32]) -> Result<AssistedStatus> {
+        let path = format!("/v1/recovery/assisted/{}/start", hex::encode(vault));
+        decode(&self.send(reqwest::Method::POST, &path, Vec::new(), true).await?)
+    }
+
+    /// Cancels the current request (from an enrolled device).
+    pub async fn cancel_assisted(&self) -> Result<AssistedStatus> {
+        let (_, path) = self.vault_path("/recovery/assisted")?;
+        decode(&self.send(reqwest::Method::DELETE, &path, Vec::new(), true).await?)
+    }
+
+    /// After the delay, with the PIN verifier: the provider share and the organisation's pieces.
+    pub async fn release_assisted(&self, vault: &[u8; 32], pin_verifier: &[u8; 32]) -> Result<AssistedShares> {
+        let path = format!("/v1/recovery/assisted/{}/release", hex::encode(vault));
+        self.post_json(&path, &AssistedRelease { v: PROTOCOL_VERSION, pin_verifier: b64(pin_verifier) }).await
     }
 
     /// Closes the vault on the server; the receipt is checked against the pinned server key.
@@ -57,6 +97,21 @@ impl BlockingClient {
     }
     pub fn get_code_slot(&self) -> Result<CodeSlot> {
         self.rt.block_on(self.inner.get_code_slot())
+    }
+    pub fn get_assisted_slot(&self) -> Result<CodeSlot> {
+        self.rt.block_on(self.inner.get_assisted_slot())
+    }
+    pub fn put_assisted(&self, body: &AssistedPut) -> Result<Option<PublicKey>> {
+        self.rt.block_on(self.inner.put_assisted(body))
+    }
+    pub fn start_assisted(&self, vault: &[u8; 32]) -> Result<AssistedStatus> {
+        self.rt.block_on(self.inner.start_assisted(vault))
+    }
+    pub fn cancel_assisted(&self) -> Result<AssistedStatus> {
+        self.rt.block_on(self.inner.cancel_assisted())
+    }
+    pub fn release_assisted(&self, vault: &[u8; 32], pin_verifier: &[u8; 32]) -> Result<AssistedShares> {
+        self.rt.block_on(self.inner.release_assisted(vault, pin_verifier))
     }
     pub fn close_vault(&self) -> Result<ClosureReceipt> {
         self.rt.block_on(self.inner.close_vault())

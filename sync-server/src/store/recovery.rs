@@ -32,6 +32,29 @@ pub enum PutSlotOutcome {
     NoVault,
 }
 
+/// Assisted recovery of a vault: what the server keeps (never enough to open anything alone) and
+/// the current request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistedRow {
+    /// SHA-256 of the client's Argon2id PIN verifier.
+    pub pin_hash: [u8; 32],
+    /// One Shamir share of three: useless alone.
+    pub provider_share: Vec<u8>,
+    pub org: Vec<u8>,
+    /// JSON list of the organisation's sealed pieces (opaque to the server).
+    pub pieces: Vec<u8>,
+    pub failures: u32,
+    pub request: Option<AssistedRequest>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssistedRequest {
+    /// The device (a new phone's temporary key) that started it.
+    pub requester: PublicKey,
+    pub started_at: u64,
+    pub cancelled_at: Option<u64>,
+}
+
 /// Recovery slots and vault closure. Every method is atomic.
 #[async_trait]
 pub trait RecoveryStore: Send + Sync + 'static {
@@ -54,4 +77,13 @@ pub trait RecoveryStore: Send + Sync + 'static {
     /// and the tables of later features, which name their vault column `vault`), then the vault
     /// itself, overwriting the freed space. Returns false if there was no such vault.
     async fn close_vault(&self, vault: Hash) -> StoreResult<bool>;
+    /// Store (or replace) the assisted-recovery set-up; clears failures and any request.
+    async fn put_assisted(&self, vault: Hash, row: AssistedRow) -> StoreResult<()>;
+    async fn assisted(&self, vault: Hash) -> StoreResult<Option<AssistedRow>>;
+    /// Start a new request (replacing any earlier one). False if assisted recovery is not set up.
+    async fn start_assisted(&self, vault: Hash, requester: PublicKey, now: u64) -> StoreResult<bool>;
+    /// Cancel the current request. False if there is none.
+    async fn cancel_assisted(&self, vault: Hash, now: u64) -> StoreResult<bool>;
+    /// Count one wrong PIN; returns the failures so far.
+    async fn assisted_pin_failed(&self, vault: Hash) -> StoreResult<u32>;
 }

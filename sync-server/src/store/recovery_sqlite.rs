@@ -5,7 +5,7 @@ use coffre_sync_protocol::{Hash, PublicKey};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::StoreResult;
-use super::recovery::{PutSlotOutcome, RecoveryStore, SlotRecord};
+use super::recovery::{AssistedRequest, AssistedRow, PutSlotOutcome, RecoveryStore, SlotRecord};
 use super::sqlite::{SqliteMeta, arr32, i, u};
 
 type SlotRow = (Vec<u8>, String, Vec<u8>, Vec<u8>, i64);
@@ -162,6 +162,87 @@ impl RecoveryStore for SqliteMeta {
             // Copy the WAL into the database and empty it, so no frame of the deleted rows remains.
             c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn put_assisted(&self, vault: Hash, row: AssistedRow) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO recovery_assisted (vault, pin_hash, provider_share, org, pieces) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (vault) DO UPDATE SET pin_hash = ?2, provider_share = ?3, org = ?4, pieces = ?5, \
+                 failures = 0, requester = NULL, started_at = NULL, cancelled_at = NULL",
+                params![vault, row.pin_hash, row.provider_share, row.org, row.pieces],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn assisted(&self, vault: Hash) -> StoreResult<Option<AssistedRow>> {
+        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64, Option<Vec<u8>>, Option<i64>, Option<i64>);
+        self.read(move |c| {
+            let row: Option<Row> = c
+                .prepare_cached(
+                    "SELECT pin_hash, provider_share, org, pieces, failures, requester, started_at, cancelled_at \
+                     FROM recovery_assisted WHERE vault = ?1",
+                )?
+                .query_row(params![vault], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })
+                .optional()?;
+            let Some((pin_hash, provider_share, org, pieces, failures, requester, started, cancelled)) = row else {
+                return Ok(None);
+            };
+            let request = match (requester, started) {
+                (Some(r), Some(t)) => {
+                    Some(AssistedRequest { requester: arr32(r)?, started_at: u(t), cancelled_at: cancelled.map(u) })
+                }
+                _ => None,
+            };
+            Ok(Some(AssistedRow {
+                pin_hash: arr32(pin_hash)?,
+                provider_share,
+                org,
+                pieces,
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                request,
+            }))
+        })
+        .await
+    }
+
+    async fn start_assisted(&self, vault: Hash, requester: PublicKey, now: u64) -> StoreResult<bool> {
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE recovery_assisted SET requester = ?2, started_at = ?3, cancelled_at = NULL WHERE vault = ?1",
+                params![vault, requester, i(now)?],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn cancel_assisted(&self, vault: Hash, now: u64) -> StoreResult<bool> {
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE recovery_assisted SET cancelled_at = COALESCE(cancelled_at, ?2) \
+                 WHERE vault = ?1 AND started_at IS NOT NULL",
+                params![vault, i(now)?],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn assisted_pin_failed(&self, vault: Hash) -> StoreResult<u32> {
+        self.write(move |c| {
+            let n: i64 = c.query_row(
+                "UPDATE recovery_assisted SET failures = failures + 1 WHERE vault = ?1 RETURNING failures",
+                params![vault],
+                |r| r.get(0),
+            )?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
         })
         .await
     }

@@ -131,6 +131,19 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (vault, kind)
     ) WITHOUT ROWID;
     CREATE INDEX recovery_slots_by_device ON recovery_slots (device);",
+    // 4: assisted recovery (store/recovery.rs): the provider's Shamir share (one of three), the SHA-256
+    // of the PIN verifier, the organisation's sealed pieces, failures, and the current request.
+    "CREATE TABLE recovery_assisted (
+        vault BLOB PRIMARY KEY,
+        pin_hash BLOB NOT NULL,
+        provider_share BLOB NOT NULL,
+        org BLOB NOT NULL,
+        pieces BLOB NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        requester BLOB,
+        started_at INTEGER,
+        cancelled_at INTEGER
+    ) WITHOUT ROWID;",
 ];
 
 /// Reader connections (WAL lets them read while the writer writes).

@@ -94,6 +94,61 @@ impl ClosureReceipt {
     }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Assisted recovery (docs/recovery.md §3)
+
+/// One organisation agent's piece of the organisation share, sealed to the agent's X25519 key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedPiece {
+    /// The agent's X25519 public key, base64url.
+    pub agent: String,
+    /// base64url
+    pub piece: String,
+}
+
+/// `PUT /v1/vaults/{vault}/recovery/assisted`, from an enrolled device: the assisted slot (kind 2),
+/// its recovery device, the PIN verifier, the provider share and the organisation's sealed pieces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedPut {
+    pub v: u32,
+    pub device_pk: String,
+    pub slot: String,
+    /// base64url of the 32-byte Argon2id PIN verifier (the server stores its SHA-256 only).
+    pub pin_verifier: String,
+    pub provider_share: String,
+    /// The chosen organisation's public key, base64url (shown in the audit trail).
+    pub org: String,
+    pub org_pieces: Vec<SealedPiece>,
+}
+
+/// State of an assisted-recovery request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedStatus {
+    pub v: u32,
+    pub started_at: u64,
+    /// Nothing is released before this time (Unix seconds).
+    pub ready_at: u64,
+    pub cancelled: bool,
+    pub locked: bool,
+}
+
+/// `POST /v1/recovery/assisted/{vault}/release`, signed by the device that started the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedRelease {
+    pub v: u32,
+    pub pin_verifier: String,
+}
+
+/// What the release gives: the provider share and the organisation's sealed pieces (to take to
+/// two agents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedShares {
+    pub v: u32,
+    pub provider_share: String,
+    pub org: String,
+    pub org_pieces: Vec<SealedPiece>,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
