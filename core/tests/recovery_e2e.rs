@@ -94,6 +94,12 @@ fn the_kit_alone_restores_every_document_on_a_fresh_device() {
     let mut fresh = recover_with_code(&s.url, &typed, &tmp.path().join("fresh"), b"nouveau 9876", None).unwrap();
     assert_eq!(titles(&fresh), expected_titles);
     assert_eq!(first_page(&fresh, "Attestation CAF"), expected_page);
+    // The audit trail comes back too, verified (chain and server signatures), kit events included.
+    let (events, _) = coffre_core::mandate::audit(&mut fresh).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    for kind in ["device_added", "recovery_kit_made", "recovery_kit_used"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
     // It opens with its own new passphrase.
     let dir = fresh.dir().to_path_buf();
     drop(fresh);
