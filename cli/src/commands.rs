@@ -210,7 +210,8 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Sync { server, all } => sync_cmd::sync(&ctx, server.as_deref(), *all),
         Command::Device(d) => sync_cmd::device(&ctx, d),
         Command::Kit { pdf, words_lang } => recovery_cmd::kit(&ctx, pdf.as_deref(), words_lang),
-        Command::Recover { code, qr_image, server } => {
+        Command::Recover { action: Some(crate::RecoverAction::Assisted(a)), .. } => recovery_cmd::assisted(&ctx, a),
+        Command::Recover { action: None, code, qr_image, server } => {
             recovery_cmd::recover(&ctx, code.as_deref(), qr_image.as_deref(), server.as_deref())
         }
         Command::Close { export, no_export, yes } => recovery_cmd::close(&ctx, export.as_deref(), *no_export, *yes),

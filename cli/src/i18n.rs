@@ -42,6 +42,8 @@ pub mod exit {
     pub const NO_SPACE: i32 = 7;
     /// Recovery words mistyped, or a kit that was replaced or belongs to no vault.
     pub const WRONG_CODE: i32 = 8;
+    /// Assisted recovery locked after too many wrong PINs.
+    pub const LOCKED: i32 = 9;
 }
 
 /// The message and exit code for a vault error.

@@ -185,8 +185,11 @@ pub enum Command {
         #[arg(long, default_value = "fr")]
         words_lang: String,
     },
-    /// On a NEW device: rebuild the vault (--vault) from the recovery kit alone.
+    /// On a NEW device: rebuild the vault (--vault) from the recovery kit alone (or `recover assisted`).
+    #[command(args_conflicts_with_subcommands = true)]
     Recover {
+        #[command(subcommand)]
+        action: Option<RecoverAction>,
         /// The 12 words (or COFFRE_RECOVERY_CODE, or a prompt).
         #[arg(long)]
         code: Option<String>,
@@ -362,6 +365,57 @@ pub enum MandateCommand {
     Publish,
     /// Revoke a mandate (the server refuses the agent at once).
     Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecoverAction {
+    /// Assisted recovery, 2 of 3: the provider (PIN), the organisation (two agents), the kit share.
+    #[command(subcommand)]
+    Assisted(AssistedCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssistedCommand {
+    /// On an ENROLLED device: enable it with an organisation (PIN: COFFRE_RECOVERY_PIN or a prompt).
+    /// Prints the kit share, to keep with the printed kit.
+    Setup {
+        /// The organisation's public key (base64url).
+        #[arg(long)]
+        org: String,
+        /// An agent's X25519 key (base64url); at least two.
+        #[arg(long = "agent", required = true)]
+        agents: Vec<String>,
+    },
+    /// On the NEW device: start a request; nothing is released before the waiting delay.
+    Start {
+        #[arg(long)]
+        server: String,
+        /// The vault id (64 hex digits; the agent reads it from the holder's mandate).
+        #[arg(long)]
+        vault_id: String,
+        /// Where to keep the request until the delay ends (secret, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+    },
+    /// On an ENROLLED device: cancel a request the holder did not make.
+    Cancel,
+    /// On the NEW device, after the delay: the provider share (PIN) and the organisation's pieces.
+    Release {
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+    },
+    /// On the NEW device: rebuild the vault (--vault) from two shares (the organisation's from two
+    /// agents' opened pieces).
+    Complete {
+        #[arg(long)]
+        server: String,
+        /// A share (base64url): the provider's, or the kit's.
+        #[arg(long = "share")]
+        shares: Vec<String>,
+        /// An agent's opened piece of the organisation share (base64url); two make the share.
+        #[arg(long = "piece")]
+        pieces: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

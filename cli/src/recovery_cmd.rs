@@ -2,12 +2,16 @@
 
 use crate::commands::{CliError, Ctx, Out, export_vault};
 use crate::i18n::{Lang, exit};
-use crate::secret;
 use crate::sync_cmd::engine_error;
+use crate::{AssistedCommand, secret};
+use coffre_core::recovery::assisted::{assisted_key, org_share_from_pieces};
 use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
 use coffre_core::sync::SyncError;
 use coffre_core::sync_engine::EngineError;
-use coffre_core::sync_engine::recovery::{close_vault, make_kit, recover_with_code};
+use coffre_core::sync_engine::recovery::{
+    AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
+    setup_assisted,
+};
 use serde::Serialize;
 use std::path::Path;
 
@@ -219,6 +223,138 @@ pub fn close(ctx: &Ctx<'_>, export: Option<&Path>, no_export: bool, yes: bool) -
         None => println!("{}", lang.t("Coffre effacé de cet appareil.", "Vault erased from this device.")),
     }
     Ok(exit::OK)
+}
+
+fn pin(lang: Lang) -> Result<zeroize::Zeroizing<String>, CliError> {
+    match std::env::var("COFFRE_RECOVERY_PIN") {
+        Ok(p) => Ok(zeroize::Zeroizing::new(p)),
+        Err(_) => secret::prompt(lang.t("Code PIN de secours : ", "Recovery PIN: "), lang),
+    }
+}
+
+fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    let (fr, en, code) = match &e {
+        EngineError::Sync(SyncError::Server { code, .. }) => match code.as_str() {
+            "wrong_pin" => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
+            "locked" => (
+                "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
+                "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
+                exit::LOCKED,
+            ),
+            "too_early" => (
+                "Le délai d'attente n'est pas fini : réessayez plus tard.",
+                "The waiting delay is not over: try again later.",
+                exit::BUSY,
+            ),
+            "cancelled" => (
+                "Cette demande a été annulée depuis un appareil relié au coffre.",
+                "This request was cancelled from a device of the vault.",
+                exit::FAILURE,
+            ),
+            _ => return recovery_error(ctx, e),
+        },
+        EngineError::Assisted(_) => (
+            "Il faut deux parts différentes (fournisseur, organisation ou kit).",
+            "Two different shares are needed (provider, organisation or kit).",
+            exit::WRONG_CODE,
+        ),
+        _ => return recovery_error(ctx, e),
+    };
+    CliError::new(lang.t(fr, en), code)
+}
+
+fn b64_arg(ctx: &Ctx<'_>, s: &str, what: &str) -> Result<Vec<u8>, CliError> {
+    coffre_core::sync::protocol::unb64(s.trim(), "argument").map_err(|_| CliError {
+        message: format!("{} {what}", ctx.lang.t("Valeur illisible :", "Unreadable value:")),
+        code: exit::USAGE,
+    })
+}
+
+pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
+    let lang = ctx.lang;
+    match cmd {
+        AssistedCommand::Setup { org, agents } => {
+            let org: [u8; 32] =
+                b64_arg(ctx, org, "--org")?.try_into().map_err(|_| CliError::new("--org", exit::USAGE))?;
+            let mut keys = Vec::new();
+            for a in agents {
+                let k: [u8; 32] =
+                    b64_arg(ctx, a, "--agent")?.try_into().map_err(|_| CliError::new("--agent", exit::USAGE))?;
+                keys.push(coffre_core::crypto::ExchangePublic::from_bytes(k));
+            }
+            let pin = pin(lang)?;
+            let mut vault = ctx.open()?;
+            let kit_share = setup_assisted(&mut vault, &pin, &org, &keys).map_err(|e| assisted_error(ctx, e))?;
+            let share = coffre_core::sync::protocol::b64(&kit_share);
+            if ctx.cli.json {
+                return ctx.print_json(&serde_json::json!({ "kit_share": share }));
+            }
+            println!(
+                "{}\n{share}",
+                lang.t(
+                    "Secours assisté activé. Part du kit, à garder avec le kit :",
+                    "Assisted recovery on. Kit share, keep it with the kit:"
+                )
+            );
+            Ok(exit::OK)
+        }
+        AssistedCommand::Start { server, vault_id, request } => {
+            let (req, status) = AssistedRequest::start(server, vault_id).map_err(|e| assisted_error(ctx, e))?;
+            write_private(request, req.save().as_bytes()).map_err(|e| ctx.err(e.into()))?;
+            if ctx.cli.json {
+                return ctx.print_json(&status);
+            }
+            println!(
+                "{} {}",
+                lang.t("Demande envoyée ; prête à partir de (heure Unix)", "Request sent; ready from (Unix time)"),
+                status.ready_at
+            );
+            Ok(exit::OK)
+        }
+        AssistedCommand::Cancel => {
+            let mut vault = ctx.open()?;
+            cancel_assisted(&mut vault).map_err(|e| assisted_error(ctx, e))?;
+            println!("{}", lang.t("Demande de secours annulée.", "Recovery request cancelled."));
+            Ok(exit::OK)
+        }
+        AssistedCommand::Release { request } => {
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(request).map_err(|e| ctx.err(e.into()))?);
+            let req = AssistedRequest::resume(&text).map_err(|e| assisted_error(ctx, e))?;
+            let pin = pin(lang)?;
+            let shares = req.release(&pin).map_err(|e| assisted_error(ctx, e))?;
+            ctx.print_json(&shares)
+        }
+        AssistedCommand::Complete { server, shares, pieces } => {
+            let dir = ctx.dir()?;
+            if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
+                return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
+            }
+            let mut all: Vec<zeroize::Zeroizing<Vec<u8>>> = Vec::new();
+            for s in shares {
+                all.push(zeroize::Zeroizing::new(b64_arg(ctx, s, "--share")?));
+            }
+            if !pieces.is_empty() {
+                let opened: Vec<zeroize::Zeroizing<Vec<u8>>> = pieces
+                    .iter()
+                    .map(|p| b64_arg(ctx, p, "--piece").map(zeroize::Zeroizing::new))
+                    .collect::<Result<_, _>>()?;
+                let refs: Vec<&[u8]> = opened.iter().map(|p| p.as_slice()).collect();
+                all.push(org_share_from_pieces(&refs).map_err(|e| assisted_error(ctx, e.into()))?);
+            }
+            let refs: Vec<&[u8]> = all.iter().map(|s| s.as_slice()).collect();
+            let key = assisted_key(&refs).map_err(|e| assisted_error(ctx, e.into()))?;
+            let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", lang)?;
+            let vault = recover_with_assisted_key(server, &key, &dir, pass.as_bytes(), None)
+                .map_err(|e| assisted_error(ctx, e))?;
+            let n = vault.list(&Default::default()).map(|d| d.len()).unwrap_or(0);
+            if ctx.cli.json {
+                return ctx.print_json(&serde_json::json!({ "documents": n }));
+            }
+            println!("{} ({n} documents).", lang.t("Coffre retrouvé", "Vault recovered"));
+            Ok(exit::OK)
+        }
+    }
 }
 
 #[cfg(test)]

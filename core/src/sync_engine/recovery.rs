@@ -20,6 +20,7 @@ use coffre_sync::protocol::recovery::{AssistedShares, AssistedStatus, SealedPiec
 use coffre_sync::protocol::{unb64_array, vault_id};
 use coffre_sync::{BlockingClient, CancelToken, ChainState, OpDraft, SyncError};
 use coffre_vault::{CreateOptions, Vault, VaultError};
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::envelope::{self, ENVELOPE_VERSION, Envelope, Payload};
@@ -116,15 +117,51 @@ pub fn cancel_assisted(vault: &mut Vault) -> Result<AssistedStatus> {
 pub struct AssistedRequest {
     client: BlockingClient,
     vault: [u8; 32],
+    device: Zeroizing<[u8; 32]>,
+    server_url: String,
+}
+
+/// A request kept between app launches (the 72 h wait): the temporary device key and where.
+#[derive(Serialize, Deserialize)]
+struct SavedRequest {
+    v: u32,
+    server_url: String,
+    vault: String,
+    device: String,
 }
 
 impl AssistedRequest {
     /// Starts the request for `vault_hex` (the agent at the desk reads it from the holder's mandate).
     pub fn start(server_url: &str, vault_hex: &str) -> Result<(AssistedRequest, AssistedStatus)> {
         let vault = super::hex32(vault_hex)?;
-        let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&random_bytes::<32>()))?;
+        let device = Zeroizing::new(random_bytes::<32>());
+        let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
         let status = client.start_assisted(&vault)?;
-        Ok((AssistedRequest { client, vault }, status))
+        Ok((AssistedRequest { client, vault, device, server_url: server_url.to_string() }, status))
+    }
+
+    /// The request as text to keep (secret: it holds the temporary device key) until the delay ends.
+    pub fn save(&self) -> Zeroizing<String> {
+        let saved = SavedRequest {
+            v: 1,
+            server_url: self.server_url.clone(),
+            vault: hex::encode(self.vault),
+            device: hex::encode(*self.device),
+        };
+        Zeroizing::new(serde_json::to_string(&saved).unwrap_or_default())
+    }
+
+    /// A request kept with [`Self::save`].
+    pub fn resume(text: &str) -> Result<AssistedRequest> {
+        let bad = || VaultError::InvalidInput("not a saved assisted-recovery request".into());
+        let saved: SavedRequest = serde_json::from_str(text).map_err(|_| bad())?;
+        if saved.v != 1 {
+            return Err(bad().into());
+        }
+        let vault = super::hex32(&saved.vault)?;
+        let device = Zeroizing::new(super::hex32(&saved.device)?);
+        let client = BlockingClient::new(&saved.server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
+        Ok(AssistedRequest { client, vault, device, server_url: saved.server_url })
     }
 
     /// After the delay: the provider share (checked PIN) and the organisation's sealed pieces.
