@@ -134,7 +134,8 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
         }
         DeviceCommand::Remove { public_key } => {
             let mut vault = ctx.open()?;
-            sync_engine::remove_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
+            let mandates =
+                sync_engine::recovery::remove_lost_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
             println!(
                 "{}",
                 lang.t(
@@ -142,6 +143,18 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                     "Device removed: the server refuses it now."
                 )
             );
+            if !mandates.is_empty() {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Vérifiez ces mandats ; révoquez ceux que vous ne voulez plus (coffre mandate revoke ID) :",
+                        "Check these mandates; revoke those you no longer want (coffre mandate revoke ID):",
+                    )
+                );
+                for m in mandates {
+                    println!("{}  {} ({}) — {}", m.id, m.agent, m.role, m.org);
+                }
+            }
             Ok(exit::OK)
         }
     }

@@ -158,6 +158,10 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
     sync_engine::enroll(&mut phone, &s.url).unwrap();
     sync(&mut phone);
     let kit = make_kit(&mut phone).unwrap();
+    // Assisted recovery too, so its rows (provider share, sealed pieces) must go as well.
+    let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
+    coffre_core::sync_engine::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
+    assert_eq!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().len(), 2);
     // Another holder's vault on the same server must survive.
     let mut other = Vault::create(&tmp.path().join("other"), PASS, None).unwrap();
     add(&mut other, "Autre", page("PAGE-AUTRE", 1_000));
@@ -187,6 +191,8 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
 
     let receipt = close_vault(phone).unwrap().expect("an enrolled vault gets a receipt");
     assert_eq!(receipt.vault, vault_hex);
+    assert!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().is_empty());
+    assert!(s.rt.block_on(s.server.state.recovery.assisted(vault_raw)).unwrap().is_none());
     for f in files_under(s.dir.path()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(!contains(&bytes, &vault_raw), "vault id in {f:?}");
@@ -264,4 +270,30 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
     drop(phone);
     let fresh = recover_with_code(&s.url, &typed, &tmp.path().join("fresh"), PASS, None).unwrap();
     assert_eq!(titles(&fresh), vec!["Avis d'imposition".to_string()]);
+}
+
+#[test]
+fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confirm() {
+    use coffre_mandate::{AgentFile, OrgKey, Scope};
+    let s = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut phone = Vault::create(&tmp.path().join("phone"), PASS, None).unwrap();
+    sync_engine::enroll(&mut phone, &s.url).unwrap();
+    let mut lost = link(&mut phone, &tmp.path().join("lost"), &s.url);
+    // A mandate granted earlier at the CCAS desk.
+    let org = OrgKey::generate("CCAS de Lyon").unwrap();
+    let reg = org.registration(coffre_sync_server::now_secs());
+    s.rt.block_on(s.server.state.mandates.register_org(reg.org_pk, reg.name.clone(), reg.encode(), 1)).unwrap();
+    let (_, keys) = AgentFile::create(b"agent").unwrap();
+    let t = coffre_sync_server::now_secs();
+    let cert = org.certify(keys.device_pk(), keys.x25519_pk(), "M. Petit", "Conseiller", t - 5, t + 86_400).unwrap();
+    let offer = coffre_core::mandate::agent_offer(&cert, &keys, &s.url).unwrap();
+    coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
+
+    let lost_pk = sync_engine::devices(&mut phone).unwrap().into_iter().find(|d| !d.this_device).unwrap().public_key;
+    let to_confirm = coffre_core::sync_engine::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
+    assert_eq!(to_confirm.len(), 1);
+    assert_eq!((to_confirm[0].agent.as_str(), to_confirm[0].org.as_str()), ("M. Petit", "CCAS de Lyon"));
+    let err = sync_engine::sync(&mut lost, &SyncOptions::default(), &|_| {}, &CancelToken::new()).unwrap_err();
+    assert!(matches!(err, EngineError::Sync(SyncError::DeviceRevoked)), "{err:?}");
 }

@@ -314,6 +314,16 @@ fn rebuild(
     step().map_err(|e| (e, dir))
 }
 
+/// A lost phone: removes the device (the server refuses it at once, the log records it), then
+/// returns the active mandates, for the holder to confirm again or revoke (an agent's access does not
+/// depend on the lost phone, but the holder should look). See docs/recovery.md §4 for why no new
+/// identity generation or key rotation is started.
+pub fn remove_lost_device(vault: &mut Vault, device_hex: &str) -> Result<Vec<crate::mandate::MandateInfo>> {
+    super::remove_device(vault, device_hex)?;
+    // Listing is a courtesy: a server without the mandate endpoints must not fail the removal.
+    Ok(crate::mandate::list(vault).map(|l| l.into_iter().filter(|m| m.active).collect()).unwrap_or_default())
+}
+
 /// Closes the vault (droit de fermeture): the server deletes everything of it and signs a receipt
 /// (checked against the pinned server key); then this device's copy is crypto-shredded. A vault
 /// never connected to a server is only shredded. Offer an export before calling this.
