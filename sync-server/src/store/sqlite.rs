@@ -146,6 +146,9 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
 ];
 
+#[cfg(test)]
+mod migration_tests;
+
 /// Reader connections (WAL lets them read while the writer writes).
 const READERS: usize = 4;
 
