@@ -365,6 +365,10 @@ fn hex_id(id: &[u8; 16]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub fn after_sync(ctx: &Ctx<'_>, vault: &mut coffre_core::vault::Vault) -> Result<mandate::AfterSync, CliError> {
+    mandate::after_sync(vault).map_err(|e| flow_error(ctx, e))
+}
+
 pub fn deposits(ctx: &Ctx<'_>) -> Out {
     let l = ctx.lang;
     let mut vault = ctx.open()?;

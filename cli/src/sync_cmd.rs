@@ -51,8 +51,17 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
     }
     let report = sync_engine::sync(&mut vault, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new())
         .map_err(|e| engine_error(ctx, e))?;
+    // Certified deposits in, agents' packages out (docs/agents.md).
+    let after = crate::mandate_cmd::after_sync(ctx, &mut vault)?;
     if ctx.cli.json {
         return ctx.print_json(&report);
+    }
+    if !after.deposits.is_empty() {
+        println!(
+            "{} {}",
+            after.deposits.len(),
+            ctx.lang.t("dépôt(s) certifié(s) reçu(s)", "certified deposit(s) received")
+        );
     }
     let l = ctx.lang;
     println!(

@@ -127,22 +127,47 @@ fn desk_flow_from_the_command_line() {
     assert!(
         imported.contains("Deposited by M. Petit (CCAS de Grenoble)") && imported.contains("1 deposit(s) imported")
     );
+    // A second deposit arrives with the next `coffre sync`.
+    std::fs::write(p("rib.pdf"), b"%PDF-1.4 rib").unwrap();
+    ok(coffre(
+        &vault,
+        &[
+            "agent",
+            "deposit",
+            "--file",
+            &s("agent.json"),
+            "--mandate",
+            &s("mandate.txt"),
+            "--server",
+            &url,
+            "--title",
+            "RIB",
+            "--category",
+            "rib",
+            &s("rib.pdf"),
+        ],
+    ));
+    let synced = ok(coffre(&vault, &["sync"]));
+    assert!(synced.contains("1 certified deposit(s) received"), "{synced}");
     let docs: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["list", "--json"]))).unwrap();
-    assert_eq!(docs[0]["origin"], "deposit");
-    assert!(docs[0]["notes"].as_str().unwrap().ends_with("— vérifié"));
+    assert_eq!(docs.as_array().unwrap().len(), 2);
+    for d in docs.as_array().unwrap() {
+        assert_eq!(d["origin"], "deposit");
+        assert!(d["notes"].as_str().unwrap().ends_with("— vérifié"));
+    }
 
     // The audit trail, printed and as JSON.
     let audit = ok(coffre(&vault, &["audit"]));
     assert!(audit.contains("mandate granted") && audit.contains("certified deposit"), "{audit}");
     let events: serde_json::Value = serde_json::from_str(&ok(coffre(&vault, &["audit", "--json"]))).unwrap();
     let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["mandate_granted", "deposit_received"]);
+    assert_eq!(kinds, ["mandate_granted", "deposit_received", "deposit_received"]);
 
     // The export carries audit.json; it verifies offline, and a tampered copy does not.
     ok(coffre(&vault, &["export", &s("export")]));
     let audit_json = p("export").join("audit.json");
     let verified = ok(coffre(&vault, &["verify-deposit", audit_json.to_str().unwrap()]));
-    assert!(verified.contains("1 certified deposit(s) verified"), "{verified}");
+    assert!(verified.contains("2 certified deposit(s) verified"), "{verified}");
     let tampered = std::fs::read_to_string(&audit_json).unwrap().replace("M. Petit", "M. Grand");
     std::fs::write(p("tampered.json"), tampered).unwrap();
     assert_eq!(coffre(&vault, &["verify-deposit", &s("tampered.json")]).status.code(), Some(5));
@@ -179,4 +204,12 @@ fn desk_flow_from_the_command_line() {
     );
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("mandate_revoked"));
+
+    // The organisation revokes the agent device; the server records it.
+    let agent_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("agent.json")).unwrap()).unwrap();
+    let device = agent_file["device_pk"].as_str().unwrap();
+    let out =
+        ok(coffre(&vault, &["org", "revoke-agent", "--file", &s("org.json"), "--server", &url, "--device", device]));
+    assert!(out.contains("Agent revoked"), "{out}");
 }

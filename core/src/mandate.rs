@@ -689,3 +689,18 @@ pub fn agent_page(
     let key = coffre_crypto::SymmetricKey::from_bytes(raw);
     coffre_crypto::open_symmetric(&key, &data, &page_aad(&mandate.id, &page.blob.blob_id)).map_err(|_| tampered())
 }
+
+/// What [`after_sync`] did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AfterSync {
+    pub deposits: Vec<ImportedDeposit>,
+    pub packages_published: usize,
+}
+
+/// To run after each successful sync (the CLI's `coffre sync` does): imports certified deposits and
+/// publishes new documents to the agents' packages of mandates in force.
+pub fn after_sync(vault: &mut Vault) -> Result<AfterSync> {
+    let deposits = import_deposits(vault)?;
+    let packages_published = publish_packages(vault)?;
+    Ok(AfterSync { deposits, packages_published })
+}
