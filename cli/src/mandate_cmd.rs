@@ -404,6 +404,16 @@ fn kind_label(l: Lang, kind: &str) -> &'static str {
         k::AGENT_DOWNLOADED => l.t("téléchargement par un agent", "downloaded by an agent"),
         k::AGENT_TRANSMITTED => l.t("transmis par un agent", "transmitted by an agent"),
         k::SHARE_OPENED => l.t("lien de partage ouvert", "share link opened"),
+        // recorded by the recovery endpoints (sync-server/src/recovery.rs)
+        "recovery_kit_made" => l.t("kit de secours créé", "recovery kit made"),
+        "recovery_kit_used" => l.t("kit de secours utilisé", "recovery kit used"),
+        "assisted_recovery_enabled" => l.t("récupération assistée activée", "assisted recovery enabled"),
+        "assisted_recovery_started" => l.t("récupération assistée demandée", "assisted recovery requested"),
+        "assisted_recovery_cancelled" => l.t("récupération assistée annulée", "assisted recovery cancelled"),
+        "assisted_recovery_wrong_pin" => l.t("code PIN erroné (récupération)", "wrong PIN (recovery)"),
+        "assisted_recovery_locked" => l.t("récupération bloquée", "recovery locked"),
+        "assisted_recovery_share_released" => l.t("part de récupération libérée", "recovery share released"),
+        "assisted_recovery_slot_fetched" => l.t("part de récupération retirée", "recovery share fetched"),
         _ => l.t("autre événement", "other event"),
     }
 }
