@@ -268,6 +268,8 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
             }
             println!("{}: {}", l.t("Code", "Code"), s.short_code);
             println!("{}", if l == Lang::Fr { &s.identity_fr } else { &s.identity_en });
+            // Names can be copied; the organisation's key cannot: agents can check it at the desk.
+            println!("{}: {}", l.t("Clé de l'organisation", "Organisation key"), s.org_key);
         }
         MandateCommand::Grant { code, digits, scopes, collections, days } => {
             let code = &qr_text(ctx, code)?;
