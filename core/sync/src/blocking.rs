@@ -88,7 +88,12 @@ impl BlockingClient {
     ) -> Result<UploadReport> {
         self.rt.block_on(self.inner.upload_blob(blob_id, ciphertext, progress, cancel))
     }
-    pub fn download_blob(&self, blob: &BlobRef, progress: ProgressFn<'_>, cancel: &CancelToken) -> Result<Vec<u8>> {
+    pub fn download_blob(
+        &self,
+        blob: &BlobRef,
+        progress: ProgressFn<'_>,
+        cancel: &CancelToken,
+    ) -> Result<bytes::Bytes> {
         self.rt.block_on(self.inner.download_blob(blob, progress, cancel))
     }
     pub fn download_blobs(
@@ -96,7 +101,7 @@ impl BlockingClient {
         blobs: &[BlobRef],
         progress: ProgressFn<'_>,
         cancel: &CancelToken,
-    ) -> Result<Vec<Vec<u8>>> {
+    ) -> Result<Vec<bytes::Bytes>> {
         self.rt.block_on(self.inner.download_blobs(blobs, progress, cancel))
     }
     pub fn mailbox_put(&self, secret: &[u8; 32], message: &[u8]) -> Result<()> {

@@ -122,6 +122,22 @@ pub fn split_chunks(ciphertext: &[u8], chunk_size: usize) -> Vec<Vec<u8>> {
     ciphertext.chunks(size).map(|c| proto::pad_chunk(c.to_vec())).collect()
 }
 
+/// The next `n` downloaded chunks as one buffer (the chunk itself when `n` is 1).
+fn join_chunks(parts: &mut impl Iterator<Item = Option<Bytes>>, n: usize) -> Result<Bytes> {
+    let mut taken = Vec::with_capacity(n);
+    for _ in 0..n {
+        taken.push(parts.next().flatten().ok_or(SyncError::Cancelled)?);
+    }
+    if taken.len() == 1 {
+        return taken.pop().ok_or(SyncError::Cancelled);
+    }
+    let mut data = bytes::BytesMut::with_capacity(taken.iter().map(Bytes::len).sum());
+    for c in &taken {
+        data.extend_from_slice(c);
+    }
+    Ok(data.freeze())
+}
+
 pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 
 struct Inner {
@@ -536,25 +552,21 @@ impl SyncClient {
 
     /// Download a blob from its [`BlobRef`]: every chunk is checked against the hash the uploader recorded,
     /// and the padding is cut to `len`.
-    pub async fn download_blob(
-        &self,
-        blob: &BlobRef,
-        progress: ProgressFn<'_>,
-        cancel: &CancelToken,
-    ) -> Result<Vec<u8>> {
+    pub async fn download_blob(&self, blob: &BlobRef, progress: ProgressFn<'_>, cancel: &CancelToken) -> Result<Bytes> {
         let mut all = self.download_blobs(std::slice::from_ref(blob), progress, cancel).await?;
         all.pop().ok_or(SyncError::Cancelled)
     }
 
     /// Download several blobs (e.g. a new device catching up): chunks are fetched in batches of
     /// [`FETCH_BATCH`], [`DOWNLOAD_CONCURRENCY`] batches in flight, each chunk checked against its `BlobRef`
-    /// hash (`ChunkCorrupt { index }` counts chunks across all the blobs, in order).
+    /// hash (`ChunkCorrupt { index }` counts chunks across all the blobs, in order). A blob of one chunk
+    /// is handed back without copying it out of the response.
     pub async fn download_blobs(
         &self,
         blobs: &[BlobRef],
         progress: ProgressFn<'_>,
         cancel: &CancelToken,
-    ) -> Result<Vec<Vec<u8>>> {
+    ) -> Result<Vec<Bytes>> {
         let mut hashes: Vec<Hash> = Vec::new();
         for b in blobs {
             for h in &b.chunks {
@@ -604,16 +616,12 @@ impl SyncClient {
         let mut parts = parts.into_iter();
         let mut out = Vec::with_capacity(blobs.len());
         for b in blobs {
-            let mut data = Vec::new();
-            for _ in 0..b.chunks.len() {
-                data.extend_from_slice(&parts.next().flatten().ok_or(SyncError::Cancelled)?);
-            }
             let len = usize::try_from(b.len).map_err(|_| SyncError::Protocol("blob too large".into()))?;
+            let data = join_chunks(&mut parts, b.chunks.len())?;
             if len > data.len() || data[len..].iter().any(|x| *x != 0) {
                 return Err(SyncError::Tampered { what: "blob length or padding", seq: None });
             }
-            data.truncate(len);
-            out.push(data);
+            out.push(data.slice(..len));
         }
         Ok(out)
     }

@@ -9,8 +9,8 @@ pub mod verify;
 
 pub use blocking::BlockingClient;
 pub use client::{
-    Appended, BlobRef, CancelToken, DEFAULT_CHUNK_SIZE, OpDraft, Pinned, Progress, Registration, SyncClient,
-    SyncOutcome, UploadReport, split_chunks,
+    Appended, BlobRef, CancelToken, DEFAULT_CHUNK_SIZE, DOWNLOAD_CONCURRENCY, FETCH_BATCH, OpDraft, Pinned, Progress,
+    Registration, SyncClient, SyncOutcome, UploadReport, split_chunks,
 };
 pub use coffre_sync_protocol as protocol;
 pub use error::{ErrorKind, Result, SyncError};

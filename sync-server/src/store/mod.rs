@@ -175,5 +175,25 @@ pub trait ChunkStore: Send + Sync + 'static {
     async fn get(&self, vault: Hash, hash: Hash) -> StoreResult<Option<bytes::Bytes>>;
     /// Delete every chunk of `vault` (closure of the vault).
     async fn delete_vault(&self, vault: Hash) -> StoreResult<()>;
+    /// Chunks in the order given, stopping after the first missing one (`None`) or before the total
+    /// would pass `budget` bytes (always at least one). Backends override it to read in one go.
+    async fn get_many(&self, vault: Hash, hashes: &[Hash], budget: u64) -> StoreResult<Vec<Option<bytes::Bytes>>> {
+        let mut out = Vec::with_capacity(hashes.len());
+        let mut total = 0u64;
+        for h in hashes {
+            let got = self.get(vault, *h).await?;
+            let missing = got.is_none();
+            let len = got.as_ref().map_or(0, |b| b.len() as u64);
+            if !out.is_empty() && total + len > budget {
+                break;
+            }
+            total += len;
+            out.push(got);
+            if missing {
+                break;
+            }
+        }
+        Ok(out)
+    }
     async fn ping(&self) -> StoreResult<()>;
 }
