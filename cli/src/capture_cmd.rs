@@ -13,6 +13,8 @@ pub struct Args<'a> {
     pub pdf: Option<&'a Path>,
     pub out: Option<&'a Path>,
     pub save: bool,
+    /// Store as a new version of this document instead of a new document.
+    pub replace: Option<&'a str>,
 }
 
 fn capture_error(lang: Lang, file: &Path, e: &CaptureError) -> CliError {
@@ -110,6 +112,14 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
     let Some(vault) = vault.as_mut() else {
         return ctx.print_json(&summary);
     };
+    if let Some(replace) = args.replace {
+        let id = ctx.resolve(vault, replace)?;
+        coffre_core::save_capture_version(vault, &id, &doc).map_err(|e| ctx.err(e))?;
+        if !ctx.cli.json {
+            println!("{}", lang.t("Nouvelle version ajoutée :", "New version added:"));
+        }
+        return crate::version_cmd::print_versions(ctx, vault, &id);
+    }
     let id = coffre_core::save_capture(vault, &doc, meta).map_err(|e| ctx.err(e))?;
     if ctx.cli.json {
         return ctx.print_json(&serde_json::json!({ "id": id, "pages": summary }));

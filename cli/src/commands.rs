@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, capture_cmd, mandate_cmd, recovery_cmd, secret, sync_cmd};
+use crate::{Cli, Command, capture_cmd, mandate_cmd, recovery_cmd, secret, sync_cmd, version_cmd};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -57,7 +57,7 @@ impl Ctx<'_> {
         Vault::open(&dir, pass.as_bytes(), None).map_err(|e| self.err(e))
     }
 
-    fn resolve(&self, vault: &Vault, id: &str) -> Result<DocId, CliError> {
+    pub fn resolve(&self, vault: &Vault, id: &str) -> Result<DocId, CliError> {
         resolve_id(vault, id).map_err(|e| self.err(e))
     }
 
@@ -108,7 +108,20 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Capture { action: Some(crate::CaptureAction::Detect { photo }), .. } => {
             capture_cmd::detect(&ctx, photo)
         }
-        Command::Capture { action: None, photos, corners, mode, pdf, out, no_save, category, title, tags, expires } => {
+        Command::Capture {
+            action: None,
+            photos,
+            corners,
+            mode,
+            pdf,
+            out,
+            no_save,
+            category,
+            title,
+            tags,
+            expires,
+            replace,
+        } => {
             let meta = NewDocument {
                 category: category.clone(),
                 title: title.clone().unwrap_or_default(),
@@ -123,6 +136,7 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
                 pdf: pdf.as_deref(),
                 out: out.as_deref(),
                 save: !no_save,
+                replace: replace.as_deref(),
             };
             capture_cmd::capture(&ctx, args, meta)
         }
@@ -221,6 +235,7 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Deposits => mandate_cmd::deposits(&ctx),
         Command::Audit => mandate_cmd::audit(&ctx),
         Command::VerifyDeposit { file, server_key } => mandate_cmd::verify_deposit(&ctx, file, server_key.as_deref()),
+        Command::Version(v) => version_cmd::run(&ctx, v),
     }
 }
 

@@ -7,6 +7,7 @@ mod mandate_cmd;
 mod recovery_cmd;
 mod secret;
 mod sync_cmd;
+mod version_cmd;
 
 use clap::{Parser, Subcommand};
 use i18n::{Lang, exit};
@@ -64,6 +65,9 @@ pub enum Command {
         tags: Vec<String>,
         #[arg(long)]
         expires: Option<String>,
+        /// Store the pages as a new version of this document (renewed card, better photo).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["no_save", "category", "title", "tags", "expires"])]
+        replace: Option<String>,
     },
     /// Add files (photos, PDFs, any file) to the vault.
     Import {
@@ -212,6 +216,9 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Versions of a document: list them, add one from files, write a page of an older one.
+    #[command(subcommand)]
+    Version(VersionCommand),
     /// Organisation admin: create the organisation key, register it, certify and revoke agents.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -415,6 +422,28 @@ pub enum AssistedCommand {
         /// An agent's opened piece of the organisation share (base64url); two make the share.
         #[arg(long = "piece")]
         pieces: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VersionCommand {
+    /// Every version, oldest first; the current one and concurrent ones (a conflict) are marked.
+    List { id: String },
+    /// Add a new version from files (one page each, in order); it becomes the current one.
+    Add {
+        id: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write one page of a version (its number in `version list`) to a file.
+    Show {
+        id: String,
+        number: u32,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, short)]
+        out: PathBuf,
     },
 }
 

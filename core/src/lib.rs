@@ -11,4 +11,4 @@ mod capture_to_vault;
 pub mod mandate;
 pub mod sync_engine;
 
-pub use capture_to_vault::save_capture;
+pub use capture_to_vault::{save_capture, save_capture_version};

@@ -264,14 +264,11 @@ fn sync_once(
     }
 
     // 3. Pages: pinned documents always local (desk mode); the rest on demand.
-    for missing in vault.missing_blobs()? {
-        if !(missing.pinned || options.download_all) {
-            report.blobs_remaining += 1;
-            continue;
-        }
-        fetch_blob(vault, &s.client, &missing.id, progress, cancel)?;
-        report.blobs_downloaded += 1;
-    }
+    let (wanted, later): (Vec<_>, Vec<_>) =
+        vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
+    report.blobs_remaining += later.len() as u64;
+    let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
+    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
     Ok(report)
 }
 
@@ -328,11 +325,17 @@ fn upload_blobs_of(
     report: &mut SyncReport,
 ) -> Result<BTreeMap<String, BlobRef>> {
     let mut out = BTreeMap::new();
-    if op.get("kind").and_then(|k| k.as_str()) != Some("create") {
+    if !matches!(op.get("kind").and_then(|k| k.as_str()), Some("create" | "add_version")) {
         return Ok(out);
     }
+    // The pages this op announces (a new version's, not every version's).
+    let announced: Vec<&str> = op
+        .get("blobs")
+        .and_then(|b| b.as_array())
+        .map(|a| a.iter().filter_map(|b| b.get("id").and_then(|i| i.as_str())).collect())
+        .unwrap_or_default();
     let doc = DocId::parse(op.get("doc").and_then(|d| d.as_str()).unwrap_or_default())?;
-    for blob in vault.local_blobs_of(&doc)? {
+    for blob in vault.local_blobs_of(&doc)?.into_iter().filter(|b| announced.contains(&hex::encode(b.id).as_str())) {
         let bytes = std::fs::read(&blob.path).map_err(VaultError::from)?;
         let up = client.upload_blob(&blob.id, &bytes, progress, cancel)?;
         report.blobs_uploaded += 1;
@@ -342,19 +345,35 @@ fn upload_blobs_of(
     Ok(out)
 }
 
-fn fetch_blob(
+/// Blobs downloaded together: enough to keep the transfer pipeline full, little enough to hold in memory
+/// (at most this many pages at once; pages are usually well under 1 MB).
+const FETCH_GROUP: usize = 32;
+
+/// Downloads blobs in groups (one pipelined transfer per group, see `download_blobs`) and stores each
+/// one as it is checked; returns how many were stored. A cut keeps what was stored before it.
+fn fetch_blobs(
     vault: &mut Vault,
     client: &BlockingClient,
-    id: &[u8; 16],
+    ids: &[[u8; 16]],
     progress: &(dyn Fn(TransferProgress) + Send + Sync),
     cancel: &CancelToken,
-) -> Result<()> {
-    let blob: BlobRef =
-        get_json(vault, &format!("{BLOBREF}{}", hex::encode(id)))?.ok_or(VaultError::NotFound("blob location"))?;
-    let bytes = client.download_blob(&blob, progress, cancel)?;
-    // The vault checks the bytes against the hash announced in the holder's own signed op.
-    vault.store_fetched_blob(id, &bytes)?;
-    Ok(())
+) -> Result<u64> {
+    let mut stored = 0;
+    for group in ids.chunks(FETCH_GROUP) {
+        let mut refs = Vec::with_capacity(group.len());
+        for id in group {
+            let blob: BlobRef = get_json(vault, &format!("{BLOBREF}{}", hex::encode(id)))?
+                .ok_or(VaultError::NotFound("blob location"))?;
+            refs.push(blob);
+        }
+        let fetched = client.download_blobs(&refs, progress, cancel)?;
+        for (id, bytes) in group.iter().zip(&fetched) {
+            // The vault checks the bytes against the hash announced in the holder's own signed op.
+            vault.store_fetched_blob(id, bytes)?;
+            stored += 1;
+        }
+    }
+    Ok(stored)
 }
 
 /// The last verified chain state of this vault.
@@ -365,12 +384,8 @@ fn load_chain(vault: &Vault) -> Result<ChainState> {
 /// Downloads the pages of one document now (when the person opens it).
 pub fn fetch_document(vault: &mut Vault, doc: &DocId, cancel: &CancelToken) -> Result<u64> {
     let s = session(vault)?;
-    let mut n = 0;
-    for missing in vault.missing_blobs()?.into_iter().filter(|m| m.doc_id == *doc) {
-        fetch_blob(vault, &s.client, &missing.id, &|_| {}, cancel)?;
-        n += 1;
-    }
-    Ok(n)
+    let ids: Vec<[u8; 16]> = vault.missing_blobs()?.into_iter().filter(|m| m.doc_id == *doc).map(|m| m.id).collect();
+    fetch_blobs(vault, &s.client, &ids, &|_| {}, cancel)
 }
 
 /// The devices the verified log knows.

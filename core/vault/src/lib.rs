@@ -16,6 +16,7 @@ mod remote;
 mod schema;
 mod sniff;
 mod vault;
+mod versions;
 
 pub use category::{CATALOGUE, Category, Collection, category};
 pub use error::{Result, VaultError};
@@ -26,8 +27,9 @@ pub use model::{
     VerifyReport,
 };
 pub use remote::{Applied, LocalBlob, MissingBlob};
-pub use sniff::FileKind;
+pub use sniff::{FileKind, SNIFF_LEN, sniff};
 pub use vault::{CreateOptions, Limits, ListQuery, Vault};
+pub use versions::DocVersion;
 
 /// Names of the files in a vault directory, for tools and docs.
 pub mod layout {

@@ -6,7 +6,11 @@ use crate::hlc::Hlc;
 use crate::model::{DocId, Origin, PageRole};
 use serde::{Deserialize, Serialize};
 
-pub const OP_VERSION: u32 = 1;
+/// The newest op format this code reads. Ops are written with the oldest format that can carry
+/// them (1), so devices not updated yet keep reading them; `add_version` ops need format 2 and an
+/// older device refuses them as too new rather than half-applying them.
+pub const OP_VERSION: u32 = 2;
+const FIRST_OP_VERSION: u32 = 1;
 
 /// Metadata fields that carry a last-writer-wins clock.
 pub const FIELDS: [&str; 8] = ["category", "title", "tags", "issued_on", "expires_on", "notes", "pinned", "deleted"];
@@ -91,6 +95,17 @@ pub enum OpBody {
         pinned: bool,
     },
     Delete,
+    /// A new version of an existing document (its own document key and pages), made on top of
+    /// `parent` (the version current on the writer's device).
+    AddVersion {
+        version: u32,
+        parent: u32,
+        origin: Origin,
+        collection: String,
+        key_generation: u32,
+        wrapped_doc_key: String,
+        blobs: Vec<BlobRef>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,7 +119,8 @@ pub struct Op {
 
 impl Op {
     fn new(doc: &DocId, hlc: &Hlc, body: OpBody) -> Op {
-        Op { v: OP_VERSION, doc: doc.to_hex(), hlc: hlc.encode(), body }
+        let v = if matches!(body, OpBody::AddVersion { .. }) { OP_VERSION } else { FIRST_OP_VERSION };
+        Op { v, doc: doc.to_hex(), hlc: hlc.encode(), body }
     }
 
     pub fn create(doc: &DocId, hlc: &Hlc, body: OpBody) -> Op {
@@ -115,10 +131,18 @@ impl Op {
     pub fn parse(bytes: &[u8]) -> crate::Result<Op> {
         let op: Op =
             serde_json::from_slice(bytes).map_err(|_| crate::VaultError::InvalidInput("malformed op".into()))?;
-        if op.v != OP_VERSION {
+        if !(FIRST_OP_VERSION..=OP_VERSION).contains(&op.v) {
             return Err(crate::VaultError::TooNew { found: op.v, supported: OP_VERSION });
         }
+        if matches!(op.body, OpBody::AddVersion { .. }) && op.v < 2 {
+            return Err(crate::VaultError::InvalidInput("malformed op".into()));
+        }
         Ok(op)
+    }
+
+    /// A new version of `doc` (an [`OpBody::AddVersion`]).
+    pub fn add_version(doc: &DocId, hlc: &Hlc, body: OpBody) -> Op {
+        Op::new(doc, hlc, body)
     }
 
     pub fn set(doc: &DocId, hlc: &Hlc, fields: FieldChanges) -> Op {

@@ -50,13 +50,13 @@ pub struct LocalBlob {
     pub cipher_sha256: [u8; 32],
 }
 
-fn hex16(s: &str) -> Result<[u8; 16]> {
+pub(crate) fn hex16(s: &str) -> Result<[u8; 16]> {
     let mut out = [0u8; 16];
     hex::decode_to_slice(s, &mut out).map_err(|_| VaultError::InvalidInput("malformed id in op".into()))?;
     Ok(out)
 }
 
-fn hex32(s: &str) -> Result<[u8; 32]> {
+pub(crate) fn hex32(s: &str) -> Result<[u8; 32]> {
     let mut out = [0u8; 32];
     hex::decode_to_slice(s, &mut out).map_err(|_| VaultError::InvalidInput("malformed hash in op".into()))?;
     Ok(out)
@@ -131,8 +131,21 @@ impl Vault {
                         )?;
                     }
                     apply_fields_lww(&tx, &doc, &fields, &hlc)?;
+                    crate::versions::record_version(
+                        &tx,
+                        &doc,
+                        version,
+                        None,
+                        key_generation,
+                        &wrapped_doc_key,
+                        origin,
+                        &hlc,
+                    )?;
                     Applied::Changed
                 }
+            }
+            body @ OpBody::AddVersion { .. } => {
+                crate::versions::apply_remote_version(&tx, &self.dir, &self.ark, &doc, &hlc, &body)?
             }
             OpBody::Set { fields } => {
                 if doc_exists(&tx, &doc)? {
@@ -172,12 +185,14 @@ impl Vault {
         Ok(applied)
     }
 
-    /// Blobs announced by other devices and not yet here; pinned documents first.
+    /// Blobs announced by other devices and not yet here (of every version of a document, so that a
+    /// conflict can be looked at); pinned documents first, current versions before older ones.
     pub fn missing_blobs(&self) -> Result<Vec<MissingBlob>> {
         let mut stmt = self.conn.prepare(
             "SELECT b.id, b.doc_id, b.cipher_len, b.cipher_sha256, d.pinned FROM blobs b
-             JOIN documents d ON d.id = b.doc_id AND d.version = b.doc_version
-             WHERE b.local = 0 AND d.deleted_at IS NULL ORDER BY d.pinned DESC, b.role DESC, d.rowid",
+             JOIN documents d ON d.id = b.doc_id
+             WHERE b.local = 0 AND d.deleted_at IS NULL
+             ORDER BY d.pinned DESC, b.doc_version = d.version DESC, b.role DESC, d.rowid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((

@@ -99,10 +99,30 @@ CREATE VIRTUAL TABLE documents_fts USING fts5 (
 );
 "#,
     },
+    Migration {
+        version: 3,
+        // Every version of a document (see `versions.rs`); `documents` keeps showing the current one.
+        // Existing documents get their one version, with an empty clock (older than any other).
+        sql: r#"
+CREATE TABLE document_versions (
+    doc_id          BLOB NOT NULL REFERENCES documents (id),
+    version         INTEGER NOT NULL,
+    parent          INTEGER,
+    key_generation  INTEGER NOT NULL,
+    wrapped_doc_key BLOB NOT NULL,
+    origin          TEXT NOT NULL,
+    hlc             TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, version)
+) WITHOUT ROWID;
+INSERT INTO document_versions (doc_id, version, parent, key_generation, wrapped_doc_key, origin, hlc, created_at)
+    SELECT id, version, NULL, key_generation, wrapped_doc_key, origin, '', created_at FROM documents;
+"#,
+    },
 ];
 
 /// The version a fully migrated database has.
-pub const LATEST: u32 = 2;
+pub const LATEST: u32 = 3;
 
 pub fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)
@@ -149,6 +169,29 @@ mod tests {
             migrate(&mut conn)?;
             assert_eq!(user_version(&conn)?, LATEST);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn version_3_gives_every_existing_document_its_first_version() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 2) {
+            conn.execute_batch(m.sql)?;
+        }
+        conn.pragma_update(None, "user_version", 2)?;
+        conn.execute(
+            "INSERT INTO documents (id, category, collection, title, origin, version, key_generation,
+                wrapped_doc_key, created_at, modified_at)
+             VALUES (x'01', 'autre', 'other', 't', 'import', 1, 1, x'aa', 5, 6)",
+            [],
+        )?;
+        migrate(&mut conn)?;
+        let row: (i64, Option<i64>, i64, Vec<u8>, String, String, i64) = conn.query_row(
+            "SELECT version, parent, key_generation, wrapped_doc_key, origin, hlc, created_at FROM document_versions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )?;
+        assert_eq!(row, (1, None, 1, vec![0xaa], "import".into(), String::new(), 5));
         Ok(())
     }
 

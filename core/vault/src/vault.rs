@@ -1,7 +1,7 @@
 //! The [`Vault`]: one directory = `vault.json` (the ARK wrapped under the passphrase) + `vault.db`
 //! (SQLCipher) + `blobs/` (encrypted files). One process writes at a time (`vault.lock`).
 
-use crate::blobstore::{self, WriterWrap, blob_path, write_blob};
+use crate::blobstore::{self, WriterWrap, blob_path};
 use crate::category::{Category, Collection, category};
 use crate::date::{self, now_ms};
 use crate::db::{self, DB_FILE};
@@ -12,6 +12,7 @@ use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::*;
 use crate::ops::Op;
 use crate::sniff::{FileKind, SNIFF_LEN, sniff};
+use crate::versions::{blob_refs, insert_pages, record_version, remove_pages};
 use crate::{Result, VaultError};
 use coffre_crypto::{
     AccountRootKey, BlobContext, KdfParams, SymmetricKey, decrypt_stream, decrypt_to_vec, unwrap_ark_with_passphrase,
@@ -58,9 +59,9 @@ pub struct Vault {
     pub(crate) ark: AccountRootKey,
     header: Header,
     pub(crate) writer_id: String,
-    limits: Limits,
+    pub(crate) limits: Limits,
     /// Test hook: wraps blob file writers (fault injection).
-    blob_writer_wrap: Option<WriterWrap>,
+    pub(crate) blob_writer_wrap: Option<WriterWrap>,
     _lock: File,
 }
 
@@ -318,33 +319,9 @@ impl Vault {
             wrap_key(&collection_key, &doc_key, &doc_key_aad(&doc_id, version, cat.collection, generation));
 
         // 1. Blob files, durable before any row refers to them.
-        let mut written: Vec<(blobstore::WrittenBlob, PageRole, u32, &'static str, Vec<u8>)> = Vec::new();
-        let mut index_by_role = [0u32; 2];
-        let write_result = (|| -> Result<()> {
-            for src in sources {
-                let slot = if src.role == PageRole::Page { 0 } else { 1 };
-                let index = index_by_role[slot];
-                index_by_role[slot] += 1;
-                let page_key = SymmetricKey::generate();
-                let ctx = BlobContext { doc_id: doc_id.0, version };
-                let blob = write_blob(&self.dir, &page_key, &ctx, src.reader, self.blob_writer_wrap)
-                    .map_err(|e| map_limit_error(e, self.limits.max_file_bytes))?;
-                let wrapped = wrap_key(&doc_key, &page_key, &page_key_aad(&blob.id, &doc_id, version, src.role, index));
-                written.push((blob, src.role, index, src.mime, wrapped));
-            }
-            Ok(())
-        })();
-        let remove_written = |written: &[(blobstore::WrittenBlob, PageRole, u32, &'static str, Vec<u8>)]| {
-            for (b, ..) in written {
-                let _ = fs::remove_file(&b.path);
-            }
-        };
-        if let Err(e) = write_result {
-            remove_written(&written);
-            return Err(e);
-        }
+        let written = self.write_pages(&doc_id, version, &doc_key, sources)?;
 
-        // 2. One transaction: document, tags, blobs, search index, outbox.
+        // 2. One transaction: document, its first version, tags, blobs, search index, outbox.
         let now = now_ms();
         let tx_result = (|| -> Result<()> {
             let tx = self.conn.transaction()?;
@@ -370,41 +347,13 @@ impl Vault {
             for tag in &tags {
                 tx.execute("INSERT INTO tags (doc_id, tag) VALUES (?1, ?2)", params![doc_id.0, tag])?;
             }
-            for (blob, role, index, mime, wrapped) in &written {
-                tx.execute(
-                    "INSERT INTO blobs (id, doc_id, doc_version, role, page_index, mime, plain_len, cipher_len,
-                        cipher_sha256, wrapped_key, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![
-                        blob.id,
-                        doc_id.0,
-                        version,
-                        role.code(),
-                        index,
-                        mime,
-                        blob.stats.plaintext_len as i64,
-                        blob.stats.ciphertext_len as i64,
-                        blob.cipher_sha256,
-                        wrapped,
-                        now
-                    ],
-                )?;
-            }
+            insert_pages(&tx, &doc_id, version, &written, now)?;
             reindex(&tx, &doc_id)?;
             let hlc = tick(&tx, &self.writer_id)?;
             for field in crate::ops::FIELDS {
                 set_field_clock(&tx, &doc_id, field, &hlc)?;
             }
-            let blobs = written.iter().map(|(b, role, index, mime, wrapped)| crate::ops::BlobRef {
-                id: hex::encode(b.id),
-                role: *role,
-                index: *index,
-                mime: mime.to_string(),
-                plain_len: b.stats.plaintext_len,
-                cipher_len: b.stats.ciphertext_len,
-                cipher_sha256: hex::encode(b.cipher_sha256),
-                wrapped_key: hex::encode(wrapped),
-            });
+            record_version(&tx, &doc_id, version, None, generation, &wrapped_doc_key, origin, &hlc)?;
             let fields = crate::ops::FieldChanges {
                 category: Some(cat.code.into()),
                 title: Some(title.clone()),
@@ -420,7 +369,7 @@ impl Vault {
                 collection: cat.collection.code().into(),
                 key_generation: generation,
                 wrapped_doc_key: hex::encode(&wrapped_doc_key),
-                blobs: blobs.collect(),
+                blobs: blob_refs(&written),
             };
             let op = Op::create(&doc_id, &hlc, body);
             queue(&tx, &op)?;
@@ -428,7 +377,7 @@ impl Vault {
             Ok(())
         })();
         if let Err(e) = tx_result {
-            remove_written(&written);
+            remove_pages(&written);
             return Err(e);
         }
         Ok(doc_id)
@@ -839,10 +788,10 @@ pub struct ListQuery {
     pub offset: Option<u32>,
 }
 
-struct PageSource<'a> {
-    reader: Box<dyn Read + 'a>,
-    mime: &'static str,
-    role: PageRole,
+pub(crate) struct PageSource<'a> {
+    pub(crate) reader: Box<dyn Read + 'a>,
+    pub(crate) mime: &'static str,
+    pub(crate) role: PageRole,
 }
 
 /// Stops a stream that grows past the size limit (a file that changes while read).
@@ -872,7 +821,7 @@ impl<R: Read> Read for LimitedReader<R> {
     }
 }
 
-fn map_limit_error(e: VaultError, limit: u64) -> VaultError {
+pub(crate) fn map_limit_error(e: VaultError, limit: u64) -> VaultError {
     match e {
         VaultError::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<OverLimit>()) => {
             VaultError::TooLarge { size: limit + 1, limit }
@@ -883,14 +832,14 @@ fn map_limit_error(e: VaultError, limit: u64) -> VaultError {
 }
 
 /// Opens a blob file: a missing one is damage; other I/O errors (permissions, full table) stay I/O.
-fn open_blob(path: &Path) -> Result<File> {
+pub(crate) fn open_blob(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => corrupt("a page file is missing"),
         _ => e.into(),
     })
 }
 
-fn blob_error(e: coffre_crypto::CryptoError) -> VaultError {
+pub(crate) fn blob_error(e: coffre_crypto::CryptoError) -> VaultError {
     match e {
         coffre_crypto::CryptoError::Io(io) => io.into(),
         _ => corrupt("a page failed its integrity check"),
@@ -1051,7 +1000,7 @@ pub(crate) fn set_field_clock(tx: &Transaction<'_>, id: &DocId, field: &str, hlc
     Ok(())
 }
 
-fn queue(tx: &Transaction<'_>, op: &Op) -> Result<()> {
+pub(crate) fn queue(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     let bytes = serde_json::to_vec(op).map_err(|_| VaultError::InvalidInput("op serialisation".into()))?;
     tx.execute("INSERT INTO outbox (op, created_at) VALUES (?1, ?2)", params![bytes, now_ms()])?;
     Ok(())
