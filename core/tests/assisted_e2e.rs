@@ -114,6 +114,15 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
     // The kit share with either other share gives the same key.
     assert_eq!(assisted_key(&[&kit_share, &org]).unwrap().as_bytes(), key.as_bytes());
 
+    // Holding the key is not membership: until its slot is fetched (past the delay, not cancelled),
+    // the assisted recovery device can neither read nor close the vault.
+    let device = ed25519_dalek::SigningKey::from_bytes(&key.device_seed());
+    let as_device = coffre_core::sync::BlockingClient::new(&s.url, device).unwrap();
+    as_device.attach(vault, s.server.state.server_key.verifying_key().to_bytes());
+    for err in [as_device.vault_info().unwrap_err(), as_device.close_vault().unwrap_err()] {
+        assert!(matches!(&err, SyncError::Server { status: 403, .. }), "{err:?}");
+    }
+
     let fresh = recover_with_assisted_key(&s.url, &key, &tmp.path().join("fresh"), PASS, None).unwrap();
     let titles: Vec<String> = fresh.list(&ListQuery::default()).unwrap().into_iter().map(|d| d.title).collect();
     assert_eq!(titles, vec!["Récépissé".to_string()]);

@@ -80,7 +80,7 @@ async fn put_code_slot(State(state): State<AppState>, Path(vault): Path<String>,
     if slot_kind(&slot) != Some("code") {
         return Err(ApiError::bad_request("bad_slot", "not a recovery-code slot of a supported version"));
     }
-    match state.recovery.put_slot(vault, "code", device, slot, a.device, crate::now_secs()).await? {
+    match state.recovery.put_slot(vault, "code", device, slot, a.device, crate::now_secs(), true).await? {
         PutSlotOutcome::Stored { replaced } => {
             if let Some(old) = &replaced {
                 forget_members(&state, &vault, Some(old));
@@ -194,7 +194,8 @@ async fn put_assisted(State(state): State<AppState>, Path(vault): Path<String>, 
         return Err(bad("bad_pieces", "2 to 64 organisation pieces"));
     }
     let pieces = serde_json::to_vec(&req.org_pieces).map_err(|_| bad("bad_pieces", "malformed pieces"))?;
-    let replaced = match state.recovery.put_slot(vault, "assisted", device, slot, a.device, crate::now_secs()).await? {
+    let now = crate::now_secs();
+    let replaced = match state.recovery.put_slot(vault, "assisted", device, slot, a.device, now, false).await? {
         PutSlotOutcome::Stored { replaced } => {
             if let Some(old) = &replaced {
                 forget_members(&state, &vault, Some(old));
@@ -320,6 +321,10 @@ async fn get_assisted_slot(State(state): State<AppState>, a: Authed) -> ApiResul
     let rec = state.recovery.slot_for_device(a.device).await?.filter(|r| r.kind == "assisted").ok_or_else(none)?;
     let row = state.recovery.assisted(rec.vault).await?.ok_or_else(none)?;
     ready(&state, &row)?;
+    // Only now does the assisted recovery device become a member (to enrol the new phone).
+    if !state.meta.add_device(rec.vault, a.device, a.device, crate::now_secs()).await? {
+        return Err(none());
+    }
     crate::mandate::record(
         &state,
         rec.vault,

@@ -58,8 +58,11 @@ pub struct AssistedRequest {
 /// Recovery slots and vault closure. Every method is atomic.
 #[async_trait]
 pub trait RecoveryStore: Send + Sync + 'static {
-    /// Store the `kind` slot of `vault` (replacing the previous one), enrol `device` as the vault's
-    /// recovery device for it (added by `by`), and remove the device of the replaced slot.
+    /// Store the `kind` slot of `vault` (replacing the previous one) and remove the device of the
+    /// replaced slot. With `enrol`, `device` is enrolled now (added by `by`): the kit's code is a
+    /// full credential. Without it (assisted recovery), the device is enrolled only when it fetches
+    /// the slot after the delay, so two colluding share holders cannot act on the vault before.
+    #[allow(clippy::too_many_arguments)]
     async fn put_slot(
         &self,
         vault: Hash,
@@ -68,8 +71,9 @@ pub trait RecoveryStore: Send + Sync + 'static {
         slot: Vec<u8>,
         by: PublicKey,
         now: u64,
+        enrol: bool,
     ) -> StoreResult<PutSlotOutcome>;
-    /// The slot whose recovery device is `device`, if that device is still enrolled.
+    /// The slot whose recovery device is `device`, unless that device was removed.
     async fn slot_for_device(&self, device: PublicKey) -> StoreResult<Option<SlotRecord>>;
     /// Every stored slot of every vault (audits and tests: the kinds must all be high-entropy ones).
     async fn all_slots(&self) -> StoreResult<Vec<SlotRecord>>;

@@ -47,6 +47,7 @@ impl RecoveryStore for SqliteMeta {
         slot: Vec<u8>,
         by: PublicKey,
         now: u64,
+        enrol: bool,
     ) -> StoreResult<PutSlotOutcome> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -78,7 +79,7 @@ impl RecoveryStore for SqliteMeta {
                 }
                 _ => None,
             };
-            if removed.is_none() {
+            if enrol && removed.is_none() {
                 tx.execute(
                     "INSERT INTO devices (vault, pk, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
                     params![vault, device, i(now)?, by],
@@ -100,7 +101,7 @@ impl RecoveryStore for SqliteMeta {
             let row = c
                 .prepare_cached(
                     "SELECT s.vault, s.kind, s.device, s.slot, s.created_at FROM recovery_slots s \
-                     JOIN devices d ON d.vault = s.vault AND d.pk = s.device \
+                     LEFT JOIN devices d ON d.vault = s.vault AND d.pk = s.device \
                      WHERE s.device = ?1 AND d.removed_at IS NULL",
                 )?
                 .query_row(params![device], slot_row)
