@@ -340,10 +340,27 @@ pub fn audit(vault: &mut Vault) -> Result<(Vec<AuditEvent>, Vec<AuditEntry>)> {
             break;
         }
     }
+    // The chain must extend the head this device verified last time: a server that drops the latest
+    // entries (or rewrites history with its own key) is caught, not only one that edits an entry.
+    if let Some(b) = vault.state_get(AUDIT_HEAD)? {
+        let (seq, hash): (u64, String) =
+            serde_json::from_slice(&b).map_err(|_| VaultError::Corrupt { what: "audit head".into() })?;
+        let n = usize::try_from(seq).unwrap_or(usize::MAX);
+        if entries.len() < n {
+            return Err(MandateError::Mismatch("audit trail shorter than last time").into());
+        }
+        let (_, at) = coffre_mandate::verify_chain(&entries[..n], &vault_hash, &server_pk, (0, genesis(&vault_hash)))?;
+        if hex::encode(at) != hash {
+            return Err(MandateError::Mismatch("audit trail rewritten since last time").into());
+        }
+    }
+    vault.state_set(AUDIT_HEAD, &json(&(from.0, hex::encode(from.1))))?;
     let me = *vault.root_key().derive_identity(0).signing.verifying_key().as_bytes();
     let events = entries.iter().map(|e| event(e, &me)).collect::<Result<Vec<_>>>()?;
     Ok((events, entries))
 }
+
+const AUDIT_HEAD: &str = "audit.head";
 
 fn event(e: &AuditEntry, holder: &[u8; 32]) -> Result<AuditEvent> {
     let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);

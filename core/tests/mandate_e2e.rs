@@ -12,7 +12,7 @@ use coffre_sync_server::{AppState, config::Config};
 struct Server {
     url: String,
     state: AppState,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
     _server: coffre_sync_server::RunningServer,
 }
@@ -28,7 +28,7 @@ fn server() -> Server {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let state = AppState::open_embedded(cfg).unwrap();
     let server = rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
-    Server { url: server.url(), state, _dir: dir, rt, _server: server }
+    Server { url: server.url(), state, dir, rt, _server: server }
 }
 
 #[test]
@@ -108,6 +108,18 @@ fn desk_mandate_certified_deposit_audit_and_revocation() {
     assert!(listed[0].revoked && !listed[0].active);
     let (events, _) = mandate::audit(&mut vault).unwrap();
     assert_eq!(events.last().unwrap().kind, "mandate_revoked");
+
+    // A server that drops its latest audit entry is caught by the head this device verified...
+    let db = rusqlite::Connection::open(s.dir.path().join("meta.sqlite3")).unwrap();
+    db.execute("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)", []).unwrap();
+    let err = mandate::audit(&mut vault).unwrap_err().to_string();
+    assert!(err.contains("shorter than last time"), "{err}");
+    // ...and so is one that re-signs another history of the same length with its own key.
+    let vault_id = coffre_mandate::vault_of(vault.root_key().derive_identity(0).signing.verifying_key().as_bytes());
+    let key = coffre_crypto::SigningKey::from_bytes(s.state.server_key.to_bytes());
+    s.rt.block_on(s.state.mandates.append_audit(vault_id, "mandate_revoked", "{}".into(), t + 5, key)).unwrap();
+    let err = mandate::audit(&mut vault).unwrap_err().to_string();
+    assert!(err.contains("rewritten since last time"), "{err}");
 }
 
 fn add_doc(vault: &mut Vault, category: &str, title: &str, page: &[u8]) {
