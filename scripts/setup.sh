@@ -7,7 +7,11 @@ APT_PACKAGES=(
   pkg-config libssl-dev            # SQLCipher (rusqlite bundled-sqlcipher) links OpenSSL's libcrypto
   tesseract-ocr tesseract-ocr-fra  # capture: legibility measured by OCR
   qpdf poppler-utils               # capture: PDFs checked with qpdf --check and pdftoppm
+  chromium                         # share viewer: Playwright test in headless Chromium
 )
+# Node and npm for the share viewer's bundle and browser test (skipped when a node is already there).
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -19,6 +23,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The share viewer's npm packages (@noble/ciphers, @noble/hashes, esbuild, playwright-core), pinned by
+# package-lock.json; reinstalled only when the lock file changed.
+viewer="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/sync-server/viewer"
+if ! cmp -s "$viewer/package-lock.json" "$viewer/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  echo "setup: npm ci in sync-server/viewer" >&2
+  (cd "$viewer" && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.package-lock.json.installed)
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -11,6 +11,9 @@ started=$SECONDS
 step "format"
 cargo fmt --all -- --check
 
+step "share viewer bundle is the build of its sources (pinned npm packages)"
+sync-server/viewer/build.sh --check
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

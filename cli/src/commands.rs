@@ -2,7 +2,7 @@
 //! `--json`, for scripts.
 
 use crate::i18n::{Lang, describe, exit};
-use crate::{Cli, Command, capture_cmd, mandate_cmd, recovery_cmd, secret, sync_cmd, version_cmd};
+use crate::{Cli, Command, capture_cmd, mandate_cmd, recovery_cmd, secret, share_cmd, sync_cmd, version_cmd};
 use coffre_core::vault::{
     CATALOGUE, DocId, Document, ExportFormat, ListQuery, MetadataPatch, NewDocument, Vault, VaultError,
 };
@@ -84,7 +84,7 @@ impl Ctx<'_> {
 }
 
 /// Accepts a full id or a unique prefix of at least 6 hex digits.
-fn resolve_id(vault: &Vault, id: &str) -> Result<DocId, VaultError> {
+pub(crate) fn resolve_id(vault: &Vault, id: &str) -> Result<DocId, VaultError> {
     let id = id.trim().to_lowercase();
     if id.len() == 32 {
         return DocId::parse(&id);
@@ -236,6 +236,8 @@ pub fn run(cli: &Cli, lang: Lang) -> Out {
         Command::Audit => mandate_cmd::audit(&ctx),
         Command::VerifyDeposit { file, server_key } => mandate_cmd::verify_deposit(&ctx, file, server_key.as_deref()),
         Command::Version(v) => version_cmd::run(&ctx, v),
+        Command::Share(s) => share_cmd::share(&ctx, s),
+        Command::Dossier(d) => share_cmd::dossier(&ctx, d),
     }
 }
 

@@ -6,6 +6,7 @@ mod i18n;
 mod mandate_cmd;
 mod recovery_cmd;
 mod secret;
+mod share_cmd;
 mod sync_cmd;
 mod version_cmd;
 
@@ -240,6 +241,12 @@ pub enum Command {
         #[arg(long)]
         server_key: Option<String>,
     },
+    /// Share documents by a link and QR code (expiry, openings, revocation).
+    #[command(subcommand)]
+    Share(ShareCommand),
+    /// Procedures (RSA, CSS, logement social...) and the pieces they ask for.
+    #[command(subcommand)]
+    Dossier(DossierCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -445,6 +452,53 @@ pub enum VersionCommand {
         #[arg(long, short)]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Share documents (or a whole dossier) by a link; prints the link and its QR code.
+    Create {
+        /// Document ids (or their first 6+ characters).
+        #[arg(long = "doc", required_unless_present = "dossier", conflicts_with = "dossier")]
+        docs: Vec<String>,
+        /// Share every piece of a dossier found in the vault (see `coffre dossier list`).
+        #[arg(long)]
+        dossier: Option<String>,
+        /// 1h, 1d, 1w or 1m (31 days at most).
+        #[arg(long, default_value = "1d")]
+        duration: String,
+        /// Openings allowed before the link stops working.
+        #[arg(long)]
+        max_opens: Option<u32>,
+        /// Purpose or recipient, shown to the recipient and written on identity copies.
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Write the QR code as a PNG image.
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<PathBuf>,
+    },
+    /// Shares made on this device, with how many times each was opened.
+    List {
+        /// Also expired and revoked shares.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Revoke a share: the link stops working and the copies are deleted from the server.
+    Revoke { id: String },
+    /// Open a share link as a recipient would (decrypts; --out writes the pages).
+    Open {
+        link: String,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCommand {
+    /// The catalogue of dossiers.
+    List,
+    /// Which pieces of a dossier the vault has, and which are missing or expired.
+    Check { name: String },
 }
 
 #[derive(Debug, Subcommand)]

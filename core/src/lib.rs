@@ -9,6 +9,7 @@ pub use coffre_vault as vault;
 
 mod capture_to_vault;
 pub mod mandate;
+pub mod share;
 pub mod sync_engine;
 
 pub use capture_to_vault::{save_capture, save_capture_version};

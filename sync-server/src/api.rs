@@ -71,6 +71,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/recovery/assisted/{vault}/start"),
     ("post", "/v1/recovery/assisted/{vault}/release"),
     ("get", "/v1/recovery/assisted/slot"),
+    // share links (share.rs)
+    ("post", "/v1/vaults/{vault}/shares"),
+    ("get", "/v1/vaults/{vault}/shares"),
+    ("delete", "/v1/vaults/{vault}/shares/{id}"),
+    ("get", "/s/{id}"),
+    ("post", "/s/{id}/open"),
+    ("get", "/s/{id}/pages/{index}"),
+    ("get", "/assets/share-viewer.js"),
 ];
 
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
@@ -99,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/mailbox/{id}", put(mailbox_put).get(mailbox_get).delete(mailbox_delete))
         .merge(crate::mandate::routes())
         .merge(crate::recovery::routes())
+        .merge(crate::share::routes(&state))
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::observe))

@@ -40,6 +40,8 @@ pub struct Config {
     pub max_mailbox_bytes: u64,
     pub mailbox_ttl_secs: u64,
     pub max_mailboxes: u64,
+    /// Largest share upload (manifest and page copies), bytes; shares also count against the quota.
+    pub max_share_bytes: u64,
     /// Token bucket per device: burst size and refill per second.
     pub rate_burst: u32,
     pub rate_per_sec: u32,
@@ -73,6 +75,7 @@ impl Default for Config {
             max_mailbox_bytes: 16 << 10,
             mailbox_ttl_secs: 900,
             max_mailboxes: 10_000,
+            max_share_bytes: 32 << 20,
             rate_burst: 300,
             rate_per_sec: 100,
             clock_skew_secs: coffre_sync_protocol::MAX_CLOCK_SKEW_SECS,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod mandate;
 pub mod metrics;
 pub mod recovery;
+pub mod share;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use crate::metrics::Metrics;
 use crate::store::fs::FsChunks;
 use crate::store::mandate::MandateStore;
 use crate::store::recovery::RecoveryStore;
+use crate::store::shares::ShareStore;
 use crate::store::sqlite::SqliteMeta;
 use crate::store::{ChunkStore, MetaStore};
 
@@ -48,6 +50,8 @@ pub struct Inner {
     /// Organisations, mandates, deposits, audit (`mandate.rs`).
     pub mandates: Arc<dyn MandateStore>,
     pub recovery: Arc<dyn RecoveryStore>,
+    /// Share links (`share.rs`).
+    pub shares: Arc<dyn ShareStore>,
     pub server_key: SigningKey,
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
@@ -82,6 +86,7 @@ impl AppState {
         chunks: Arc<dyn ChunkStore>,
         mandates: Arc<dyn MandateStore>,
         recovery: Arc<dyn RecoveryStore>,
+        shares: Arc<dyn ShareStore>,
         server_key: SigningKey,
     ) -> AppState {
         let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
@@ -91,6 +96,7 @@ impl AppState {
             chunks,
             mandates,
             recovery,
+            shares,
             server_key,
             nonces: NonceCache::default(),
             limiter,
@@ -107,7 +113,7 @@ impl AppState {
             SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(|e| ServerError::Store(e.to_string()))?,
         );
         let chunks = FsChunks::open(&cfg.data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
-        Ok(AppState::new(cfg, meta.clone(), Arc::new(chunks), meta.clone(), meta, key))
+        Ok(AppState::new(cfg, meta.clone(), Arc::new(chunks), meta.clone(), meta.clone(), meta, key))
     }
 }
 
@@ -186,6 +192,9 @@ pub async fn serve(
                 tick.tick().await;
                 if let Err(e) = state.meta.purge_expired(now_secs()).await {
                     tracing::warn!(error = %e, "mailbox purge failed");
+                }
+                if let Err(e) = state.shares.purge_shares(now_secs()).await {
+                    tracing::warn!(error = %e, "share purge failed");
                 }
             }
         })

@@ -300,7 +300,8 @@ fn openapi_lists_exactly_the_routes() {
             .replace("{hash}", &"b".repeat(64))
             .replace("{device}", "AAAA")
             .replace("{blob_id}", &"c".repeat(32))
-            .replace("{id}", &"d".repeat(64));
+            .replace("{id}", &"d".repeat(64))
+            .replace("{index}", "0");
         let (status, err, _) = s.raw(&m.to_uppercase(), &path, vec![], None, |_| {});
         assert_ne!(status, 405, "{m} {p}");
         assert_ne!(err.map(|e| e.error), Some("no_route".to_string()), "{m} {p}");

@@ -174,6 +174,13 @@ fn session(vault: &mut Vault) -> Result<Session> {
     Ok(Session { client, vault_hash, device_pk })
 }
 
+/// A signed client attached to this vault's server, and the server's address (for the other parts
+/// of the core that talk to the server, e.g. share links).
+pub(crate) fn attached_client(vault: &mut Vault) -> Result<(BlockingClient, String)> {
+    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
+    Ok((session(vault)?.client, config.server_url))
+}
+
 /// Pushes the outbox, pulls and verifies new ops, applies them, and fetches pages (pinned ones
 /// always; all with `download_all`). On any verification error nothing local changes and the error
 /// says what the server did (rollback, fork, tampering...).

@@ -223,7 +223,7 @@ impl SyncClient {
         Self::check(resp).await
     }
 
-    async fn check(resp: reqwest::Response) -> Result<Bytes> {
+    pub(crate) async fn check(resp: reqwest::Response) -> Result<Bytes> {
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(SyncError::network)?;
         if status.is_success() {

@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod link;
 pub mod recovery;
+pub mod share;
 pub mod verify;
 
 pub use blocking::BlockingClient;

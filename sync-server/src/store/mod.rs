@@ -12,6 +12,7 @@ pub mod mandate;
 pub mod mandate_sqlite;
 pub mod recovery;
 mod recovery_sqlite;
+pub mod shares;
 pub mod sqlite;
 
 use async_trait::async_trait;

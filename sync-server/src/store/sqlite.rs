@@ -144,10 +144,37 @@ const MIGRATIONS: &[&str] = &[
         started_at INTEGER,
         cancelled_at INTEGER
     ) WITHOUT ROWID;",
+    // 5: share links (store/sqlite/shares.rs); pages in their own rowid table (large rows)
+    "CREATE TABLE shares (
+        id BLOB PRIMARY KEY,
+        vault BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        max_opens INTEGER,
+        revoked_at INTEGER,
+        pages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        manifest BLOB
+    ) WITHOUT ROWID;
+    CREATE INDEX shares_by_vault ON shares (vault, created_at);
+    CREATE INDEX shares_by_expiry ON shares (expires_at);
+    CREATE TABLE share_pages (
+        share BLOB NOT NULL,
+        idx INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (share, idx)
+    );
+    CREATE TABLE share_opens (
+        share BLOB NOT NULL,
+        opened_at INTEGER NOT NULL,
+        token BLOB NOT NULL UNIQUE
+    );
+    CREATE INDEX share_opens_by_share ON share_opens (share, opened_at);",
 ];
 
 #[cfg(test)]
 mod migration_tests;
+mod shares;
 
 /// Reader connections (WAL lets them read while the writer writes).
 const READERS: usize = 4;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub mod recovery;
+pub mod share;
 
 /// Version carried by every JSON body (`"v": 1`) and by the `/v1/` path prefix.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,202 @@
+//! Share links (DESIGN.md §5, `docs/sharing.md`): device-signed create/list/revoke under
+//! `/v1/vaults/{vault}/shares`, and the public, unsigned recipient side under `/s/{id}`: the viewer
+//! page, an opening (counted), and the pages. The link key lives in the URL fragment, which browsers
+//! never send; the server only stores and serves ciphertext, and logs route templates only.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use coffre_sync_protocol::share::{
+    MAX_SHARE_PAGES, MAX_SHARE_SECS, OPENING_TTL_SECS, SHARE_VERSION, ShareCreate, ShareList, ShareOpened,
+    ShareRefusal, parse_share_id, split_frames,
+};
+use coffre_sync_protocol::{PROTOCOL_VERSION, b64, is_padme, sha256, unb64_array};
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::store::shares::{NewShare, ShareCreateOutcome, ShareId};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The viewer page (the same bytes for every id: it reveals nothing about a share).
+pub const VIEWER_HTML: &str = include_str!("../viewer/index.html");
+/// The viewer script, bundled from `viewer/src` by `viewer/build.sh` (committed; CI checks it).
+pub const VIEWER_JS: &str = include_str!("../viewer/dist/share-viewer.js");
+
+/// Only our own script; decrypted pages are shown from `blob:` URLs; nothing else loads.
+const VIEWER_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' blob:; \
+     style-src 'unsafe-inline'; frame-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let share_limit = usize::try_from(state.cfg.max_share_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route(
+            "/v1/vaults/{vault}/shares",
+            post(create_share).layer(DefaultBodyLimit::max(share_limit)).get(list_shares),
+        )
+        .route("/v1/vaults/{vault}/shares/{id}", axum::routing::delete(revoke_share))
+        .route("/s/{id}", get(viewer_page))
+        .route("/s/{id}/open", post(open_share))
+        .route("/s/{id}/pages/{index}", get(share_page))
+        .route("/assets/share-viewer.js", get(viewer_js))
+}
+
+fn share_id(s: &str) -> ApiResult<ShareId> {
+    parse_share_id(s).map_err(|_| refused(ShareRefusal::NotFound))
+}
+
+/// The refusal as an API error: the viewer turns its code into a French sentence.
+fn refused(r: ShareRefusal) -> ApiError {
+    let (status, message) = match r {
+        ShareRefusal::NotFound => (StatusCode::NOT_FOUND, "no such share"),
+        ShareRefusal::Expired => (StatusCode::GONE, "this share has expired"),
+        ShareRefusal::Revoked => (StatusCode::GONE, "this share was revoked"),
+        ShareRefusal::Exhausted => (StatusCode::GONE, "this share was opened as many times as allowed"),
+    };
+    ApiError::new(status, r.code(), message)
+}
+
+fn rate_limit(state: &AppState, id: &ShareId) -> ApiResult<()> {
+    let key = sha256(&[b"share/".as_slice(), id].concat());
+    if let Err(wait) = state.limiter.take(key) {
+        state.metrics.rate_limited();
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests for this share");
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    Ok(())
+}
+
+async fn create_share(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {
+    let vault = crate::api::member(&state, &vault, &a.device).await?;
+    let frames = split_frames(&a.body).map_err(|_| ApiError::bad_request("bad_frames", "malformed share body"))?;
+    let [header, manifest, pages @ ..] = frames.as_slice() else {
+        return Err(ApiError::bad_request("bad_frames", "a share has a header and a manifest"));
+    };
+    let req: ShareCreate = serde_json::from_slice(header).map_err(|e| ApiError::bad_json(&e))?;
+    if req.v != SHARE_VERSION {
+        return Err(ApiError::version(req.v));
+    }
+    let id = parse_share_id(&req.id).map_err(|_| ApiError::bad_request("bad_share_id", "id is 16 bytes base64url"))?;
+    let now = crate::now_secs();
+    if req.expires_at <= now || req.expires_at > now + MAX_SHARE_SECS + state.cfg.clock_skew_secs {
+        return Err(ApiError::bad_request("bad_expiry", "a share lives from 1 second to 31 days"));
+    }
+    if req.max_opens == Some(0) {
+        return Err(ApiError::bad_request("bad_max_opens", "max_opens is at least 1"));
+    }
+    if pages.is_empty() || pages.len() > MAX_SHARE_PAGES || pages.len() != req.pages as usize {
+        return Err(ApiError::bad_request("bad_page_count", format!("1 to {MAX_SHARE_PAGES} pages, as announced")));
+    }
+    for part in std::iter::once(manifest).chain(pages) {
+        if part.len() < 4 || !is_padme(part.len() as u64) {
+            return Err(ApiError::bad_request("bad_padding", "share parts must have Padmé lengths"));
+        }
+    }
+    let (_, usage) =
+        state.meta.vault_state(vault).await?.ok_or_else(|| ApiError::not_found("unknown_vault", "no such vault"))?;
+    let share = NewShare {
+        vault,
+        id,
+        created_at: now,
+        expires_at: req.expires_at,
+        max_opens: req.max_opens,
+        manifest: manifest.to_vec(),
+        pages: pages.iter().map(|p| p.to_vec()).collect(),
+    };
+    match state.shares.create_share(share, usage, state.cfg.quota_bytes).await? {
+        ShareCreateOutcome::Created => {
+            tracing::info!(vault = %crate::api::short(&vault), pages = pages.len(), "share created");
+            Ok((StatusCode::CREATED, Json(serde_json::json!({"v": PROTOCOL_VERSION}))).into_response())
+        }
+        ShareCreateOutcome::IdTaken => Err(ApiError::conflict("share_id_taken", "this share id is taken")),
+        ShareCreateOutcome::QuotaExceeded => Err(ApiError::quota()),
+    }
+}
+
+async fn list_shares(
+    State(state): State<AppState>,
+    Path(vault): Path<String>,
+    a: Authed,
+) -> ApiResult<Json<ShareList>> {
+    let vault = crate::api::member(&state, &vault, &a.device).await?;
+    Ok(Json(ShareList { v: PROTOCOL_VERSION, shares: state.shares.list_shares(vault).await? }))
+}
+
+async fn revoke_share(
+    State(state): State<AppState>,
+    Path((vault, id)): Path<(String, String)>,
+    a: Authed,
+) -> ApiResult<StatusCode> {
+    let vault = crate::api::member(&state, &vault, &a.device).await?;
+    let id = share_id(&id)?;
+    if state.shares.revoke_share(vault, id, crate::now_secs()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(refused(ShareRefusal::NotFound))
+    }
+}
+
+fn with_viewer_headers(mut resp: Response, content_type: &'static str) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(VIEWER_CSP));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn viewer_page() -> Response {
+    with_viewer_headers(VIEWER_HTML.into_response(), "text/html; charset=utf-8")
+}
+
+async fn viewer_js() -> Response {
+    with_viewer_headers(VIEWER_JS.into_response(), "text/javascript; charset=utf-8")
+}
+
+/// Opens a share: counts one opening (its time is kept for the holder) and hands out the manifest and
+/// a token for the pages. A POST, so link previews and prefetchers that GET the page count nothing.
+async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = share_id(&id)?;
+    rate_limit(&state, &id)?;
+    let mut token = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
+    let opening = state.shares.open_share(id, token, crate::now_secs()).await?.map_err(refused)?;
+    let body = ShareOpened {
+        v: SHARE_VERSION,
+        manifest: b64(&opening.manifest),
+        pages: opening.pages,
+        expires_at: opening.expires_at,
+        token: b64(&token),
+    };
+    let mut resp = Json(body).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    t: String,
+}
+
+async fn share_page(
+    State(state): State<AppState>,
+    Path((id, index)): Path<(String, String)>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Response> {
+    let id = share_id(&id)?;
+    rate_limit(&state, &id)?;
+    let index: u32 = index.parse().map_err(|_| refused(ShareRefusal::NotFound))?;
+    let token: [u8; 16] = unb64_array(&q.t, "token").map_err(|_| refused(ShareRefusal::NotFound))?;
+    let bytes =
+        state.shares.share_page(id, index, token, crate::now_secs(), OPENING_TTL_SECS).await?.map_err(refused)?;
+    let mut resp = ([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
