@@ -347,6 +347,14 @@ pub enum AgentCommand {
         #[arg(long)]
         extract: bool,
     },
+    /// Approve a holder's assisted recovery, after checking the person at the desk: opens this
+    /// agent's piece of the request (COFFRE-ASSIST-REQ:...) and seals it to the holder's new phone.
+    RecoveryApprove {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        request: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -393,12 +401,14 @@ pub enum AssistedCommand {
     /// On an ENROLLED device: enable it with an organisation (PIN: COFFRE_RECOVERY_PIN or a prompt).
     /// Prints the kit share, to keep with the printed kit.
     Setup {
-        /// The organisation's public key (base64url).
+        /// The chosen organisation's public key (base64url), as it publishes it; checked against the
+        /// certificates.
         #[arg(long)]
-        org: String,
-        /// An agent's X25519 key (base64url); at least two.
-        #[arg(long = "agent", required = true)]
-        agents: Vec<String>,
+        org: Option<String>,
+        /// An agent's certificate (COFFRE-AGENT-CERT:..., from `coffre org enrol-agent`); at least
+        /// two. Checked against the organisation key and its revocations on the server.
+        #[arg(long = "agent-cert", required = true)]
+        agent_certs: Vec<String>,
     },
     /// On the NEW device: start a request; nothing is released before the waiting delay.
     Start {
@@ -413,22 +423,26 @@ pub enum AssistedCommand {
     },
     /// On an ENROLLED device: cancel a request the holder did not make.
     Cancel,
-    /// On the NEW device, after the delay: the provider share (PIN) and the organisation's pieces.
+    /// On the NEW device, after the delay: the provider share (PIN) and the request to show two of
+    /// the organisation's agents (`coffre agent recovery-approve`).
     Release {
         #[arg(long, value_name = "FILE")]
         request: PathBuf,
     },
     /// On the NEW device: rebuild the vault (--vault) from two shares (the organisation's from two
-    /// agents' opened pieces).
+    /// agents' approvals).
     Complete {
         #[arg(long)]
         server: String,
         /// A share (base64url): the provider's, or the kit's.
         #[arg(long = "share")]
         shares: Vec<String>,
-        /// An agent's opened piece of the organisation share (base64url); two make the share.
-        #[arg(long = "piece")]
-        pieces: Vec<String>,
+        /// An agent's approval (COFFRE-ASSIST-OK:...); two make the organisation share.
+        #[arg(long = "approval", requires = "request")]
+        approvals: Vec<String>,
+        /// The request file of `start` (it holds the key the approvals are sealed to).
+        #[arg(long, value_name = "FILE")]
+        request: Option<PathBuf>,
     },
 }
 

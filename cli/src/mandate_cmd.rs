@@ -248,6 +248,27 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
                 }
             }
         }
+        AgentCommand::RecoveryApprove { file, request } => {
+            let f = read_agent(ctx, file)?;
+            let cert = f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
+                CliError::new(
+                    l.t("Cet appareil n'est pas encore certifié.", "This device is not certified yet."),
+                    exit::USAGE,
+                )
+            })?;
+            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            let approval = coffre_core::sync_engine::assisted_agents::agent_approve(&cert, &keys, request)
+                .map_err(|e| crate::recovery_cmd::approve_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&serde_json::json!({ "approval": approval.text, "vault": approval.vault }));
+            }
+            println!(
+                "{} {}\n{}",
+                l.t("Secours validé pour le coffre", "Recovery approved for vault"),
+                approval.vault,
+                approval.text
+            );
+        }
     }
     Ok(exit::OK)
 }

@@ -4,13 +4,13 @@ use crate::commands::{CliError, Ctx, Out, export_vault};
 use crate::i18n::{Lang, exit};
 use crate::sync_cmd::engine_error;
 use crate::{AssistedCommand, secret};
-use coffre_core::recovery::assisted::{assisted_key, org_share_from_pieces};
+use coffre_core::recovery::assisted::assisted_key;
 use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
 use coffre_core::sync::SyncError;
 use coffre_core::sync_engine::EngineError;
+use coffre_core::sync_engine::assisted_agents::{AgentCheckError, setup_assisted_with_agents};
 use coffre_core::sync_engine::recovery::{
     AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
-    setup_assisted,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -254,14 +254,54 @@ fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             ),
             _ => return recovery_error(ctx, e),
         },
+        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::NotForThisAgent) => (
+            "Cette validation n'est pas pour cette demande, ou cet agent n'a pas de part pour ce coffre.",
+            "This approval is not for this request, or this agent holds no piece for this vault.",
+            exit::WRONG_CODE,
+        ),
+        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::TooFewAgents) => (
+            "Il faut au moins deux agents certifiés de l'organisation.",
+            "At least two certified agents of the organisation are needed.",
+            exit::USAGE,
+        ),
         EngineError::Assisted(_) => (
             "Il faut deux parts différentes (fournisseur, organisation ou kit).",
             "Two different shares are needed (provider, organisation or kit).",
             exit::WRONG_CODE,
         ),
+        EngineError::AgentCheck(a) => {
+            let (fr, en) = match a {
+                AgentCheckError::Revoked => {
+                    ("L'organisation a révoqué l'un de ces agents.", "The organisation revoked one of these agents.")
+                }
+                AgentCheckError::UnknownOrganisation => (
+                    "Cette organisation n'est pas enregistrée sur le serveur.",
+                    "This organisation is not registered on the server.",
+                ),
+                AgentCheckError::OtherOrganisation => (
+                    "Les agents ne sont pas tous de l'organisation choisie.",
+                    "The agents are not all of the chosen organisation.",
+                ),
+                AgentCheckError::Duplicate => ("Le même agent est donné deux fois.", "The same agent is given twice."),
+                AgentCheckError::NotARequest => (
+                    "Ce texte n'est pas une demande ou une validation de secours.",
+                    "This text is not a recovery request or approval.",
+                ),
+                _ => (
+                    "Certificat d'agent refusé (expiré ou non authentique).",
+                    "Agent certificate refused (expired or not genuine).",
+                ),
+            };
+            return CliError { message: format!("{} ({a})", lang.t(fr, en)), code: exit::USAGE };
+        }
         _ => return recovery_error(ctx, e),
     };
     CliError::new(lang.t(fr, en), code)
+}
+
+/// Errors of `coffre agent recovery-approve`.
+pub(crate) fn approve_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    assisted_error(ctx, e)
 }
 
 fn b64_arg(ctx: &Ctx<'_>, s: &str, what: &str) -> Result<Vec<u8>, CliError> {
@@ -274,18 +314,22 @@ fn b64_arg(ctx: &Ctx<'_>, s: &str, what: &str) -> Result<Vec<u8>, CliError> {
 pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
     let lang = ctx.lang;
     match cmd {
-        AssistedCommand::Setup { org, agents } => {
-            let org: [u8; 32] =
-                b64_arg(ctx, org, "--org")?.try_into().map_err(|_| CliError::new("--org", exit::USAGE))?;
-            let mut keys = Vec::new();
-            for a in agents {
-                let k: [u8; 32] =
-                    b64_arg(ctx, a, "--agent")?.try_into().map_err(|_| CliError::new("--agent", exit::USAGE))?;
-                keys.push(coffre_core::crypto::ExchangePublic::from_bytes(k));
-            }
+        AssistedCommand::Setup { org, agent_certs } => {
+            let org: Option<[u8; 32]> = match org {
+                Some(o) => Some(b64_arg(ctx, o, "--org")?.try_into().map_err(|_| CliError::new("--org", exit::USAGE))?),
+                None => None,
+            };
+            let certs = agent_certs
+                .iter()
+                .map(|c| coffre_core::mandate::cert_from_text(c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    CliError::new(lang.t("Certificat d'agent illisible.", "Unreadable agent certificate."), exit::USAGE)
+                })?;
             let pin = pin(lang)?;
             let mut vault = ctx.open()?;
-            let kit_share = setup_assisted(&mut vault, &pin, &org, &keys).map_err(|e| assisted_error(ctx, e))?;
+            let kit_share = setup_assisted_with_agents(&mut vault, &pin, org.as_ref(), &certs)
+                .map_err(|e| assisted_error(ctx, e))?;
             let share = coffre_core::sync::protocol::b64(&kit_share);
             if ctx.cli.json {
                 return ctx.print_json(&serde_json::json!({ "kit_share": share }));
@@ -323,9 +367,26 @@ pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
             let req = AssistedRequest::resume(&text).map_err(|e| assisted_error(ctx, e))?;
             let pin = pin(lang)?;
             let shares = req.release(&pin).map_err(|e| assisted_error(ctx, e))?;
-            ctx.print_json(&shares)
+            let approval_request = req.approval_request(&shares).map_err(|e| assisted_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&serde_json::json!({
+                    "provider_share": shares.provider_share,
+                    "org": shares.org,
+                    "approval_request": approval_request,
+                }));
+            }
+            println!(
+                "{}\n{}\n{}\n{approval_request}",
+                lang.t("Part du fournisseur :", "Provider share:"),
+                shares.provider_share,
+                lang.t(
+                    "À montrer à deux agents de l'organisation (coffre agent recovery-approve) :",
+                    "Show this to two of the organisation's agents (coffre agent recovery-approve):"
+                ),
+            );
+            Ok(exit::OK)
         }
-        AssistedCommand::Complete { server, shares, pieces } => {
+        AssistedCommand::Complete { server, shares, approvals, request } => {
             let dir = ctx.dir()?;
             if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
                 return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
@@ -334,13 +395,11 @@ pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
             for s in shares {
                 all.push(zeroize::Zeroizing::new(b64_arg(ctx, s, "--share")?));
             }
-            if !pieces.is_empty() {
-                let opened: Vec<zeroize::Zeroizing<Vec<u8>>> = pieces
-                    .iter()
-                    .map(|p| b64_arg(ctx, p, "--piece").map(zeroize::Zeroizing::new))
-                    .collect::<Result<_, _>>()?;
-                let refs: Vec<&[u8]> = opened.iter().map(|p| p.as_slice()).collect();
-                all.push(org_share_from_pieces(&refs).map_err(|e| assisted_error(ctx, e.into()))?);
+            if let (Some(request), false) = (request, approvals.is_empty()) {
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(request).map_err(|e| ctx.err(e.into()))?);
+                let req = AssistedRequest::resume(&text).map_err(|e| assisted_error(ctx, e))?;
+                let texts: Vec<&str> = approvals.iter().map(String::as_str).collect();
+                all.push(req.org_share_from_approvals(&texts).map_err(|e| assisted_error(ctx, e))?);
             }
             let refs: Vec<&[u8]> = all.iter().map(|s| s.as_slice()).collect();
             let key = assisted_key(&refs).map_err(|e| assisted_error(ctx, e.into()))?;

@@ -1,10 +1,8 @@
-//! `coffre recover assisted setup|start|cancel|release|complete` against a real server on 127.0.0.1
-//! whose waiting delay is a few seconds.
+//! `coffre recover assisted setup|start|cancel|release|complete` and `coffre agent recovery-approve`
+//! against a real server on 127.0.0.1 whose waiting delay is a few seconds, with real agents made by
+//! `coffre org create|register|enrol-agent` and `coffre agent init|install-cert`.
 #![allow(clippy::unwrap_used)]
 
-use coffre_core::crypto::ExchangeSecret;
-use coffre_core::recovery::assisted::open_piece;
-use coffre_core::sync::protocol::{b64, unb64, unb64_array};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -36,6 +34,7 @@ fn coffre(vault: &Path, pin: &str, args: &[&str]) -> Output {
         .env("COFFRE_VAULT", vault)
         .env("COFFRE_PASSPHRASE", "assiste 1234")
         .env("COFFRE_RECOVERY_PIN", pin)
+        .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
         .env("LANG", "C")
         .output()
         .unwrap()
@@ -46,28 +45,96 @@ fn ok(out: Output) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A certified agent of the organisation in `org.json`: its key file and certificate text.
+fn agent(dir: &Path, vault: &Path, name: &str) -> (String, String) {
+    let file = dir.join(format!("{name}.json")).to_str().unwrap().to_string();
+    let org = dir.join("org.json").to_str().unwrap().to_string();
+    let request = ok(coffre(vault, "", &["agent", "init", "--file", &file]));
+    let cert = ok(coffre(
+        vault,
+        "",
+        &[
+            "org",
+            "enrol-agent",
+            "--file",
+            &org,
+            "--request",
+            request.trim(),
+            "--name",
+            name,
+            "--role",
+            "Assistante sociale",
+        ],
+    ));
+    ok(coffre(vault, "", &["agent", "install-cert", "--file", &file, cert.trim()]));
+    (file, cert.trim().to_string())
+}
+
+fn device_pk(agent_file: &str) -> String {
+    let f: serde_json::Value = serde_json::from_slice(&std::fs::read(agent_file).unwrap()).unwrap();
+    f["device_pk"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn assisted_recovery_from_the_command_line() {
     let s = server(3);
     let tmp = tempfile::tempdir().unwrap();
     let (phone, fresh) = (tmp.path().join("phone"), tmp.path().join("fresh"));
+    let at = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
     ok(coffre(&phone, "", &["init"]));
     let doc = tmp.path().join("avis.pdf");
     std::fs::write(&doc, b"%PDF-1.4 avis").unwrap();
     ok(coffre(&phone, "", &["import", doc.to_str().unwrap(), "--title", "Avis"]));
     ok(coffre(&phone, "", &["sync", "--server", &s.url]));
-    let agents: Vec<ExchangeSecret> = (0..2).map(|_| ExchangeSecret::generate()).collect();
-    let (a0, a1) = (b64(agents[0].public().as_bytes()), b64(agents[1].public().as_bytes()));
-    let setup: serde_json::Value = serde_json::from_str(&ok(coffre(
+
+    // The organisation and three certified agents; the third is revoked.
+    ok(coffre(&phone, "", &["org", "create", "--file", &at("org.json"), "--name", "CCAS de Grenoble"]));
+    let (a0, cert0) = agent(tmp.path(), &phone, "Mme Martin");
+    let (a1, cert1) = agent(tmp.path(), &phone, "M. Bernard");
+    let (a2, cert2) = agent(tmp.path(), &phone, "Mme Petit");
+    let setup_with = |certs: &[&str]| {
+        let mut args = vec!["recover", "assisted", "setup", "--json"];
+        for c in certs {
+            args.extend(["--agent-cert", c]);
+        }
+        coffre(&phone, "2468", &args)
+    };
+    // Not registered yet: refused.
+    assert_eq!(setup_with(&[&cert0, &cert1]).status.code(), Some(2));
+    ok(coffre(&phone, "", &["org", "register", "--file", &at("org.json"), "--server", &s.url]));
+    ok(coffre(
         &phone,
-        "2468",
-        &["recover", "assisted", "setup", "--org", &b64(&[7; 32]), "--agent", &a0, "--agent", &a1, "--json"],
-    )))
-    .unwrap();
+        "",
+        &["org", "revoke-agent", "--file", &at("org.json"), "--server", &s.url, "--device", &device_pk(&a2)],
+    ));
+    // A revoked agent, one agent alone, an agent twice, an agent of another organisation: refused.
+    let out = setup_with(&[&cert0, &cert2]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("revoked"));
+    assert_eq!(setup_with(&[&cert0]).status.code(), Some(2));
+    assert_eq!(setup_with(&[&cert0, &cert0]).status.code(), Some(2));
+    ok(coffre(&phone, "", &["org", "create", "--file", &at("org2.json"), "--name", "Autre"]));
+    let other_req = ok(coffre(&phone, "", &["agent", "init", "--file", &at("other.json")]));
+    let other_cert = ok(coffre(
+        &phone,
+        "",
+        &[
+            "org",
+            "enrol-agent",
+            "--file",
+            &at("org2.json"),
+            "--request",
+            other_req.trim(),
+            "--name",
+            "X",
+            "--role",
+            "Y",
+        ],
+    ));
+    assert_eq!(setup_with(&[&cert0, other_cert.trim()]).status.code(), Some(2));
+    let setup: serde_json::Value = serde_json::from_str(&ok(setup_with(&[&cert0, &cert1]))).unwrap();
     assert!(setup["kit_share"].as_str().is_some());
     let vault_id = {
-        let out = ok(coffre(&phone, "", &["device", "list", "--json"]));
-        assert!(out.contains("public_key"));
         // The vault id is derived from the identity key; read it through the core.
         let v = coffre_core::vault::Vault::open(&phone, b"assiste 1234", None).unwrap();
         let id = v.root_key().derive_identity(0).signing.verifying_key();
@@ -98,32 +165,39 @@ fn assisted_recovery_from_the_command_line() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(coffre(&fresh, "1111", &["recover", "assisted", "release", "--request", req_s]).status.code(), Some(3));
-    let shares: serde_json::Value =
-        serde_json::from_str(&ok(coffre(&fresh, "2468", &["recover", "assisted", "release", "--request", req_s])))
-            .unwrap();
-    let provider = shares["provider_share"].as_str().unwrap().to_string();
-    let vault: [u8; 32] = coffre_core::sync::protocol::unhex32(&vault_id, "vault").unwrap();
-    let opened: Vec<String> = shares["org_pieces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let agent: [u8; 32] = unb64_array(p["agent"].as_str().unwrap(), "agent").unwrap();
-            let me = agents.iter().find(|a| *a.public().as_bytes() == agent).unwrap();
-            b64(&open_piece(me, &vault, &unb64(p["piece"].as_str().unwrap(), "piece").unwrap()).unwrap())
-        })
-        .collect();
-    // The provider's share alone is refused; with the organisation's two agents it restores.
-    let out = coffre(&fresh, "", &["recover", "assisted", "complete", "--server", &s.url, "--share", &provider]);
-    assert_eq!(out.status.code(), Some(8));
-    let done: serde_json::Value = serde_json::from_str(&ok(coffre(
+    let shares: serde_json::Value = serde_json::from_str(&ok(coffre(
         &fresh,
-        "",
-        &[
-            "recover", "assisted", "complete", "--server", &s.url, "--share", &provider, "--piece", &opened[0],
-            "--piece", &opened[1], "--json",
-        ],
+        "2468",
+        &["recover", "assisted", "release", "--request", req_s, "--json"],
     )))
     .unwrap();
+    let provider = shares["provider_share"].as_str().unwrap().to_string();
+    let request = shares["approval_request"].as_str().unwrap().to_string();
+    assert!(request.starts_with("COFFRE-ASSIST-REQ:"));
+
+    // Two agents approve with their key files; the revoked agent holds no piece.
+    let approve = |file: &str| {
+        coffre(&fresh, "", &["agent", "recovery-approve", "--file", file, "--request", &request, "--json"])
+    };
+    let approval = |file: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(&ok(approve(file))).unwrap();
+        assert_eq!(v["vault"], vault_id.as_str());
+        v["approval"].as_str().unwrap().to_string()
+    };
+    let (ok0, ok1) = (approval(&a0), approval(&a1));
+    assert_eq!(approve(&a2).status.code(), Some(8));
+
+    let complete = |extra: &[&str]| {
+        let mut args =
+            vec!["recover", "assisted", "complete", "--server", s.url.as_str(), "--share", provider.as_str()];
+        args.extend_from_slice(extra);
+        coffre(&fresh, "", &args)
+    };
+    // The provider's share alone, or with one agent's approval (even twice), is refused.
+    assert_eq!(complete(&[]).status.code(), Some(8));
+    assert_eq!(complete(&["--request", req_s, "--approval", &ok0, "--approval", &ok0]).status.code(), Some(8));
+    let done: serde_json::Value =
+        serde_json::from_str(&ok(complete(&["--request", req_s, "--approval", &ok0, "--approval", &ok1, "--json"])))
+            .unwrap();
     assert_eq!(done["documents"], 1);
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod approval;
 pub mod assisted;
 pub mod code;
 pub mod pdf;

@@ -3,6 +3,7 @@
 //! to `coffre-sync` (the protocol client, which verifies everything the server says); both stay
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
+pub mod assisted_agents;
 mod envelope;
 pub mod recovery;
 mod view;
@@ -45,6 +46,9 @@ pub enum EngineError {
     /// Assisted-recovery shares that do not combine (one holder alone, malformed).
     #[error(transparent)]
     Assisted(#[from] coffre_recovery::assisted::AssistedError),
+    /// Agents that cannot hold or give an organisation's pieces (revoked, expired, other organisation).
+    #[error(transparent)]
+    AgentCheck(assisted_agents::AgentCheckError),
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;

@@ -116,8 +116,10 @@ pub fn cancel_assisted(vault: &mut Vault) -> Result<AssistedStatus> {
 /// after the delay, asks for the provider share with the PIN.
 pub struct AssistedRequest {
     client: BlockingClient,
-    vault: [u8; 32],
+    pub(super) vault: [u8; 32],
     device: Zeroizing<[u8; 32]>,
+    /// X25519 secret where the agents seal their approvals (`super::assisted_agents`).
+    pub(super) exchange: Zeroizing<[u8; 32]>,
     server_url: String,
 }
 
@@ -128,6 +130,7 @@ struct SavedRequest {
     server_url: String,
     vault: String,
     device: String,
+    exchange: String,
 }
 
 impl AssistedRequest {
@@ -135,9 +138,10 @@ impl AssistedRequest {
     pub fn start(server_url: &str, vault_hex: &str) -> Result<(AssistedRequest, AssistedStatus)> {
         let vault = super::hex32(vault_hex)?;
         let device = Zeroizing::new(random_bytes::<32>());
+        let exchange = Zeroizing::new(random_bytes::<32>());
         let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
         let status = client.start_assisted(&vault)?;
-        Ok((AssistedRequest { client, vault, device, server_url: server_url.to_string() }, status))
+        Ok((AssistedRequest { client, vault, device, exchange, server_url: server_url.to_string() }, status))
     }
 
     /// The request as text to keep (secret: it holds the temporary device key) until the delay ends.
@@ -147,6 +151,7 @@ impl AssistedRequest {
             server_url: self.server_url.clone(),
             vault: hex::encode(self.vault),
             device: hex::encode(*self.device),
+            exchange: hex::encode(*self.exchange),
         };
         Zeroizing::new(serde_json::to_string(&saved).unwrap_or_default())
     }
@@ -160,8 +165,9 @@ impl AssistedRequest {
         }
         let vault = super::hex32(&saved.vault)?;
         let device = Zeroizing::new(super::hex32(&saved.device)?);
+        let exchange = Zeroizing::new(super::hex32(&saved.exchange)?);
         let client = BlockingClient::new(&saved.server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
-        Ok(AssistedRequest { client, vault, device, server_url: saved.server_url })
+        Ok(AssistedRequest { client, vault, device, exchange, server_url: saved.server_url })
     }
 
     /// After the delay: the provider share (checked PIN) and the organisation's sealed pieces.
