@@ -4,6 +4,8 @@
 
 use crate::capture::CaptureApi;
 use crate::error::{CoffreError, Result};
+use crate::mandate::MandateApi;
+use crate::recovery::RecoveryApi;
 use crate::sync::{DeviceLink, SyncApi};
 use crate::types::{DeskPage, Document};
 use crate::vault::VaultApi;
@@ -43,6 +45,11 @@ impl Inner {
         let vault =
             slot.as_mut().ok_or_else(|| CoffreError::Busy { detail: "the vault is locked: unlock it first".into() })?;
         f(vault)
+    }
+
+    /// Takes the unlocked vault out (closing it for good): the object is locked afterwards.
+    pub(crate) fn take_vault(&self) -> Result<Vault> {
+        self.slot().take().ok_or_else(|| CoffreError::Busy { detail: "the vault is locked: unlock it first".into() })
     }
 
     pub(crate) fn set_vault(&self, vault: Vault) {
@@ -181,6 +188,39 @@ impl Coffre {
             return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
         }
         Ok(DeviceLink::new(self.inner.clone(), &server_url))
+    }
+
+    /// A new phone, everything lost but the recovery kit: `code` is the kit's scanned QR text, or its
+    /// 12 words typed (then `server_url` is needed). Rebuilds the vault in this folder under a new
+    /// PIN/passphrase, downloads every document, and leaves it unlocked. A typing mistake is
+    /// `InvalidInput` naming the word; a code that does not open the vault is `WrongPassphrase`.
+    pub fn recover_with_code(&self, code: String, server_url: Option<String>, passphrase: String) -> Result<()> {
+        let passphrase = Zeroizing::new(passphrase);
+        Inner::check_passphrase(&passphrase)?;
+        if self.vault_exists() {
+            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
+        }
+        let (code, url) = crate::recovery::parse_code(&code, server_url)?;
+        let secret = self.inner.platform_secret()?;
+        let vault = coffre_core::sync_engine::recovery::recover_with_code(
+            &url,
+            &code,
+            &self.inner.dir,
+            passphrase.as_bytes(),
+            secret.as_deref(),
+        )?;
+        self.inner.set_vault(vault);
+        Ok(())
+    }
+
+    /// The recovery kit, a lost phone, closing the vault.
+    pub fn recovery(&self) -> Arc<RecoveryApi> {
+        Arc::new(RecoveryApi { inner: self.inner.clone() })
+    }
+
+    /// Mandates given to agents, certified deposits, the audit trail.
+    pub fn mandates(&self) -> Arc<MandateApi> {
+        Arc::new(MandateApi { inner: self.inner.clone() })
     }
 
     /// Test hook (hidden from app code by convention): panics while holding the vault state, to

@@ -134,6 +134,12 @@ impl From<EngineError> for CoffreError {
             EngineError::NotEnrolled => E::NotFound { detail: d("this vault is not connected to a server yet") },
             EngineError::AlreadyEnrolled => E::Conflict { detail: d("this vault is already connected to a server") },
             EngineError::LinkPending => E::Busy { detail: d("the other phone has not confirmed yet") },
+            // Names a word position only, never a word.
+            EngineError::RecoveryCode(e) => E::InvalidInput { detail: e.to_string() },
+            EngineError::RecoverySlot(_) => {
+                E::WrongPassphrase { detail: d("this recovery code does not open the vault") }
+            }
+            EngineError::Assisted(_) => E::Forbidden { detail: d("these recovery shares do not restore the vault") },
             _ => E::Internal { detail: d("unexpected sync error") },
         }
     }
