@@ -65,6 +65,7 @@ COFFRE_TEST_PHOTO="$PHOTO" java -Djna.library.path="$(dirname "$LIB")" \
 step "running the Python user story"
 cp "$LIB" "$OUT/python/"
 COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
+    COFFRE_TEST_CLI_BIN="$CARGO_TARGET_DIR/debug/coffre" \
     PYTHONPATH="$OUT/python" python3 bindings/tests/python/test_user_story.py
 
 # ----- size budget -----

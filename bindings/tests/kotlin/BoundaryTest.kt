@@ -159,6 +159,18 @@ fun main() {
         expectThrows<CoffreException.NotFound> { qrDecodeFrame(LumaFrame(64u, 64u, 64u, ByteArray(64 * 64) { -1 })) }
     }
 
+    test("mandates and recovery: forged offers, mistyped words and a vault without server are typed errors") {
+        expectThrows<CoffreException.InvalidInput> { coffre.mandates().scanOffer("COFFRE-AGENT:AAAA") }
+        expectThrows<CoffreException.NotFound> { coffre.recovery().makeKit(KitLanguage.FRENCH, "23/11/2026") }
+        val elsewhere = Coffre(Files.createTempDirectory("coffre-kt-rec").toString(), FixedSecret(5))
+        val typo = expectThrows<CoffreException.InvalidInput> {
+            elsewhere.recoverWithCode("abaisser ".repeat(11) + "zzzz", "http://127.0.0.1:9", "1234 nouveau")
+        }
+        check(typo.message?.contains("12") == true, "names the word: ${typo.message}")
+        expectThrows<CoffreException.InvalidInput> { elsewhere.recoverWithCode("abaisser abaisser", null, "1234 nouveau") }
+        check(!elsewhere.vaultExists(), "nothing created")
+    }
+
     test("pins and desk mode return the page record") {
         coffre.vault().use { it.setPinned(cardId, true) }
         coffre.lock()

@@ -287,6 +287,7 @@ try:
     @step("device linking: a second phone by QR and short code")
     def _():
         second = c.Coffre(os.path.join(work, "second"), Secret(byte=9))
+        state["second"] = second
         link = second.start_device_link(url)
         # the new phone draws the QR, the enrolled phone's camera reads it
         drawn = c.qr_encode(link.qr_text())
@@ -327,6 +328,78 @@ try:
         assert len(second.vault().page(state["card"], 0)) > 1000
         assert len(phone.sync().devices()) == 2
 
+    def cli(*args, wait=True):
+        """The organisation admin and the agent, played by the `coffre` CLI (another person's device)."""
+        env = dict(os.environ, COFFRE_KEYFILE_PASSPHRASE="cle agent 5678", LANG="C",
+                   COFFRE_VAULT=os.path.join(work, "unused"))
+        cmd = [os.environ["COFFRE_TEST_CLI_BIN"], *args]
+        if not wait:
+            return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    @step("an agent at the desk: QR, short code, certified identity, mandate; a certified deposit; audit")
+    def _():
+        org, agent = os.path.join(work, "org.json"), os.path.join(work, "agent.json")
+        cli("org", "create", "--file", org, "--name", "CCAS de Test")
+        cli("org", "register", "--file", org, "--server", url)
+        request = cli("agent", "init", "--file", agent)
+        cert = cli("org", "enrol-agent", "--file", org, "--request", request, "--name", "Mme Martin",
+                   "--role", "Assistante sociale", "--days", "30")
+        cli("agent", "install-cert", "--file", agent, cert)
+        png = os.path.join(work, "offer.png")
+        offer = cli("agent", "offer", "--file", agent, "--server", url, "--wait", "60",
+                    "--out", os.path.join(work, "mandate.txt"), "--png", png, wait=False)
+        offer.stdout.readline()  # the QR text; the holder's camera reads the PNG instead
+        digits = offer.stdout.readline().strip().rsplit(" ", 1)[-1]
+        qr = c.qr_decode_photo(open(png, "rb").read())
+        seen = phone.mandates().scan_offer(qr)
+        assert seen.short_code == digits, (seen.short_code, digits)
+        assert "Mme Martin" in seen.identity_fr and "CCAS de Test" in seen.identity_fr
+        try:
+            phone.mandates().scan_offer(qr[:-12])
+            raise AssertionError("a truncated offer was accepted")
+        except (c.CoffreError.InvalidInput, c.CoffreError.Forbidden):
+            pass
+        granted = phone.mandates().grant(qr, [c.MandateScope.DEPOSIT], ["income"], 7)
+        assert granted.active and granted.scopes == ["deposit"], granted
+        assert offer.wait(60) == 0
+        doc = os.path.join(work, "attestation.pdf")
+        with open(doc, "wb") as f:
+            f.write(b"%PDF-1.4 attestation de domiciliation")
+        cli("agent", "deposit", "--file", agent, "--mandate", os.path.join(work, "mandate.txt"),
+            "--server", url, "--title", "Attestation", doc)
+        phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
+        deposits = phone.mandates().after_sync()
+        assert len(deposits) == 1 and deposits[0].agent == "Mme Martin", deposits
+        kinds = [e.kind for e in phone.mandates().audit()]
+        assert any("mandate" in k for k in kinds) and any("deposit" in k for k in kinds), kinds
+        phone.mandates().revoke(granted.id)
+        assert not phone.mandates().list()[0].active
+
+    @step("recovery kit: 12 words, QR, PDF; a new phone recovers the vault from the words alone")
+    def _():
+        kit = phone.recovery().make_kit(c.KitLanguage.FRENCH, "23/11/2026")
+        assert len(kit.words) == 12 and kit.pdf.startswith(b"%PDF")
+        assert c.qr_decode_photo(kit.qr.png)
+        typo = list(kit.words)
+        typo[4] = typo[4] + "x"
+        fresh = c.Coffre(os.path.join(work, "after-loss"), Secret(byte=3))
+        try:
+            fresh.recover_with_code(" ".join(typo), url, "nouveau code 9876")
+            raise AssertionError("a mistyped word was accepted")
+        except c.CoffreError.InvalidInput as e:
+            assert "5" in str(e), e
+        fresh.recover_with_code(" ".join(kit.words), url, "nouveau code 9876")
+        mine = {d.id for d in phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
+                                                               pinned_only=False, limit=None, offset=None))}
+        theirs = {d.id for d in fresh.vault().list(c.ListQuery(category=None, collection=None, tag=None,
+                                                                 pinned_only=False, limit=None, offset=None))}
+        assert mine == theirs and len(mine) >= 3, (mine, theirs)
+        assert fresh.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
+        fresh.lock()
+
     @step("a panic inside the library becomes an exception, and the vault stays usable")
     def _():
         try:
@@ -340,6 +413,17 @@ try:
         except c.InternalError:
             pass
         assert len(phone.vault().pinned()) == 1
+
+    @step("closing the vault: the server confirms, this phone's copy is shredded")
+    def _():
+        info = phone.recovery().close_vault()
+        assert info.server_confirmed and info.closed_at > 0
+        assert not phone.is_unlocked() and not phone.vault_exists()
+        try:
+            state["second"].sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
+            raise AssertionError("the closed vault still syncs")
+        except (c.CoffreError.NotFound, c.CoffreError.Forbidden):
+            pass
 
 finally:
     server.kill()

@@ -144,6 +144,18 @@ final class BoundaryTests: XCTestCase {
         XCTAssertThrowsError(try qrDecodeFrame(frame: LumaFrame(width: 64, height: 64, rowStride: 64, data: Data(repeating: 0xFF, count: 64 * 64))))
     }
 
+    func testMandatesAndRecoveryErrorsAreTyped() throws {
+        XCTAssertThrowsError(try coffre.mandates().scanOffer(qrText: "COFFRE-AGENT:AAAA"))
+        XCTAssertThrowsError(try coffre.recovery().makeKit(language: .french, date: "23/11/2026"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        let elsewhere = Coffre(dir: dir, platformSecret: FixedSecret(5))
+        XCTAssertThrowsError(try elsewhere.recoverWithCode(code: String(repeating: "abaisser ", count: 11) + "zzzz", serverUrl: "http://127.0.0.1:9", passphrase: "1234 nouveau")) { error in
+            guard case CoffreError.InvalidInput(let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains("12"))
+        }
+        XCTAssertFalse(elsewhere.vaultExists())
+    }
+
     func testPinsAndDeskMode() throws {
         let doc = try coffre.capture().capture(photos: [try photo()], options: CaptureOptions(wholeFrameIfNotFound: true))
         let id = try doc.save(meta: NewDocument(category: "carte_identite"))
