@@ -162,6 +162,29 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
     let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
     coffre_core::sync_engine::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
     assert_eq!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().len(), 2);
+    // A share link too: its pages and openings are keyed by the share, not by the vault.
+    let facture = {
+        let meta = NewDocument { category: "autre".into(), title: "Facture".into(), ..Default::default() };
+        let mut pdf = b"%PDF-1.4 facture ".to_vec();
+        pdf.extend((0..4_000).map(|i| (i % 97) as u8));
+        let page = PageInput { bytes: pdf, mime: "application/pdf".into(), role: PageRole::Page };
+        phone.add_document(meta, Origin::Import, vec![page]).unwrap()
+    };
+    sync(&mut phone);
+    let request = coffre_core::share::ShareRequest {
+        documents: vec![facture],
+        lifetime_secs: 3600,
+        max_opens: None,
+        purpose: None,
+        dossier: None,
+    };
+    coffre_core::share::create_share(&mut phone, &request).unwrap();
+    let share_sample: Vec<u8> = {
+        let db = rusqlite::Connection::open(s.dir.path().join("meta.sqlite3")).unwrap();
+        let bytes: Vec<u8> = db.query_row("SELECT bytes FROM share_pages", [], |r| r.get(0)).unwrap();
+        assert!(bytes.len() >= 64, "{}", bytes.len());
+        bytes[bytes.len() / 2 - 32..bytes.len() / 2 + 32].to_vec()
+    };
     // Another holder's vault on the same server must survive.
     let mut other = Vault::create(&tmp.path().join("other"), PASS, None).unwrap();
     add(&mut other, "Autre", page("PAGE-AUTRE", 1_000));
@@ -200,7 +223,14 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
         for sample in &samples {
             assert!(!contains(&bytes, sample), "ciphertext of the vault in {f:?}");
         }
+        assert!(!contains(&bytes, &share_sample), "a shared page in {f:?}");
     }
+    let db = rusqlite::Connection::open(s.dir.path().join("meta.sqlite3")).unwrap();
+    for table in ["shares", "share_pages", "share_opens"] {
+        let n: i64 = db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    drop(db);
     // The phone's copy is gone, wrapped key first.
     assert!(!tmp.path().join("phone").join("vault.json").exists());
     assert!(!tmp.path().join("phone").join("vault.db").exists());

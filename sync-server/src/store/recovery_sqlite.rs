@@ -131,21 +131,25 @@ impl RecoveryStore for SqliteMeta {
             if !tx.prepare_cached("SELECT 1 FROM vaults WHERE id = ?1")?.exists(params![vault])? {
                 return Ok(false);
             }
-            // Rows keyed by a mandate of this vault rather than by the vault (mandate packages).
+            // Rows keyed by one of this vault's mandates or shares rather than by the vault (mandate
+            // packages, share pages and openings): deleted before their parents.
             let tables = vault_tables(&tx)?;
-            if tables.iter().any(|t| t == "mandates") {
-                let keyed_by_mandate: Vec<String> = tx
+            for (parent, column) in [("mandates", "mandate"), ("shares", "share")] {
+                if !tables.iter().any(|t| t == parent) {
+                    continue;
+                }
+                let children: Vec<String> = tx
                     .prepare(
-                        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name != 'mandates' \
-                         AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'mandate') \
+                        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name != ?1 \
+                         AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = ?2) \
                          AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'vault')",
                     )?
-                    .query_map([], |r| r.get(0))?
+                    .query_map(params![parent, column], |r| r.get(0))?
                     .collect::<Result<_, _>>()?;
-                for table in keyed_by_mandate {
+                for table in children {
                     tx.execute(
                         &format!(
-                            "DELETE FROM \"{}\" WHERE mandate IN (SELECT id FROM mandates WHERE vault = ?1)",
+                            "DELETE FROM \"{}\" WHERE \"{column}\" IN (SELECT id FROM \"{parent}\" WHERE vault = ?1)",
                             table.replace('"', "\"\"")
                         ),
                         params![vault],
