@@ -437,6 +437,9 @@ pub enum AssistedCommand {
         /// A share (base64url): the provider's, or the kit's.
         #[arg(long = "share")]
         shares: Vec<String>,
+        /// The kit share as printed on the kit: its QR text or its hex digits (spaces ignored).
+        #[arg(long)]
+        kit_share: Option<String>,
         /// An agent's approval (COFFRE-ASSIST-OK:...); two make the organisation share.
         #[arg(long = "approval", requires = "request")]
         approvals: Vec<String>,

@@ -337,8 +337,8 @@ pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
             println!(
                 "{}\n{share}",
                 lang.t(
-                    "Secours assisté activé. Part du kit, à garder avec le kit :",
-                    "Assisted recovery on. Kit share, keep it with the kit:"
+                    "Secours assisté activé. Part du kit, à garder avec le kit (un nouveau kit, coffre kit --pdf, l'imprime) :",
+                    "Assisted recovery on. Kit share, keep it with the kit (a new kit, coffre kit --pdf, prints it):"
                 )
             );
             Ok(exit::OK)
@@ -386,7 +386,7 @@ pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
             );
             Ok(exit::OK)
         }
-        AssistedCommand::Complete { server, shares, approvals, request } => {
+        AssistedCommand::Complete { server, shares, kit_share, approvals, request } => {
             let dir = ctx.dir()?;
             if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
                 return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
@@ -394,6 +394,9 @@ pub fn assisted(ctx: &Ctx<'_>, cmd: &AssistedCommand) -> Out {
             let mut all: Vec<zeroize::Zeroizing<Vec<u8>>> = Vec::new();
             for s in shares {
                 all.push(zeroize::Zeroizing::new(b64_arg(ctx, s, "--share")?));
+            }
+            if let Some(k) = kit_share {
+                all.push(coffre_core::recovery::kit_share::parse(k).map_err(|e| assisted_error(ctx, e.into()))?);
             }
             if let (Some(request), false) = (request, approvals.is_empty()) {
                 let text = zeroize::Zeroizing::new(std::fs::read_to_string(request).map_err(|e| ctx.err(e.into()))?);

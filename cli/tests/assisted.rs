@@ -134,6 +134,10 @@ fn assisted_recovery_from_the_command_line() {
     assert_eq!(setup_with(&[&cert0, other_cert.trim()]).status.code(), Some(2));
     let setup: serde_json::Value = serde_json::from_str(&ok(setup_with(&[&cert0, &cert1]))).unwrap();
     assert!(setup["kit_share"].as_str().is_some());
+    // A kit printed from now on carries the kit share (second QR and digits, labelled).
+    ok(coffre(&phone, "", &["kit", "--pdf", &at("kit.pdf")]));
+    let pdf = std::fs::read(at("kit.pdf")).unwrap();
+    assert!(pdf.windows(14).any(|w| w == b"Part du kit po"));
     let vault_id = {
         // The vault id is derived from the identity key; read it through the core.
         let v = coffre_core::vault::Vault::open(&phone, b"assiste 1234", None).unwrap();
@@ -195,6 +199,7 @@ fn assisted_recovery_from_the_command_line() {
     };
     // The provider's share alone, or with one agent's approval (even twice), is refused.
     assert_eq!(complete(&[]).status.code(), Some(8));
+    assert_eq!(complete(&["--kit-share", "0103 abcd"]).status.code(), Some(8));
     assert_eq!(complete(&["--request", req_s, "--approval", &ok0, "--approval", &ok0]).status.code(), Some(8));
     let done: serde_json::Value =
         serde_json::from_str(&ok(complete(&["--request", req_s, "--approval", &ok0, "--approval", &ok1, "--json"])))

@@ -256,6 +256,9 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
     add(&mut phone, "Avis d'imposition", page("PAGE-IMPOTS", 40_000));
     sync_engine::enroll(&mut phone, &s.url).unwrap();
     sync(&mut phone);
+    // Assisted recovery is on: the kit also carries its share, as a second QR and as digits.
+    let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
+    let kit_share = coffre_core::sync_engine::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
     let kit = make_kit(&mut phone).unwrap();
     let pdf = kit.pdf(WordList::French, "23/11/2026").unwrap();
     let pdf_path = tmp.path().join("kit.pdf");
@@ -275,10 +278,19 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
         ],
     );
     let png = std::fs::read(tmp.path().join("kit.png")).unwrap();
-    let text = coffre_core::qr::decode_image(&png).unwrap();
-    let (from_qr, url) = RecoveryCode::from_qr_text(&text).unwrap();
+    // The kit's QR is in the top half of the page, the kit share's in the bottom half.
+    let luma = image::load_from_memory(&png).unwrap().to_luma8();
+    let (w, h) = luma.dimensions();
+    let half = |top: bool| {
+        let part = image::imageops::crop_imm(&luma, 0, if top { 0 } else { h / 2 }, w, h / 2).to_image();
+        coffre_core::qr::decode_luma(part.as_raw(), w, h / 2, w).unwrap()
+    };
+    let (from_qr, url) = RecoveryCode::from_qr_text(&half(true)).unwrap();
     assert_eq!(from_qr, kit.code);
     assert_eq!(url, s.url);
+    let share_qr = half(false);
+    assert!(share_qr.starts_with("coffre-kit-share:1:"));
+    assert_eq!(*coffre_core::recovery::kit_share::parse(&share_qr).unwrap(), *kit_share);
 
     // The words as printed, read back from the page: "1. mot   7. mot" ...
     let printed =
@@ -296,6 +308,13 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
         }
     }
     assert_eq!(words, kit.words(WordList::French));
+    // The kit share's digits as printed, under their label, give the share back.
+    let label = "Part du kit pour le secours avec l'organisme :";
+    assert!(printed.contains(label));
+    let after = &printed[printed.find(label).unwrap()..];
+    let digits: Vec<&str> =
+        after.split_whitespace().filter(|t| t.len() == 5 && t.bytes().all(|b| b.is_ascii_hexdigit())).collect();
+    assert_eq!(*coffre_core::recovery::kit_share::parse(&digits.join(" ")).unwrap(), *kit_share);
     let typed = RecoveryCode::from_words(&words.join(" ")).unwrap();
     drop(phone);
     let fresh = recover_with_code(&s.url, &typed, &tmp.path().join("fresh"), PASS, None).unwrap();

@@ -3,9 +3,10 @@
 pub mod approval;
 pub mod assisted;
 pub mod code;
+pub mod kit_share;
 pub mod pdf;
 pub mod slot;
 
 pub use code::{CodeError, RecoveryCode, WORD_COUNT, WordList};
-pub use pdf::{KitPage, kit_pdf};
+pub use pdf::{AssistedPrint, KitPage, kit_pdf};
 pub use slot::{SLOT_LEN, SLOT_VERSION, SlotError, SlotKind, device_seed, unwrap_ark, wrap_ark};

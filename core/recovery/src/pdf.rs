@@ -22,6 +22,14 @@ pub struct KitPage<'a> {
     pub server_url: &'a str,
     /// The date printed on the kit (e.g. `23/11/2026`).
     pub date: &'a str,
+    /// The assisted-recovery kit share, when the holder enabled assisted recovery.
+    pub assisted: Option<AssistedPrint<'a>>,
+}
+
+/// The kit share of assisted recovery, as printed: its QR and its hex digits in groups.
+pub struct AssistedPrint<'a> {
+    pub qr: &'a [Vec<bool>],
+    pub groups: &'a [String],
 }
 
 /// WinAnsi bytes of `text` (Latin-1 plus a few typographic signs); anything else becomes `?`.
@@ -92,6 +100,30 @@ const LOST: &[&str] = &[
     "Faites de même si quelqu'un d'autre a vu ce papier.",
 ];
 
+const ASSISTED: &[&str] = &[
+    "Si vous perdez ce papier, ce code aide à retrouver le coffre",
+    "avec l'organisme choisi. Seul, il ne suffit pas.",
+];
+
+/// Draws `qr` (modules, 4 of quiet zone) as a square of `side` points with its top-left corner at
+/// (`x0`, `top`).
+fn draw_qr(content: &mut Content, qr: &[Vec<bool>], x0: f32, top: f32, side: f32) {
+    let n = qr.len() as f32;
+    let module = side / (n + 8.0);
+    let y0 = top - side;
+    content.set_fill_gray(0.0);
+    for (r, row) in qr.iter().enumerate() {
+        for (c, &dark) in row.iter().enumerate() {
+            if dark {
+                let x = x0 + (c as f32 + 4.0) * module;
+                let y = y0 + side - (r as f32 + 5.0) * module;
+                content.rect(x, y, module, module);
+            }
+        }
+    }
+    content.fill_nonzero();
+}
+
 /// The kit as a one-page PDF.
 pub fn kit_pdf(page: &KitPage<'_>) -> Vec<u8> {
     let mut w = Writer { content: Content::new(), y: A4.1 - MARGIN };
@@ -117,21 +149,8 @@ pub fn kit_pdf(page: &KitPage<'_>) -> Vec<u8> {
 
     if let Some(qr) = page.qr {
         // QR at the right of the words, 4 modules of quiet zone, about 4.5 cm wide.
-        let n = qr.len() as f32;
         let side = 128.0;
-        let module = side / (n + 8.0);
-        let (x0, y0) = (A4.0 - MARGIN - side, top - side + 4.0);
-        w.content.set_fill_gray(0.0);
-        for (r, row) in qr.iter().enumerate() {
-            for (c, &dark) in row.iter().enumerate() {
-                if dark {
-                    let x = x0 + (c as f32 + 4.0) * module;
-                    let y = y0 + side - (r as f32 + 5.0) * module;
-                    w.content.rect(x, y, module, module);
-                }
-            }
-        }
-        w.content.fill_nonzero();
+        draw_qr(&mut w.content, qr, A4.0 - MARGIN - side, top + 4.0, side);
     }
 
     for (title, lines) in
@@ -142,6 +161,21 @@ pub fn kit_pdf(page: &KitPage<'_>) -> Vec<u8> {
         for l in lines {
             w.line(REGULAR, 12.0, l);
         }
+    }
+    if let Some(a) = &page.assisted {
+        // The second QR, clearly apart: the kit share of assisted recovery, with its digits.
+        w.gap(14.0);
+        w.line(BOLD, 14.0, "Part du kit pour le secours avec l'organisme :");
+        let top = w.y;
+        for l in ASSISTED {
+            w.line(REGULAR, 11.0, l);
+        }
+        for line in a.groups.chunks(7) {
+            w.line(BOLD, 12.0, &line.join(" "));
+        }
+        let side = 96.0;
+        draw_qr(&mut w.content, a.qr, A4.0 - MARGIN - side, top, side);
+        w.y = w.y.min(top - side);
     }
     w.gap(18.0);
     w.line(REGULAR, 9.0, &format!("Serveur : {}", page.server_url));
@@ -186,11 +220,15 @@ mod tests {
     fn pdf_is_one_small_page() {
         let words: Vec<String> = (0..12).map(|i| format!("mot{i}")).collect();
         let qr = vec![vec![true, false, true]; 3];
-        let pdf = kit_pdf(&KitPage { words: &words, qr: Some(&qr), server_url: "https://x", date: "01/01/2026" });
+        let groups = vec!["0102a".to_string(); 14];
+        let assisted = Some(AssistedPrint { qr: &qr, groups: &groups });
+        let pdf =
+            kit_pdf(&KitPage { words: &words, qr: Some(&qr), server_url: "https://x", date: "01/01/2026", assisted });
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() < 20_000, "{}", pdf.len());
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("/Count 1"));
         assert!(text.contains("mot11"));
+        assert!(text.contains("0102a 0102a"));
     }
 }

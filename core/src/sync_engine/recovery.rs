@@ -13,7 +13,9 @@ use std::path::Path;
 use coffre_crypto::ExchangePublic;
 use coffre_crypto::{AccountRootKey, random_bytes};
 use coffre_recovery::assisted::{AssistedKey, pin_verifier};
-use coffre_recovery::{KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, unwrap_ark, wrap_ark};
+use coffre_recovery::{
+    AssistedPrint, KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, unwrap_ark, wrap_ark,
+};
 use coffre_sync::protocol::b64;
 use coffre_sync::protocol::recovery::ClosureReceipt;
 use coffre_sync::protocol::recovery::{AssistedShares, AssistedStatus, SealedPiece};
@@ -32,11 +34,16 @@ use super::{
 
 /// Local record of the current kit's recovery device (hex public key), inside the encrypted database.
 const KIT_DEVICE: &str = "recovery.kit_device";
+/// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
+/// so that every kit printed afterwards carries it.
+const KIT_SHARE: &str = "recovery.assisted_kit_share";
 
 /// A freshly made kit: show its words and QR, print its PDF, then forget it.
 pub struct Kit {
     pub code: RecoveryCode,
     pub server_url: String,
+    /// The assisted-recovery kit share, when assisted recovery is set up: printed on the kit too.
+    pub assisted_share: Option<Zeroizing<Vec<u8>>>,
 }
 
 impl Kit {
@@ -63,7 +70,18 @@ impl Kit {
         let n = qr.size();
         let rows: Vec<Vec<bool>> = (0..n).map(|y| (0..n).map(|x| qr.is_dark(x, y)).collect()).collect();
         let words = self.words(list);
-        let page = KitPage { words: &words, qr: Some(&rows), server_url: &self.server_url, date };
+        let share = match &self.assisted_share {
+            Some(share) => {
+                let qr = coffre_qr::encode(&coffre_recovery::kit_share::qr_text(share), coffre_qr::EcLevel::Quartile)
+                    .map_err(|_| VaultError::InvalidInput("the kit share does not fit in a QR code".into()))?;
+                let n = qr.size();
+                let rows: Vec<Vec<bool>> = (0..n).map(|y| (0..n).map(|x| qr.is_dark(x, y)).collect()).collect();
+                Some((rows, coffre_recovery::kit_share::groups(share)))
+            }
+            None => None,
+        };
+        let assisted = share.as_ref().map(|(qr, groups)| AssistedPrint { qr, groups });
+        let page = KitPage { words: &words, qr: Some(&rows), server_url: &self.server_url, date, assisted };
         Ok(Zeroizing::new(kit_pdf(&page)))
     }
 }
@@ -104,6 +122,7 @@ pub fn setup_assisted(
     if let Some(old) = s.client.put_assisted(&body)? {
         queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&old) })?;
     }
+    vault.state_set(KIT_SHARE, &set.kit_share)?;
     Ok(set.kit_share)
 }
 
@@ -205,7 +224,8 @@ pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
     for device in old {
         queue_and_sync(vault, Payload::DeviceRemove { device })?;
     }
-    Ok(Kit { code, server_url: config.server_url })
+    let assisted_share = vault.state_get(KIT_SHARE)?.map(Zeroizing::new);
+    Ok(Kit { code, server_url: config.server_url, assisted_share })
 }
 
 /// Rebuilds the vault on a new device from the recovery code alone, in `dir`, under a new local
