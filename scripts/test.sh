@@ -31,7 +31,7 @@ step "fuzz targets (cargo-fuzz layout; built on stable without instrumentation, 
 # its own), nothing after. The short runs check each target starts and survives random input.
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo build --manifest-path fuzz/Cargo.toml --locked --bins
-for t in mandate_offer mandate_binary key_files audit_entries link_qr; do
+for t in mandate_offer mandate_binary key_files audit_entries link_qr share_link; do
   "$CARGO_TARGET_DIR/debug/$t" -runs=20000 -max_len=2048 -seed=1 2>&1 | tail -n 1
 done
 

@@ -21,12 +21,11 @@ use super::ShareError;
 
 /// Version byte of the envelope and number in the link fragment.
 pub const FORMAT_VERSION: u8 = 1;
-const FRAGMENT_PREFIX: &str = "v1.";
+const FRAGMENT_PREFIX: &str = coffre_sync::protocol::share::LINK_FRAGMENT_PREFIX;
 const AAD_LABEL: &[u8] = b"coffre/share/v1";
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
-/// Longest link accepted (a QR code holds it comfortably).
-pub const MAX_LINK_LEN: usize = 512;
+pub use coffre_sync::protocol::share::MAX_LINK_LEN;
 
 /// What an envelope holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,27 +74,21 @@ impl ShareLink {
         ))
     }
 
-    /// Parses a link, as scanned from a QR code or typed.
+    /// Parses a link, as scanned from a QR code or typed (the parser itself lives with the wire types,
+    /// `coffre_sync_protocol::share::parse_share_link`, where it is fuzzed).
     pub fn parse(link: &str) -> Result<ShareLink, ShareError> {
-        let link = link.trim();
-        if link.len() > MAX_LINK_LEN {
-            return Err(ShareError::BadLink("too long"));
-        }
-        if !(link.starts_with("https://") || link.starts_with("http://")) {
-            return Err(ShareError::BadLink("not a web address"));
-        }
-        let (before, fragment) = link.split_once('#').ok_or(ShareError::BadLink("the key is missing"))?;
-        let key_text = fragment.strip_prefix(FRAGMENT_PREFIX).ok_or_else(|| {
-            if fragment.starts_with('v') { ShareError::UnsupportedVersion } else { ShareError::BadLink("bad key") }
+        use coffre_sync::protocol::share::{LinkError, parse_share_link};
+        let p = parse_share_link(link).map_err(|e| match e {
+            LinkError::Version => ShareError::UnsupportedVersion,
+            LinkError::TooLong => ShareError::BadLink("too long"),
+            LinkError::NotWeb => ShareError::BadLink("not a web address"),
+            LinkError::MissingKey => ShareError::BadLink("the key is missing"),
+            LinkError::BadKey => ShareError::BadLink("bad key"),
+            LinkError::NotShare => ShareError::BadLink("not a share address"),
+            LinkError::BadServer => ShareError::BadLink("bad server address"),
+            LinkError::BadId => ShareError::BadLink("bad share id"),
         })?;
-        let (server, id_text) = before.rsplit_once("/s/").ok_or(ShareError::BadLink("not a share address"))?;
-        let scheme_len = if server.starts_with("https://") { 8 } else { 7 };
-        if server.len() <= scheme_len || server[scheme_len..].contains(['?', '#', ' ']) {
-            return Err(ShareError::BadLink("bad server address"));
-        }
-        let id = decode_exact::<16>(id_text).ok_or(ShareError::BadLink("bad share id"))?;
-        let key = Zeroizing::new(decode_exact::<32>(key_text).ok_or(ShareError::BadLink("bad key"))?);
-        Ok(ShareLink { server: server.to_string(), id, key })
+        Ok(ShareLink { server: p.server.clone(), id: p.id, key: p.key.clone() })
     }
 
     fn part_key(&self, part: Part) -> Zeroizing<[u8; 32]> {
@@ -156,10 +149,6 @@ impl ShareLink {
             .map(Zeroizing::new)
             .map_err(|_| ShareError::Decrypt)
     }
-}
-
-fn decode_exact<const N: usize>(s: &str) -> Option<[u8; N]> {
-    URL_SAFE_NO_PAD.decode(s).ok()?.try_into().ok()
 }
 
 /// The manifest the recipient sees (encrypted; the server never reads it).

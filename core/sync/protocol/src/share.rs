@@ -95,6 +95,85 @@ impl ShareRefusal {
     }
 }
 
+/// Longest share link accepted (a QR code holds it comfortably).
+pub const MAX_LINK_LEN: usize = 512;
+/// Version marker at the start of the link's fragment.
+pub const LINK_FRAGMENT_PREFIX: &str = "v1.";
+
+/// Why a text is not a share link. Names the part, never its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("too long")]
+    TooLong,
+    #[error("not a web address")]
+    NotWeb,
+    #[error("the key is missing")]
+    MissingKey,
+    /// A `vN.` fragment other than `v1.`: made by a newer version.
+    #[error("unsupported link version")]
+    Version,
+    #[error("bad key")]
+    BadKey,
+    #[error("not a share address")]
+    NotShare,
+    #[error("bad server address")]
+    BadServer,
+    #[error("bad share id")]
+    BadId,
+}
+
+/// A share link taken apart: `<server>/s/<id>#v1.<key>` (see `docs/sharing.md`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParsedLink {
+    /// Scheme, host and any path prefix, without the trailing slash.
+    pub server: String,
+    pub id: [u8; SHARE_ID_LEN],
+    pub key: zeroize::Zeroizing<[u8; 32]>,
+}
+
+/// Parses a share link as scanned from a QR code or typed. Total: any text gives a value or a
+/// [`LinkError`] (fuzzed by `fuzz/fuzz_targets/share_link.rs`).
+pub fn parse_share_link(link: &str) -> Result<ParsedLink, LinkError> {
+    let link = link.trim();
+    if link.len() > MAX_LINK_LEN {
+        return Err(LinkError::TooLong);
+    }
+    let scheme_len = if link.starts_with("https://") {
+        8
+    } else if link.starts_with("http://") {
+        7
+    } else {
+        return Err(LinkError::NotWeb);
+    };
+    let (before, fragment) = link.split_once('#').ok_or(LinkError::MissingKey)?;
+    let key_text = fragment.strip_prefix(LINK_FRAGMENT_PREFIX).ok_or_else(|| {
+        let versioned = fragment
+            .strip_prefix('v')
+            .and_then(|r| r.split_once('.'))
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if versioned { LinkError::Version } else { LinkError::BadKey }
+    })?;
+    let (server, id_text) = before.rsplit_once("/s/").ok_or(LinkError::NotShare)?;
+    if server.len() <= scheme_len || server[scheme_len..].contains(['?', '#', ' ']) {
+        return Err(LinkError::BadServer);
+    }
+    let id = parse_share_id(id_text).map_err(|_| LinkError::BadId)?;
+    let key = zeroize::Zeroizing::new(crate::unb64_array::<32>(key_text, "link key").map_err(|_| LinkError::BadKey)?);
+    Ok(ParsedLink { server: server.to_string(), id, key })
+}
+
+impl ParsedLink {
+    /// The link text (it holds the key: show it, never log it).
+    pub fn to_url(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(format!(
+            "{}/s/{}#{LINK_FRAGMENT_PREFIX}{}",
+            self.server,
+            crate::b64(&self.id),
+            crate::b64(self.key.as_slice())
+        ))
+    }
+}
+
 /// Parses a share id (22 base64url characters for 16 bytes).
 pub fn parse_share_id(s: &str) -> Result<[u8; SHARE_ID_LEN], ProtocolError> {
     if s.len() != 22 {
