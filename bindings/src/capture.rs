@@ -99,4 +99,11 @@ impl CapturedDocument {
     pub fn save(&self, meta: NewDocument) -> Result<String> {
         self.inner.with_vault(|vault| Ok(coffre_core::save_capture(vault, &self.doc, meta.into())?.to_hex()))
     }
+
+    /// Stores the pages as a new version of document `id` (a renewed card, a clearer photo); the old
+    /// version stays readable. Returns the new version's identifier.
+    pub fn save_as_version(&self, id: String) -> Result<u32> {
+        let id = coffre_core::vault::DocId::parse(&id)?;
+        self.inner.with_vault(|vault| Ok(coffre_core::save_capture_version(vault, &id, &self.doc)?))
+    }
 }

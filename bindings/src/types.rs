@@ -17,6 +17,46 @@ pub struct PageInfo {
     pub size: u64,
 }
 
+/// One version of a document (a re-capture keeps the old pages as a previous version).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DocumentVersion {
+    /// The identifier to read its pages with.
+    pub version: u32,
+    /// Position in time order, from 1: "version 2 of 3".
+    pub number: u32,
+    pub parent: Option<u32>,
+    pub origin: String,
+    /// Unix milliseconds (clock of the device that made it).
+    pub created_at: i64,
+    /// The version shown for the document.
+    pub current: bool,
+    /// Made on another phone without knowing the current one: show both, let the person choose.
+    pub concurrent: bool,
+    /// Every page of it is on this phone.
+    pub local: bool,
+    pub pages: Vec<PageInfo>,
+}
+
+impl From<coffre_core::vault::DocVersion> for DocumentVersion {
+    fn from(v: coffre_core::vault::DocVersion) -> Self {
+        DocumentVersion {
+            version: v.version,
+            number: v.number,
+            parent: v.parent,
+            origin: v.origin.code().to_string(),
+            created_at: v.created_at,
+            current: v.current,
+            concurrent: v.concurrent,
+            local: v.local,
+            pages: v
+                .pages
+                .into_iter()
+                .map(|p| PageInfo { index: p.index, role: p.role.code().to_string(), mime: p.mime, size: p.size })
+                .collect(),
+        }
+    }
+}
+
 /// A document as listed and shown.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Document {

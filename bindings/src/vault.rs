@@ -92,6 +92,19 @@ impl VaultApi {
         self.inner.with_vault(|vault| Ok(vault.page_bytes(&id, index)?.to_vec()))
     }
 
+    /// Every version of a document, oldest first; two versions made offline on two phones are both
+    /// kept and marked `concurrent`.
+    pub fn versions(&self, id: String) -> Result<Vec<crate::types::DocumentVersion>> {
+        let id = self::id(&id)?;
+        self.inner.with_vault(|vault| Ok(vault.versions(&id)?.into_iter().map(Into::into).collect()))
+    }
+
+    /// The bytes of page `index` of a given version.
+    pub fn version_page(&self, id: String, version: u32, index: u32) -> Result<Vec<u8>> {
+        let id = self::id(&id)?;
+        self.inner.with_vault(|vault| Ok(vault.version_page_bytes(&id, version, index)?.to_vec()))
+    }
+
     /// Writes page `index` to `dest` atomically (e.g. the app's cache, to hand to a viewer).
     pub fn save_page(&self, id: String, index: u32, dest: String) -> Result<u64> {
         let id = self::id(&id)?;

@@ -328,6 +328,22 @@ try:
         assert len(second.vault().page(state["card"], 0)) > 1000
         assert len(phone.sync().devices()) == 2
 
+    @step("a renewed card: a new version on each phone offline; after sync both are kept, one marked concurrent")
+    def _():
+        second = state["second"]
+        card = state["card"]
+        for who in (phone, second):
+            shot = who.capture().capture([photo], c.CaptureOptions(corners=None, mode=None,
+                                                                   whole_frame_if_not_found=True))
+            shot.save_as_version(card)
+        for who in (phone, second, phone):
+            who.sync().sync(c.SyncOptions(download_all=True), None, c.CancelHandle())
+        versions = phone.vault().versions(card)
+        assert len(versions) == 3, versions
+        assert sum(v.current for v in versions) == 1 and any(v.concurrent for v in versions), versions
+        first = versions[0]
+        assert len(phone.vault().version_page(card, first.version, 0)) > 1000
+
     def cli(*args, wait=True):
         """The organisation admin and the agent, played by the `coffre` CLI (another person's device)."""
         env = dict(os.environ, COFFRE_KEYFILE_PASSPHRASE="cle agent 5678", LANG="C",
