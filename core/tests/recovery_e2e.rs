@@ -329,6 +329,10 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     let mut phone = Vault::create(&tmp.path().join("phone"), PASS, None).unwrap();
     sync_engine::enroll(&mut phone, &s.url).unwrap();
     let mut lost = link(&mut phone, &tmp.path().join("lost"), &s.url);
+    let mut tablet = link(&mut phone, &tmp.path().join("tablet"), &s.url);
+    let before = add_id(&mut phone, "Avant", page("PAGE-AVANT", 5_000));
+    sync(&mut phone);
+    sync(&mut lost);
     // A mandate granted earlier at the CCAS desk.
     let org = OrgKey::generate("CCAS de Lyon").unwrap();
     let reg = org.registration(coffre_sync_server::now_secs());
@@ -339,10 +343,36 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     let offer = coffre_core::mandate::agent_offer(&cert, &keys, &s.url).unwrap();
     coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
 
-    let lost_pk = sync_engine::devices(&mut phone).unwrap().into_iter().find(|d| !d.this_device).unwrap().public_key;
+    let lost_pk = sync_engine::devices(&mut lost).unwrap().into_iter().find(|d| d.this_device).unwrap().public_key;
     let to_confirm = coffre_core::sync_engine::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
     assert_eq!(to_confirm.len(), 1);
     assert_eq!((to_confirm[0].agent.as_str(), to_confirm[0].org.as_str()), ("M. Petit", "CCAS de Lyon"));
     let err = sync_engine::sync(&mut lost, &SyncOptions::default(), &|_| {}, &CancelToken::new()).unwrap_err();
     assert!(matches!(err, EngineError::Sync(SyncError::DeviceRevoked)), "{err:?}");
+
+    // Every collection key got a new generation: a document added afterwards uses it, and the other
+    // device receives it through the log and opens both; the lost phone never held it.
+    assert_eq!(phone.document_key_generation(&before).unwrap(), 1);
+    let after = add_id(&mut phone, "Après", page("PAGE-APRES", 5_000));
+    assert_eq!(phone.document_key_generation(&after).unwrap(), 2);
+    sync(&mut phone);
+    sync(&mut tablet);
+    assert_eq!(tablet.document_key_generation(&after).unwrap(), 2);
+    assert!(contains(&tablet.page_bytes(&after, 0).unwrap(), b"PAGE-APRES"));
+    assert!(contains(&tablet.page_bytes(&before, 0).unwrap(), b"PAGE-AVANT"));
+    assert!(contains(&phone.page_bytes(&before, 0).unwrap(), b"PAGE-AVANT"));
+    for c in ["identity", "income", "housing", "health"] {
+        assert_eq!(tablet.collection_generation(c).unwrap(), Some(2), "{c}");
+    }
+    assert_eq!(lost.collection_generation("identity").unwrap(), Some(1));
+    // A phone restored from the log later gets the new generation too.
+    let kit = make_kit(&mut phone).unwrap();
+    let back = recover_with_code(&s.url, &kit.code, &tmp.path().join("back"), PASS, None).unwrap();
+    assert!(contains(&back.page_bytes(&after, 0).unwrap(), b"PAGE-APRES"));
+}
+
+fn add_id(v: &mut Vault, title: &str, bytes: Vec<u8>) -> coffre_core::vault::DocId {
+    let meta = NewDocument { category: "carte_identite".into(), title: title.into(), ..Default::default() };
+    v.add_document(meta, Origin::Camera, vec![PageInput { bytes, mime: "image/jpeg".into(), role: PageRole::Page }])
+        .unwrap()
 }

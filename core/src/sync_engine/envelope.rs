@@ -17,6 +17,18 @@ pub enum Payload {
     DeviceAdd { device: String, cert: String },
     /// A device removed (lost phone): its later ops are refused.
     DeviceRemove { device: String },
+    /// New collection-key generations (after a lost phone was removed), for the holder's other
+    /// devices; inside the payload, so under the log key like everything else.
+    CollectionKeys { keys: Vec<CollectionKey> },
+}
+
+/// One new collection-key generation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CollectionKey {
+    pub collection: String,
+    pub generation: u32,
+    /// base64url of the 32-byte key.
+    pub key: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

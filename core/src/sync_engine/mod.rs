@@ -261,8 +261,10 @@ fn sync_once(
             let value: serde_json::Value =
                 serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
             let env = match value.get("kind").and_then(|k| k.as_str()) {
-                Some("device_add" | "device_remove") => serde_json::from_value::<Envelope>(value)
-                    .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?,
+                Some("device_add" | "device_remove" | "collection_keys") => {
+                    serde_json::from_value::<Envelope>(value)
+                        .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?
+                }
                 _ => {
                     let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
                     Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
@@ -310,6 +312,15 @@ fn exchange(
         payloads.push(env.payload);
     }
     for payload in payloads {
+        if let Payload::CollectionKeys { keys } = &payload {
+            for k in keys {
+                let key = Zeroizing::new(
+                    coffre_sync::protocol::unb64_array::<32>(&k.key, "collection key")
+                        .map_err(|_| SyncError::Tampered { what: "collection key", seq: None })?,
+                );
+                vault.import_collection_key(&k.collection, k.generation, &key)?;
+            }
+        }
         if let Payload::Vault { op, blobs } = payload {
             for (id, blob) in &blobs {
                 set_json(vault, &format!("{BLOBREF}{id}"), blob)?;

@@ -25,7 +25,7 @@ use coffre_vault::{CreateOptions, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::envelope::{self, ENVELOPE_VERSION, Envelope, Payload};
+use super::envelope::{self, CollectionKey, ENVELOPE_VERSION, Envelope, Payload};
 use super::view::{WriterSpan, Writers, key_of};
 use super::{
     CHAIN, CONFIG, Config, DEVICE_SK, EngineError, Result, Session, SyncOptions, SyncReport, WRITERS, certify,
@@ -340,12 +340,20 @@ fn rebuild(
     step().map_err(|e| (e, dir))
 }
 
-/// A lost phone: removes the device (the server refuses it at once, the log records it), then
-/// returns the active mandates, for the holder to confirm again or revoke (an agent's access does not
-/// depend on the lost phone, but the holder should look). See docs/recovery.md §4 for why no new
-/// identity generation or key rotation is started.
+/// A lost phone: removes the device (the server refuses it at once, the log records it), starts a
+/// new random generation of every collection key (documents added afterwards are wrapped under keys
+/// the lost phone never held; earlier ones keep opening) and sends it to the other devices in the log,
+/// then returns the active mandates, for the holder to confirm again or revoke (an agent's access does
+/// not depend on the lost phone, but the holder should look). See docs/recovery.md §4 for what this
+/// protects and what still needs a new ARK.
 pub fn remove_lost_device(vault: &mut Vault, device_hex: &str) -> Result<Vec<crate::mandate::MandateInfo>> {
     super::remove_device(vault, device_hex)?;
+    let keys = vault
+        .rotate_collection_keys()?
+        .into_iter()
+        .map(|k| CollectionKey { collection: k.collection, generation: k.generation, key: b64(&*k.key) })
+        .collect();
+    queue_and_sync(vault, Payload::CollectionKeys { keys })?;
     // Listing is a courtesy: a server without the mandate endpoints must not fail the removal.
     Ok(crate::mandate::list(vault).map(|l| l.into_iter().filter(|m| m.active).collect()).unwrap_or_default())
 }

@@ -65,7 +65,7 @@ impl LogView for WriterView<'_> {
                     span.until_seq = Some(op.seq);
                 }
             }
-            Payload::Vault { .. } => {}
+            Payload::Vault { .. } | Payload::CollectionKeys { .. } => {}
         }
     }
 }

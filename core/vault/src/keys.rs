@@ -11,7 +11,7 @@ use crate::{Result, date::now_ms};
 use coffre_crypto::{AccountRootKey, SymmetricKey, unwrap_key, wrap_key};
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn collection_aad(collection: Collection, generation: u32) -> Vec<u8> {
+pub(crate) fn collection_aad(collection: Collection, generation: u32) -> Vec<u8> {
     format!("coffre/v1/collection/{}/{generation}", collection.code()).into_bytes()
 }
 

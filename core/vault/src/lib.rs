@@ -13,6 +13,7 @@ mod keys;
 mod model;
 pub mod ops;
 mod remote;
+mod rotation;
 mod schema;
 mod sniff;
 mod vault;
@@ -27,6 +28,7 @@ pub use model::{
     VerifyReport,
 };
 pub use remote::{Applied, LocalBlob, MissingBlob};
+pub use rotation::RotatedKey;
 pub use sniff::{FileKind, SNIFF_LEN, sniff};
 pub use vault::{CreateOptions, Limits, ListQuery, Vault};
 pub use versions::DocVersion;
