@@ -437,6 +437,9 @@ fn kind_label(l: Lang, kind: &str) -> &'static str {
         "assisted_recovery_locked" => l.t("récupération bloquée", "recovery locked"),
         "assisted_recovery_share_released" => l.t("part de récupération libérée", "recovery share released"),
         "assisted_recovery_slot_fetched" => l.t("part de récupération retirée", "recovery share fetched"),
+        "collection_keys_rotated" => {
+            l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device")
+        }
         _ => l.t("autre événement", "other event"),
     }
 }

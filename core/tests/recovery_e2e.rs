@@ -365,6 +365,13 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
         assert_eq!(tablet.collection_generation(c).unwrap(), Some(2), "{c}");
     }
     assert_eq!(lost.collection_generation("identity").unwrap(), Some(1));
+    // The rotation is in the holder's audit trail, after the removal.
+    let (events, _) = coffre_core::mandate::audit(&mut phone).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let removed = kinds.iter().position(|k| *k == "device_removed").unwrap();
+    let rotated = kinds.iter().position(|k| *k == "collection_keys_rotated").unwrap();
+    assert!(removed < rotated, "{kinds:?}");
+    assert_eq!(events[rotated].detail["collections"], 7);
     // A phone restored from the log later gets the new generation too.
     let kit = make_kit(&mut phone).unwrap();
     let back = recover_with_code(&s.url, &kit.code, &tmp.path().join("back"), PASS, None).unwrap();

@@ -71,6 +71,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/recovery/assisted/{vault}/start"),
     ("post", "/v1/recovery/assisted/{vault}/release"),
     ("get", "/v1/recovery/assisted/slot"),
+    ("post", "/v1/vaults/{vault}/recovery/keys-rotated"),
     // share links (share.rs)
     ("post", "/v1/vaults/{vault}/shares"),
     ("get", "/v1/vaults/{vault}/shares"),

@@ -17,7 +17,7 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use coffre_sync_protocol::recovery::{
     AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
-    CodeSlotResponse, SealedPiece, slot_kind,
+    CodeSlotResponse, KeysRotated, SealedPiece, slot_kind,
 };
 use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array};
 
@@ -42,6 +42,8 @@ pub mod audit_kind {
     pub const ASSISTED_LOCKED: &str = "assisted_recovery_locked";
     pub const ASSISTED_RELEASED: &str = "assisted_recovery_share_released";
     pub const ASSISTED_SLOT: &str = "assisted_recovery_slot_fetched";
+    /// After a lost device was removed, an enrolled device rotated the collection keys.
+    pub const KEYS_ROTATED: &str = "collection_keys_rotated";
 }
 
 pub fn routes() -> Router<AppState> {
@@ -53,6 +55,24 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/recovery/assisted/{vault}/start", post(start_assisted))
         .route("/v1/recovery/assisted/{vault}/release", post(release_assisted))
         .route("/v1/recovery/assisted/slot", get(get_assisted_slot))
+        .route("/v1/vaults/{vault}/recovery/keys-rotated", post(keys_rotated))
+}
+
+/// An enrolled device says it rotated the collection keys after removing a lost device: an audit
+/// entry, so the holder sees it in the trail (the server cannot check it; it only records who said it).
+async fn keys_rotated(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<StatusCode> {
+    let vault = member(&state, &vault, &a.device).await?;
+    let req: KeysRotated = json(&a.body)?;
+    check_v(req.v)?;
+    let removed: PublicKey = unb64_array(&req.removed_device, "removed_device")
+        .map_err(|_| ApiError::bad_request("bad_device_key", "removed_device must be a public key"))?;
+    let detail = serde_json::json!({
+        "by_device": b64(&a.device),
+        "removed_device": b64(&removed),
+        "collections": req.collections,
+    });
+    crate::mandate::record(&state, vault, audit_kind::KEYS_ROTATED, detail).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Forget cached enrolments of `vault` (all of them, or one device) and bump the removal epoch.

@@ -348,12 +348,23 @@ fn rebuild(
 /// protects and what still needs a new ARK.
 pub fn remove_lost_device(vault: &mut Vault, device_hex: &str) -> Result<Vec<crate::mandate::MandateInfo>> {
     super::remove_device(vault, device_hex)?;
-    let keys = vault
+    let keys: Vec<CollectionKey> = vault
         .rotate_collection_keys()?
         .into_iter()
         .map(|k| CollectionKey { collection: k.collection, generation: k.generation, key: b64(&*k.key) })
         .collect();
+    let collections = u32::try_from(keys.len()).unwrap_or(u32::MAX);
     queue_and_sync(vault, Payload::CollectionKeys { keys })?;
+    // The audit trail says so (the keys themselves went in the log, never to this endpoint).
+    let removed = super::hex32(device_hex)?;
+    let body = coffre_sync::protocol::recovery::KeysRotated {
+        v: coffre_sync::protocol::PROTOCOL_VERSION,
+        removed_device: b64(&removed),
+        collections,
+    };
+    let s = session(vault)?;
+    let path = format!("/v1/vaults/{}/recovery/keys-rotated", hex::encode(s.vault_hash));
+    s.client.send("POST", &path, serde_json::to_vec(&body).unwrap_or_default())?;
     // Listing is a courtesy: a server without the mandate endpoints must not fail the removal.
     Ok(crate::mandate::list(vault).map(|l| l.into_iter().filter(|m| m.active).collect()).unwrap_or_default())
 }

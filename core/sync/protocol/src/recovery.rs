@@ -186,3 +186,14 @@ mod tests {
         );
     }
 }
+
+/// `POST /v1/vaults/{vault}/recovery/keys-rotated`, from an enrolled device: after removing a lost
+/// device it rotated the collection keys (the keys themselves travel in the op log, never here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysRotated {
+    pub v: u32,
+    /// The removed device's Ed25519 key, base64url.
+    pub removed_device: String,
+    /// How many collection keys got a new generation.
+    pub collections: u32,
+}
