@@ -6,6 +6,7 @@ use crate::capture::CaptureApi;
 use crate::error::{CoffreError, Result};
 use crate::mandate::MandateApi;
 use crate::recovery::RecoveryApi;
+use crate::share::ShareApi;
 use crate::sync::{DeviceLink, SyncApi};
 use crate::types::{DeskPage, Document};
 use crate::vault::VaultApi;
@@ -216,6 +217,11 @@ impl Coffre {
     /// The recovery kit, a lost phone, closing the vault.
     pub fn recovery(&self) -> Arc<RecoveryApi> {
         Arc::new(RecoveryApi { inner: self.inner.clone() })
+    }
+
+    /// Share links by QR, dossiers.
+    pub fn share(&self) -> Arc<ShareApi> {
+        Arc::new(ShareApi { inner: self.inner.clone() })
     }
 
     /// Mandates given to agents, certified deposits, the audit trail.

@@ -8,6 +8,7 @@ mod error;
 mod mandate;
 mod qr;
 mod recovery;
+mod share;
 mod sync;
 mod types;
 mod vault;
@@ -18,6 +19,10 @@ pub use error::CoffreError;
 pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateInfo, MandateScope, ScannedOffer};
 pub use qr::{QrCode, qr_decode_frame, qr_decode_photo, qr_encode};
 pub use recovery::{ClosureInfo, KitLanguage, RecoveryApi, RecoveryKit};
+pub use share::{
+    DossierInfo, DossierPiece, DossierReport, PieceStatus, ReceivedDocument, ReceivedPage, ReceivedShare, ShareApi,
+    ShareInfo, ShareLifetime, ShareLink, ShareState, open_share_link,
+};
 pub use sync::{CancelHandle, DeviceLink, ProgressListener, SyncApi};
 pub use types::*;
 pub use vault::VaultApi;

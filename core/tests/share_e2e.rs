@@ -123,6 +123,12 @@ fn shares_from_creation_to_purge() {
     assert_eq!(v.page_bytes(&cni, 0).unwrap().as_slice(), cni_png.as_slice(), "original stays clean");
     assert_eq!(hex(&sha256(&opened.pages[0])), made.pages[0].sha256);
 
+    // The holder's audit trail shows the opening as a server-signed observation, verified.
+    let (events, _) = coffre_core::mandate::audit(&mut v).unwrap();
+    let opened_events: Vec<_> = events.iter().filter(|e| e.kind == "share_opened").collect();
+    assert_eq!(opened_events.len(), 1, "{events:?}");
+    assert!(!opened_events[0].detail.to_string().contains(made.link.rsplit('#').next().unwrap()), "no link key");
+
     // The link is also a QR code that reads back.
     let qr_png = share::link_qr(&made.link).unwrap().to_png(6).unwrap();
     assert_eq!(share::link_from_qr_image(&qr_png).unwrap(), made.link);

@@ -168,6 +168,9 @@ async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let mut token = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
     let opening = state.shares.open_share(id, token, crate::now_secs()).await?.map_err(refused)?;
+    // The holder's audit trail: a server-signed observation (the share id, never the link key).
+    let detail = serde_json::json!({ "share": b64(&id), "opening": opening.opening });
+    crate::mandate::record(&state, opening.vault, coffre_mandate::audit::kind::SHARE_OPENED, detail).await;
     let body = ShareOpened {
         v: SHARE_VERSION,
         manifest: b64(&opening.manifest),

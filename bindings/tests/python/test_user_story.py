@@ -344,6 +344,35 @@ try:
         first = versions[0]
         assert len(phone.vault().version_page(card, first.version, 0)) > 1000
 
+    @step("share by QR: the ID card for a week, watermarked; the recipient opens it; revoked, it no longer opens")
+    def _():
+        link = phone.share().create([state["card"]], c.ShareLifetime.WEEK, 3, "pour la CAF")
+        assert link.url.startswith(url + "/s/") and "#" in link.url and link.watermarked_pages == 1
+        scanned = c.qr_decode_photo(link.qr.png)  # the recipient's camera
+        assert scanned == link.url
+        received = c.open_share_link(scanned)
+        assert received.purpose == "pour la CAF" and received.documents[0].watermarked
+        copy = received.documents[0].pages[0].bytes
+        assert len(copy) > 1000 and copy != phone.vault().page(state["card"], 0), "a watermarked copy"
+        mine = [s for s in phone.share().list(False) if s.id == link.id]
+        assert len(mine) == 1 and mine[0].state == c.ShareState.ACTIVE and len(mine[0].opened_at or []) == 1
+        assert any(e.kind == "share_opened" for e in phone.mandates().audit())
+        phone.share().revoke(link.id)
+        try:
+            c.open_share_link(scanned)
+            raise AssertionError("a revoked link opened")
+        except c.CoffreError.Expired:
+            pass
+        try:
+            c.open_share_link(scanned.split("#")[0] + "#v1.AAAA")
+            raise AssertionError("a forged link opened")
+        except (c.CoffreError.InvalidInput, c.CoffreError.Expired, c.CoffreError.Corrupt):
+            pass
+        dossiers = {d.code: d for d in phone.share().dossiers()}
+        assert "rsa" in dossiers and dossiers["rsa"].pieces, dossiers.keys()
+        report = phone.share().check_dossier("rsa")
+        assert any(p.status == c.PieceStatus.MISSING for p in report.pieces) and not report.complete
+
     def cli(*args, wait=True):
         """The organisation admin and the agent, played by the `coffre` CLI (another person's device)."""
         env = dict(os.environ, COFFRE_KEYFILE_PASSPHRASE="cle agent 5678", LANG="C",

@@ -43,6 +43,10 @@ pub struct Opening {
     pub manifest: Vec<u8>,
     pub pages: u32,
     pub expires_at: u64,
+    /// The holder's vault, for its audit trail.
+    pub vault: Hash,
+    /// Which opening this is (1 for the first).
+    pub opening: u32,
 }
 
 #[async_trait]

@@ -12,6 +12,7 @@ use crate::store::shares::{ENDED_SHARE_RETENTION_SECS, NewShare, Opening, ShareC
 
 /// The share's row as the checks need it.
 struct Row {
+    vault: [u8; 32],
     expires_at: u64,
     max_opens: Option<u32>,
     revoked_at: Option<u64>,
@@ -21,7 +22,7 @@ struct Row {
 
 fn row(c: &rusqlite::Connection, id: &ShareId) -> StoreResult<Option<Row>> {
     Ok(c.query_row(
-        "SELECT expires_at, max_opens, revoked_at, pages, manifest FROM shares WHERE id = ?1",
+        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault FROM shares WHERE id = ?1",
         params![id],
         |r| {
             Ok(Row {
@@ -30,6 +31,7 @@ fn row(c: &rusqlite::Connection, id: &ShareId) -> StoreResult<Option<Row>> {
                 revoked_at: r.get::<_, Option<i64>>(2)?.map(u),
                 pages: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
                 manifest: r.get(4)?,
+                vault: r.get(5)?,
             })
         },
     )
@@ -172,9 +174,10 @@ impl ShareStore for SqliteMeta {
                 "INSERT INTO share_opens (share, opened_at, token) VALUES (?1, ?2, ?3)",
                 params![id, i(now)?, token],
             )?;
+            let opening = u32::try_from(opens(&tx, &id)?).unwrap_or(u32::MAX);
             tx.commit()?;
             let manifest = row.manifest.unwrap_or_default();
-            Ok(Ok(Opening { manifest, pages: row.pages, expires_at: row.expires_at }))
+            Ok(Ok(Opening { manifest, pages: row.pages, expires_at: row.expires_at, vault: row.vault, opening }))
         })
         .await
     }
