@@ -140,6 +140,7 @@ impl From<EngineError> for CoffreError {
                 E::WrongPassphrase { detail: d("this recovery code does not open the vault") }
             }
             EngineError::Assisted(_) => E::Forbidden { detail: d("these recovery shares do not restore the vault") },
+            EngineError::AgentCheck(_) => E::Forbidden { detail: d("an agent's certificate is not valid for this") },
             _ => E::Internal { detail: d("unexpected sync error") },
         }
     }
