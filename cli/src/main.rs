@@ -238,7 +238,7 @@ pub enum Command {
         /// The audit.json written by `coffre export`.
         file: PathBuf,
         /// The operator's server key (base64url) to check against, instead of the one in the file.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         server_key: Option<String>,
     },
     /// Share documents by a link and QR code (expiry, openings, revocation).
@@ -285,7 +285,8 @@ pub enum OrgCommand {
         file: PathBuf,
         #[arg(long)]
         server: String,
-        #[arg(long)]
+        /// base64url: may start with '-'.
+        #[arg(long, allow_hyphen_values = true)]
         device: String,
     },
 }
@@ -403,7 +404,7 @@ pub enum AssistedCommand {
     Setup {
         /// The chosen organisation's public key (base64url), as it publishes it; checked against the
         /// certificates.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         org: Option<String>,
         /// An agent's certificate (COFFRE-AGENT-CERT:..., from `coffre org enrol-agent`); at least
         /// two. Checked against the organisation key and its revocations on the server.
@@ -435,7 +436,7 @@ pub enum AssistedCommand {
         #[arg(long)]
         server: String,
         /// A share (base64url): the provider's, or the kit's.
-        #[arg(long = "share")]
+        #[arg(long = "share", allow_hyphen_values = true)]
         shares: Vec<String>,
         /// The kit share as printed on the kit: its QR text or its hex digits (spaces ignored).
         #[arg(long)]
@@ -567,4 +568,27 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod arg_tests {
+    use super::Cli;
+    use clap::Parser;
+
+    /// base64url keys start with '-' one time in 64: they must not be read as flags.
+    #[test]
+    fn base64url_values_may_start_with_a_hyphen() {
+        let key = "-x3Fq9_abcdefghijklmnopqrstuvwxyz0123456789AB";
+        let cases: [&[&str]; 4] = [
+            &["coffre", "org", "revoke-agent", "--file", "org.json", "--server", "http://s", "--device", key],
+            &["coffre", "verify-deposit", "audit.json", "--server-key", key],
+            &["coffre", "recover", "assisted", "setup", "--org", key, "--agent-cert", "a", "--agent-cert", "b"],
+            &["coffre", "recover", "assisted", "complete", "--server", "http://s", "--share", key],
+        ];
+        for args in cases {
+            let parsed = Cli::try_parse_from(args.iter().copied());
+            assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err().map(|e| e.to_string()));
+            assert!(format!("{:?}", parsed.ok()).contains(key), "{args:?}");
+        }
+    }
 }
