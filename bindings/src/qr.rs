@@ -14,12 +14,21 @@ pub struct QrCode {
     pub png: Vec<u8>,
 }
 
+impl QrCode {
+    /// The record of a symbol made in core: its modules and its PNG at 8 px per module.
+    pub(crate) fn from_matrix(m: &qr::QrMatrix) -> Result<QrCode> {
+        Ok(QrCode {
+            size: m.size(),
+            modules: m.modules().iter().map(|&dark| u8::from(dark)).collect(),
+            png: m.to_png(8)?,
+        })
+    }
+}
+
 /// Encodes `text` for a screen (medium error correction).
 #[uniffi::export]
 pub fn qr_encode(text: String) -> Result<QrCode> {
-    let m = qr::encode(&text, EcLevel::Medium)?;
-    let png = m.to_png(8)?;
-    Ok(QrCode { size: m.size(), modules: m.modules().iter().map(|&dark| u8::from(dark)).collect(), png })
+    QrCode::from_matrix(&qr::encode(&text, EcLevel::Medium)?)
 }
 
 /// Reads the first QR code in a preview frame (Y plane). `NotFound` when there is none yet: keep

@@ -61,12 +61,7 @@ impl RecoveryApi {
         self.inner.with_vault(|vault| {
             let kit = rec::make_kit(vault)?;
             let list = WordList::from(language);
-            let m = kit.qr()?;
-            let qr = QrCode {
-                size: m.size(),
-                modules: m.modules().iter().map(|&d| u8::from(d)).collect(),
-                png: m.to_png(8)?,
-            };
+            let qr = QrCode::from_matrix(&kit.qr()?)?;
             let pdf = kit.pdf(list, &date)?;
             Ok(RecoveryKit { words: kit.words(list), qr, pdf: pdf.to_vec() })
         })

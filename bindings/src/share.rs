@@ -145,8 +145,7 @@ fn request(lifetime: ShareLifetime, max_opens: Option<u32>, purpose: Option<Stri
 }
 
 fn link_of(created: sh::CreatedShare) -> Result<ShareLink> {
-    let m = sh::link_qr(&created.link)?;
-    let qr = QrCode { size: m.size(), modules: m.modules().iter().map(|&d| u8::from(d)).collect(), png: m.to_png(8)? };
+    let qr = QrCode::from_matrix(&sh::link_qr(&created.link)?)?;
     let count = |f: fn(&sh::SharedPage) -> bool| u32::try_from(created.pages.iter().filter(|p| f(p)).count());
     Ok(ShareLink {
         watermarked_pages: count(|p| p.watermarked).unwrap_or(u32::MAX),
@@ -222,8 +221,7 @@ impl ShareApi {
     /// The QR of a share made earlier, to show it again.
     pub fn qr_of(&self, share_id: String) -> Result<QrCode> {
         let link = self.inner.with_vault(|vault| Ok(sh::share_link(vault, &share_id)?))?;
-        let m = sh::link_qr(&link)?;
-        Ok(QrCode { size: m.size(), modules: m.modules().iter().map(|&d| u8::from(d)).collect(), png: m.to_png(8)? })
+        QrCode::from_matrix(&sh::link_qr(&link)?)
     }
 
     /// The catalogue of procedures (domiciliation, RSA, prime d'activité, logement social…).

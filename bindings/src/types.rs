@@ -17,6 +17,12 @@ pub struct PageInfo {
     pub size: u64,
 }
 
+impl From<coffre_core::vault::PageInfo> for PageInfo {
+    fn from(p: coffre_core::vault::PageInfo) -> Self {
+        PageInfo { index: p.index, role: p.role.code().to_string(), mime: p.mime, size: p.size }
+    }
+}
+
 /// One version of a document (a re-capture keeps the old pages as a previous version).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct DocumentVersion {
@@ -48,11 +54,7 @@ impl From<coffre_core::vault::DocVersion> for DocumentVersion {
             current: v.current,
             concurrent: v.concurrent,
             local: v.local,
-            pages: v
-                .pages
-                .into_iter()
-                .map(|p| PageInfo { index: p.index, role: p.role.code().to_string(), mime: p.mime, size: p.size })
-                .collect(),
+            pages: v.pages.into_iter().map(PageInfo::from).collect(),
         }
     }
 }
@@ -98,11 +100,7 @@ impl From<v::Document> for Document {
             version: d.version,
             created_at_ms: d.created_at,
             modified_at_ms: d.modified_at,
-            pages: d
-                .pages
-                .into_iter()
-                .map(|p| PageInfo { index: p.index, role: p.role.code().to_string(), mime: p.mime, size: p.size })
-                .collect(),
+            pages: d.pages.into_iter().map(PageInfo::from).collect(),
         }
     }
 }
