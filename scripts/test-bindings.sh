@@ -58,7 +58,8 @@ KT_SRC=$(find "$OUT/kotlin" -name '*.kt')
 test -f "$OUT/kotlin-tests.jar"
 KOTLIN_STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
 step "running Kotlin tests"
-COFFRE_TEST_PHOTO="$PHOTO" java -Djna.library.path="$(dirname "$LIB")" \
+COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
+    COFFRE_TEST_CLI_BIN="$CARGO_TARGET_DIR/debug/coffre" java -Djna.library.path="$(dirname "$LIB")" \
     -cp "$OUT/kotlin-tests.jar:$JNA_JAR:$KOTLIN_STDLIB" coffre.tests.BoundaryTestKt
 
 # ----- Python -----

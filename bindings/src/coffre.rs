@@ -5,11 +5,12 @@
 use crate::capture::CaptureApi;
 use crate::error::{CoffreError, Result};
 use crate::mandate::MandateApi;
-use crate::recovery::RecoveryApi;
+use crate::recovery::{AssistedRecovery, RecoveryApi};
 use crate::share::ShareApi;
 use crate::sync::{DeviceLink, SyncApi};
 use crate::types::{DeskPage, Document};
 use crate::vault::VaultApi;
+use coffre_core::sync_engine::recovery::AssistedRequest;
 use coffre_core::vault::{Vault, layout};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -212,6 +213,24 @@ impl Coffre {
         )?;
         self.inner.set_vault(vault);
         Ok(())
+    }
+
+    /// A new phone, everything lost (kit words too), assisted recovery set up before: starts the
+    /// request for `vault_id` (an agent of the organisation reads it from the person's mandate) on
+    /// `server_url`. The server releases nothing before its delay (72 h by default); any phone of
+    /// the vault can cancel meanwhile. Keep the returned object's `saved_text()` until it is finished.
+    pub fn start_assisted_recovery(&self, server_url: String, vault_id: String) -> Result<Arc<AssistedRecovery>> {
+        if self.vault_exists() {
+            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
+        }
+        let (request, _) = AssistedRequest::start(&server_url, vault_id.trim())?;
+        Ok(AssistedRecovery::new(self.inner.clone(), request))
+    }
+
+    /// An assisted recovery started earlier (after an app restart), from its `saved_text()`.
+    pub fn resume_assisted_recovery(&self, saved_text: String) -> Result<Arc<AssistedRecovery>> {
+        let saved_text = Zeroizing::new(saved_text);
+        Ok(AssistedRecovery::new(self.inner.clone(), AssistedRequest::resume(&saved_text)?))
     }
 
     /// The recovery kit, a lost phone, closing the vault.

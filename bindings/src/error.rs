@@ -3,8 +3,10 @@
 //! Core errors are mapped here and nowhere else.
 
 use coffre_core::capture::CaptureError;
+use coffre_core::recovery::assisted::AssistedError;
 use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::EngineError;
+use coffre_core::sync_engine::assisted_agents::AgentCheckError;
 use coffre_core::vault::VaultError;
 
 /// What went wrong, in terms an app can act on. `detail` is safe to log and to show.
@@ -108,6 +110,20 @@ impl From<SyncError> for CoffreError {
         match e.kind() {
             ErrorKind::Network => E::Network { detail: d("no network or server unreachable; nothing is lost") },
             ErrorKind::Refused => match &e {
+                // Assisted recovery's answers (sync-server/src/recovery.rs), matched on their code;
+                // the server's text is never forwarded.
+                SyncError::Server { code, .. } if code == "wrong_pin" => {
+                    E::WrongPassphrase { detail: d("wrong recovery PIN") }
+                }
+                SyncError::Server { code, .. } if code == "too_early" => {
+                    E::Busy { detail: d("the waiting delay is not over yet: try again later") }
+                }
+                SyncError::Server { code, .. } if code == "locked" => E::Forbidden {
+                    detail: d("too many wrong PINs: set assisted recovery up again from a phone of the vault"),
+                },
+                SyncError::Server { code, .. } if code == "cancelled" => {
+                    E::Expired { detail: d("this request was cancelled from a phone of the vault") }
+                }
                 SyncError::Server { status: 404, .. } => E::NotFound { detail: d("the server does not know this") },
                 SyncError::Server { status: 409, .. } => E::Conflict { detail: d("the server reports a conflict") },
                 SyncError::Server { status: 410, .. } => E::Expired { detail: d("no longer valid on the server") },
@@ -139,8 +155,21 @@ impl From<EngineError> for CoffreError {
             EngineError::RecoverySlot(_) => {
                 E::WrongPassphrase { detail: d("this recovery code does not open the vault") }
             }
+            EngineError::Assisted(AssistedError::TooFewAgents) => {
+                E::InvalidInput { detail: d("at least two certified agents of the organisation are needed") }
+            }
+            EngineError::Assisted(AssistedError::Malformed) => {
+                E::InvalidInput { detail: d("an approval or share is unreadable") }
+            }
+            EngineError::Assisted(AssistedError::NotForThisAgent) => {
+                E::Forbidden { detail: d("this agent holds no piece of this request") }
+            }
             EngineError::Assisted(_) => E::Forbidden { detail: d("these recovery shares do not restore the vault") },
-            EngineError::AgentCheck(_) => E::Forbidden { detail: d("an agent's certificate is not valid for this") },
+            EngineError::AgentCheck(AgentCheckError::NotARequest) => {
+                E::InvalidInput { detail: d("not an assisted-recovery request or approval") }
+            }
+            // Fixed texts naming no one ("the organisation revoked one of these agents", ...).
+            EngineError::AgentCheck(e) => E::Forbidden { detail: e.to_string() },
             _ => E::Internal { detail: d("unexpected sync error") },
         }
     }
@@ -197,6 +226,8 @@ mod tests {
             SyncError::Io(MARK.into()).into(),
             VaultError::Io(std::io::Error::other(MARK)).into(),
             uniffi::UnexpectedUniFFICallbackError::new(MARK).into(),
+            SyncError::Server { status: 403, code: "wrong_pin".into(), message: MARK.into() }.into(),
+            SyncError::Server { status: 425, code: "too_early".into(), message: MARK.into() }.into(),
         ];
         for e in errors {
             let text = format!("{e} {e:?}");
@@ -217,5 +248,12 @@ mod tests {
         let no_doc = CoffreError::from(CaptureError::NoDocument { confidence: 0.1 });
         assert!(matches!(no_doc, E::NotFound { .. }));
         assert_eq!(detail(CoffreError::from(VaultError::WrongPassphrase)), "wrong passphrase");
+        let server = |status, code: &str| SyncError::Server { status, code: code.into(), message: String::new() };
+        assert!(matches!(CoffreError::from(server(403, "wrong_pin")), E::WrongPassphrase { .. }));
+        assert!(matches!(CoffreError::from(server(425, "too_early")), E::Busy { .. }));
+        assert!(matches!(CoffreError::from(server(423, "locked")), E::Forbidden { .. }));
+        assert!(matches!(CoffreError::from(server(403, "cancelled")), E::Expired { .. }));
+        let not_a_request = EngineError::AgentCheck(AgentCheckError::NotARequest);
+        assert!(matches!(CoffreError::from(not_a_request), E::InvalidInput { .. }));
     }
 }

@@ -2,6 +2,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod agent;
 mod capture;
 mod coffre;
 mod error;
@@ -13,12 +14,19 @@ mod sync;
 mod types;
 mod vault;
 
+pub use agent::{
+    Agent, AgentDocument, AgentIdentity, AgentMandate, AgentPage, DepositReceipt, MandateOffer, MandatePackage,
+    RecoveryApproval,
+};
 pub use capture::{AutoCapture, CaptureApi, CapturedDocument};
 pub use coffre::{Coffre, PlatformSecretProvider};
 pub use error::CoffreError;
 pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateInfo, MandateScope, ScannedOffer};
 pub use qr::{QrCode, qr_decode_frame, qr_decode_photo, qr_encode};
-pub use recovery::{ClosureInfo, KitLanguage, RecoveryApi, RecoveryKit};
+pub use recovery::{
+    ApprovalRequest, AssistedRecovery, AssistedSetup, AssistedStatus, ClosureInfo, KitLanguage, RecoveryApi,
+    RecoveryKit,
+};
 pub use share::{
     DossierInfo, DossierPiece, DossierReport, PieceStatus, ReceivedDocument, ReceivedPage, ReceivedShare, ShareApi,
     ShareInfo, ShareLifetime, ShareLink, ShareState, open_share_link,

@@ -90,7 +90,11 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
 
     // The real one: after the delay, with the PIN (one typo first), the provider share and pieces.
     let (req, status) = AssistedRequest::start(&s.url, &vault_hex).unwrap();
-    wait_until(status.ready_at);
+    // Kept across an app restart: the saved text brings back the vault and the end of the delay.
+    let req = AssistedRequest::resume(&req.save()).unwrap();
+    assert_eq!((req.ready_at(), req.vault_hex(), req.server_url()), (status.ready_at, vault_hex.clone(), &*s.url));
+    assert!(status.ready_at > status.started_at);
+    wait_until(req.ready_at());
     let typo = req.release("2469").unwrap_err();
     assert_eq!(status_code(&typo), Some((403, "wrong_pin".into())), "{typo:?}");
     let shares = req.release(PIN).unwrap();

@@ -246,6 +246,8 @@ fun main() {
         check(errors.isEmpty(), "no error: $errors")
     }
 
+    agentTests(coffre)
+
     coffre.lock()
     coffre.close()
     println("$passed passed, $failed failed")

@@ -20,6 +20,9 @@ import zipfile
 import coffre_ffi as c
 
 PASS = "1234 cheval correct"
+AGENT_PASS = "cle agent 5678"
+RECOVERY_PIN = "2468"
+RECOVERY_DELAY = 4
 RESULTS = {"passed": 0, "failed": 0}
 
 
@@ -59,7 +62,9 @@ def step(name):
 
 
 def start_server(data_dir):
-    env = dict(os.environ, COFFRE_SERVER_LISTEN="127.0.0.1:0", COFFRE_SERVER_DATA_DIR=data_dir)
+    # Assisted recovery's waiting delay (72 h in production) shortened for the story.
+    env = dict(os.environ, COFFRE_SERVER_LISTEN="127.0.0.1:0", COFFRE_SERVER_DATA_DIR=data_dir,
+               COFFRE_SERVER_RECOVERY_DELAY_SECS=str(RECOVERY_DELAY))
     proc = subprocess.Popen([os.environ["COFFRE_TEST_SERVER_BIN"]], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     deadline = time.time() + 30
@@ -373,55 +378,136 @@ try:
         report = phone.share().check_dossier("rsa")
         assert any(p.status == c.PieceStatus.MISSING for p in report.pieces) and not report.complete
 
-    def cli(*args, wait=True):
-        """The organisation admin and the agent, played by the `coffre` CLI (another person's device)."""
-        env = dict(os.environ, COFFRE_KEYFILE_PASSPHRASE="cle agent 5678", LANG="C",
+    def cli(*args):
+        """The organisation's admin, played by the `coffre` CLI (a desktop role)."""
+        env = dict(os.environ, COFFRE_KEYFILE_PASSPHRASE="cle admin 8765", LANG="C",
                    COFFRE_VAULT=os.path.join(work, "unused"))
-        cmd = [os.environ["COFFRE_TEST_CLI_BIN"], *args]
-        if not wait:
-            return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        out = subprocess.run([os.environ["COFFRE_TEST_CLI_BIN"], *args], env=env, capture_output=True, text=True,
+                             timeout=120)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
 
-    @step("an agent at the desk: QR, short code, certified identity, mandate; a certified deposit; audit")
-    def _():
-        org, agent = os.path.join(work, "org.json"), os.path.join(work, "agent.json")
-        cli("org", "create", "--file", org, "--name", "CCAS de Test")
-        cli("org", "register", "--file", org, "--server", url)
-        request = cli("agent", "init", "--file", agent)
-        cert = cli("org", "enrol-agent", "--file", org, "--request", request, "--name", "Mme Martin",
+    ORG = os.path.join(work, "org.json")
+
+    def new_agent(name):
+        """An agent's phone (the bindings' agent mode): a key file, certified by the admin, installed."""
+        agent = c.Agent.create(os.path.join(work, f"agent-{len(state.get('agents', []))}.json"), AGENT_PASS)
+        request = agent.enrolment_request()
+        assert agent.identity() is None
+        try:
+            agent.offer(url)
+            raise AssertionError("an uncertified agent made an offer")
+        except c.CoffreError.NotFound:
+            pass
+        cert = cli("org", "enrol-agent", "--file", ORG, "--request", request, "--name", name,
                    "--role", "Assistante sociale", "--days", "30")
-        cli("agent", "install-cert", "--file", agent, cert)
-        png = os.path.join(work, "offer.png")
-        offer = cli("agent", "offer", "--file", agent, "--server", url, "--wait", "60",
-                    "--out", os.path.join(work, "mandate.txt"), "--png", png, wait=False)
-        offer.stdout.readline()  # the QR text; the holder's camera reads the PNG instead
-        digits = offer.stdout.readline().strip().rsplit(" ", 1)[-1]
-        qr = c.qr_decode_photo(open(png, "rb").read())
+        ident = agent.install_certificate(cert)
+        assert ident.agent_name == name and ident.organisation == "CCAS de Test", ident
+        assert ident.certificate == cert.strip() and agent.identity().device_key == ident.device_key
+        state.setdefault("agents", []).append((agent, ident))
+        return agent, ident
+
+    @step("an agent's phone at the desk: QR and short code, the holder grants, the mandate arrives by QR")
+    def _():
+        cli("org", "create", "--file", ORG, "--name", "CCAS de Test")
+        cli("org", "register", "--file", ORG, "--server", url)
+        agent, ident = new_agent("Mme Martin")
+        path = os.path.join(work, "agent-0.json")
+        try:
+            c.Agent.open(path, "pas le bon")
+            raise AssertionError("a wrong key-file passphrase opened it")
+        except c.CoffreError.WrongPassphrase:
+            pass
+        assert c.Agent.open(path, AGENT_PASS).identity().device_key == ident.device_key, "certificate kept on disk"
+        offer = agent.offer(url)
+        qr = c.qr_decode_photo(offer.qr().png)  # the holder's camera reads the agent's screen
+        assert qr == offer.qr_text()
         seen = phone.mandates().scan_offer(qr)
-        assert seen.short_code == digits, (seen.short_code, digits)
-        assert "Mme Martin" in seen.identity_fr and "CCAS de Test" in seen.identity_fr
+        assert seen.short_code == offer.short_code(), (seen.short_code, offer.short_code())
+        assert seen.identity_fr == ident.identity_fr and "Mme Martin" in seen.identity_fr
         try:
             phone.mandates().scan_offer(qr[:-12])
             raise AssertionError("a truncated offer was accepted")
         except (c.CoffreError.InvalidInput, c.CoffreError.Forbidden):
             pass
-        granted = phone.mandates().grant(qr, [c.MandateScope.DEPOSIT], ["income"], 7)
-        assert granted.active and granted.scopes == ["deposit"], granted
-        assert offer.wait(60) == 0
-        doc = os.path.join(work, "attestation.pdf")
-        with open(doc, "wb") as f:
-            f.write(b"%PDF-1.4 attestation de domiciliation")
-        cli("agent", "deposit", "--file", agent, "--mandate", os.path.join(work, "mandate.txt"),
-            "--server", url, "--title", "Attestation", doc)
+        try:
+            offer.receive(0, c.CancelHandle())
+            raise AssertionError("a mandate before the grant")
+        except c.CoffreError.Busy:
+            pass
+        cancel = c.CancelHandle()
+        threading.Timer(0.3, cancel.cancel).start()
+        t0 = time.time()
+        try:
+            offer.receive(60, cancel)
+            raise AssertionError("a cancelled wait returned")
+        except c.CoffreError.Cancelled:
+            assert time.time() - t0 < 5, "cancel stops the wait"
+        received = {}
+
+        def wait_for_mandate():  # the agent's phone waits on its own thread while the holder decides
+            try:
+                received["mandate"] = offer.receive(60, c.CancelHandle())
+            except Exception as e:  # noqa: BLE001
+                received["error"] = e
+
+        waiter = threading.Thread(target=wait_for_mandate)
+        waiter.start()
+        granted = phone.mandates().grant(qr, [c.MandateScope.DEPOSIT, c.MandateScope.CONSULT], ["identity"], 7)
+        assert granted.active and granted.scopes == ["deposit", "consult"], granted
+        waiter.join(60)
+        assert "error" not in received, received
+        m = received["mandate"]
+        assert m.id == granted.id and m.scopes == ["deposit", "consult"] and m.collections == ["identity"], m
+        assert m.text.startswith("COFFRE-MANDATE:") and m.server_url == url and len(m.vault_id) == 64
+        state["mandate"] = m
+
+    @step("the agent deposits a certified document; it arrives with the holder's sync; the agent consults")
+    def _():
+        agent, ident = state["agents"][0]
+        m = state["mandate"]
+        receipt = agent.deposit_bytes(url, m.text, b"%PDF-1.4 attestation de domiciliation", "attestation.pdf",
+                                      "Attestation de domiciliation", state["other_cat"])
+        assert receipt.received_at > 0 and receipt.server_key, receipt
         phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
-        deposits = phone.mandates().after_sync()
+        deposits = phone.mandates().after_sync()  # imports the deposit, publishes the consult package
         assert len(deposits) == 1 and deposits[0].agent == "Mme Martin", deposits
+        doc = phone.vault().get(deposits[0].document_id)
+        assert doc.title == "Attestation de domiciliation", doc
+        package = agent.consult(url, m.text)
+        docs = {d.id: d for d in package.documents()}
+        assert state["card"] in docs and deposits[0].document_id not in docs, docs.keys()
+        card = docs[state["card"]]
+        assert card.collection == "identity" and card.pages and card.pages[0].mime.startswith("image/")
+        assert package.page(card.id, 0, False) == phone.vault().page(state["card"], 0)
+        try:
+            package.page(card.id, 99, False)
+            raise AssertionError("a page that is not in the package")
+        except c.CoffreError.NotFound:
+            pass
         kinds = [e.kind for e in phone.mandates().audit()]
-        assert any("mandate" in k for k in kinds) and any("deposit" in k for k in kinds), kinds
-        phone.mandates().revoke(granted.id)
+        assert "mandate_granted" in kinds and "deposit_received" in kinds and "agent_consulted" in kinds, kinds
+        agent.lock()
+        try:
+            agent.consult(url, m.text)
+            raise AssertionError("a locked agent consulted")
+        except c.CoffreError.Busy:
+            pass
+        state["agents"][0] = (c.Agent.open(os.path.join(work, "agent-0.json"), AGENT_PASS), ident)
+
+    @step("revoking the mandate: the agent can no longer consult or deposit")
+    def _():
+        agent, _ = state["agents"][0]
+        m = state["mandate"]
+        phone.mandates().revoke(m.id)
         assert not phone.mandates().list()[0].active
+        for attempt in (lambda: agent.consult(url, m.text),
+                        lambda: agent.deposit_bytes(url, m.text, b"x", "x.pdf", "X", state["other_cat"])):
+            try:
+                attempt()
+                raise AssertionError("a revoked mandate still works")
+            except (c.CoffreError.Forbidden, c.CoffreError.NotFound, c.CoffreError.Expired):
+                pass
 
     @step("recovery kit: 12 words, QR, PDF; a new phone recovers the vault from the words alone")
     def _():
@@ -444,6 +530,71 @@ try:
         assert mine == theirs and len(mine) >= 3, (mine, theirs)
         assert fresh.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
         fresh.lock()
+
+    @step("assisted recovery: two agents of the organisation, the PIN after the delay; a new phone restored")
+    def _():
+        first, first_ident = state["agents"][0]
+        second, second_ident = new_agent("M. Durand")
+        try:
+            phone.recovery().setup_assisted(RECOVERY_PIN, [first_ident.certificate])
+            raise AssertionError("one agent accepted")
+        except c.CoffreError.InvalidInput:
+            pass
+        setup = phone.recovery().setup_assisted(RECOVERY_PIN, [first_ident.certificate, second_ident.certificate])
+        assert setup.kit_share.startswith("coffre-kit-share:1:") and len(setup.kit_share_groups) == 14
+        assert c.qr_decode_photo(setup.kit_share_qr.png) == setup.kit_share
+        # Everything lost, kit too: the vault id comes from the agent's copy of the person's mandate.
+        vault_id = state["mandate"].vault_id
+        new_phone = c.Coffre(os.path.join(work, "assisted"), Secret(byte=4))
+        rec = new_phone.start_assisted_recovery(url, vault_id)
+        assert rec.vault_id() == vault_id and rec.ready_at() >= time.time() + RECOVERY_DELAY - 2
+        try:
+            rec.release(RECOVERY_PIN)
+            raise AssertionError("released before the delay")
+        except c.CoffreError.Busy:
+            pass
+        # The person did not ask for it: any phone of the vault cancels, nothing is released.
+        assert phone.recovery().cancel_assisted().cancelled
+        try:
+            rec.release(RECOVERY_PIN)
+            raise AssertionError("a cancelled request released")
+        except c.CoffreError.Expired:
+            pass
+        saved = new_phone.start_assisted_recovery(url, vault_id).saved_text()
+        rec = new_phone.resume_assisted_recovery(saved)  # after an app restart
+        while time.time() < rec.ready_at() + 0.5:
+            time.sleep(0.2)
+        try:
+            rec.release("9999")
+            raise AssertionError("a wrong PIN released")
+        except c.CoffreError.WrongPassphrase as e:
+            assert "9999" not in str(e)
+        request = rec.release(RECOVERY_PIN)
+        assert request.text.startswith("COFFRE-ASSIST-REQ:")
+        try:
+            rec.finish("nouveau code 1357")
+            raise AssertionError("the provider share alone restored the vault")
+        except c.CoffreError.Forbidden:
+            assert not new_phone.vault_exists()
+        scanned = c.qr_decode_photo(request.qr.png)  # each agent's phone reads the new phone's screen
+        approvals = [first.approve_recovery(scanned), second.approve_recovery(request.text)]
+        assert all(a.vault_id == vault_id and a.text.startswith("COFFRE-ASSIST-OK:") for a in approvals)
+        try:
+            first.approve_recovery("COFFRE-ASSIST-REQ:AAAA")
+            raise AssertionError("a garbled request approved")
+        except c.CoffreError.InvalidInput:
+            pass
+        assert rec.add_approval(c.qr_decode_photo(approvals[0].qr.png)) == 1
+        assert rec.add_approval(approvals[1].text) == 2
+        rec.finish("nouveau code 1357")
+        assert new_phone.is_unlocked()
+        mine = {d.id for d in phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
+                                                               pinned_only=False, limit=None, offset=None))}
+        theirs = {d.id for d in new_phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
+                                                                     pinned_only=False, limit=None, offset=None))}
+        assert mine == theirs and len(mine) >= 4, (mine, theirs)
+        assert new_phone.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
+        new_phone.lock()
 
     @step("a panic inside the library becomes an exception, and the vault stays usable")
     def _():

@@ -140,6 +140,7 @@ pub struct AssistedRequest {
     /// X25519 secret where the agents seal their approvals (`super::assisted_agents`).
     pub(super) exchange: Zeroizing<[u8; 32]>,
     server_url: String,
+    ready_at: u64,
 }
 
 /// A request kept between app launches (the 72 h wait): the temporary device key and where.
@@ -150,6 +151,10 @@ struct SavedRequest {
     vault: String,
     device: String,
     exchange: String,
+    /// When the delay ends (Unix seconds, server clock), for a phone to say so after a restart.
+    /// Absent (0) in requests saved before it was kept.
+    #[serde(default)]
+    ready_at: u64,
 }
 
 impl AssistedRequest {
@@ -160,7 +165,8 @@ impl AssistedRequest {
         let exchange = Zeroizing::new(random_bytes::<32>());
         let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
         let status = client.start_assisted(&vault)?;
-        Ok((AssistedRequest { client, vault, device, exchange, server_url: server_url.to_string() }, status))
+        let ready_at = status.ready_at;
+        Ok((AssistedRequest { client, vault, device, exchange, server_url: server_url.to_string(), ready_at }, status))
     }
 
     /// The request as text to keep (secret: it holds the temporary device key) until the delay ends.
@@ -171,6 +177,7 @@ impl AssistedRequest {
             vault: hex::encode(self.vault),
             device: hex::encode(*self.device),
             exchange: hex::encode(*self.exchange),
+            ready_at: self.ready_at,
         };
         Zeroizing::new(serde_json::to_string(&saved).unwrap_or_default())
     }
@@ -186,7 +193,23 @@ impl AssistedRequest {
         let device = Zeroizing::new(super::hex32(&saved.device)?);
         let exchange = Zeroizing::new(super::hex32(&saved.exchange)?);
         let client = BlockingClient::new(&saved.server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
-        Ok(AssistedRequest { client, vault, device, exchange, server_url: saved.server_url })
+        Ok(AssistedRequest { client, vault, device, exchange, server_url: saved.server_url, ready_at: saved.ready_at })
+    }
+
+    /// The server the request was started on (where the vault is restored from).
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
+    /// The vault this request is for (hex).
+    pub fn vault_hex(&self) -> String {
+        hex::encode(self.vault)
+    }
+
+    /// When the server releases the shares (Unix seconds, server clock), as it said at the start;
+    /// 0 for a request saved before this was kept.
+    pub fn ready_at(&self) -> u64 {
+        self.ready_at
     }
 
     /// After the delay: the provider share (checked PIN) and the organisation's sealed pieces.
