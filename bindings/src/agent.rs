@@ -3,6 +3,7 @@
 //! approving an assisted recovery. Thin wrappers over `coffre_core::mandate` and
 //! `coffre_core::sync_engine::assisted_agents`, following `coffre agent …` (docs/agents.md).
 
+use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
 use crate::qr::QrCode;
 use crate::sync::CancelHandle;
@@ -146,18 +147,12 @@ impl Agent {
     }
 }
 
-fn key_file_io(e: std::io::Error) -> CoffreError {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => CoffreError::NotFound { detail: "no agent key file at this location".into() },
-        kind => CoffreError::Internal { detail: format!("input/output error ({kind})") },
-    }
-}
-
-fn check_passphrase(passphrase: &str) -> Result<()> {
-    if passphrase.is_empty() {
-        return Err(CoffreError::invalid("the passphrase is empty"));
-    }
-    Ok(())
+/// Reads a file the app named; a missing one is `NotFound` naming `what`, never the path.
+fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => CoffreError::NotFound { detail: format!("no {what} at this location") },
+        _ => coffre_core::vault::VaultError::Io(e).into(),
+    })
 }
 
 #[uniffi::export]
@@ -168,7 +163,7 @@ impl Agent {
     #[uniffi::constructor]
     pub fn create(key_file: String, passphrase: String) -> Result<Arc<Self>> {
         let passphrase = Zeroizing::new(passphrase);
-        check_passphrase(&passphrase)?;
+        Inner::check_passphrase(&passphrase)?;
         let path = PathBuf::from(key_file);
         if path.exists() {
             return Err(CoffreError::Conflict { detail: "an agent key file already exists here".into() });
@@ -182,9 +177,9 @@ impl Agent {
     #[uniffi::constructor]
     pub fn open(key_file: String, passphrase: String) -> Result<Arc<Self>> {
         let passphrase = Zeroizing::new(passphrase);
-        check_passphrase(&passphrase)?;
+        Inner::check_passphrase(&passphrase)?;
         let path = PathBuf::from(key_file);
-        let file = AgentFile::parse(&std::fs::read(&path).map_err(key_file_io)?)?;
+        let file = AgentFile::parse(&read_file(&path, "agent key file")?)?;
         let keys = file.open(passphrase.as_bytes())?;
         Ok(Arc::new(Agent { path, state: Mutex::new(AgentState { file, keys: Some(keys) }) }))
     }
@@ -255,10 +250,7 @@ impl Agent {
         category: String,
     ) -> Result<DepositReceipt> {
         let path = PathBuf::from(path);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => CoffreError::NotFound { detail: "no file at this location".into() },
-            kind => CoffreError::Internal { detail: format!("input/output error ({kind})") },
-        })?;
+        let bytes = read_file(&path, "file")?;
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
         self.deposit_bytes(server_url, mandate, bytes, file_name, title, category)
     }

@@ -68,7 +68,7 @@ impl Inner {
         Ok(Some(Zeroizing::new(arr)))
     }
 
-    fn check_passphrase(passphrase: &str) -> Result<()> {
+    pub(crate) fn check_passphrase(passphrase: &str) -> Result<()> {
         if passphrase.is_empty() {
             return Err(CoffreError::invalid("the passphrase is empty"));
         }

@@ -243,9 +243,7 @@ impl AssistedRecovery {
     /// `Forbidden` if the shares do not restore the vault; nothing is created then.
     pub fn finish(&self, passphrase: String) -> Result<()> {
         let passphrase = Zeroizing::new(passphrase);
-        if passphrase.is_empty() {
-            return Err(CoffreError::invalid("the passphrase is empty"));
-        }
+        Inner::check_passphrase(&passphrase)?;
         if self.inner.dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
             return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
         }

@@ -469,6 +469,11 @@ try:
         receipt = agent.deposit_bytes(url, m.text, b"%PDF-1.4 attestation de domiciliation", "attestation.pdf",
                                       "Attestation de domiciliation", state["other_cat"])
         assert receipt.received_at > 0 and receipt.server_key, receipt
+        try:
+            agent.deposit_file(url, m.text, os.path.join(work, "absent.pdf"), "X", state["other_cat"])
+            raise AssertionError("a missing file was deposited")
+        except c.CoffreError.NotFound as e:
+            assert work not in str(e), "no path in the message"
         phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
         deposits = phone.mandates().after_sync()  # imports the deposit, publishes the consult package
         assert len(deposits) == 1 and deposits[0].agent == "Mme Martin", deposits
