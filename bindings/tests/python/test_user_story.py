@@ -536,7 +536,7 @@ try:
         assert fresh.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
         fresh.lock()
 
-    @step("assisted recovery: two agents of the organisation, the PIN after the delay; a new phone restored")
+    @step("assisted recovery: the PIN after the delay and two agents (or the kit share) restore a new phone")
     def _():
         first, first_ident = state["agents"][0]
         second, second_ident = new_agent("M. Durand")
@@ -600,6 +600,22 @@ try:
         assert mine == theirs and len(mine) >= 4, (mine, theirs)
         assert new_phone.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
         new_phone.lock()
+        # Or the provider (PIN) and the kit share typed from the paper, without the agents.
+        other = c.Coffre(os.path.join(work, "assisted-kit"), Secret(byte=6))
+        rec = other.start_assisted_recovery(url, vault_id)
+        try:
+            rec.add_kit_share("12345 67890")
+            raise AssertionError("a short kit share was accepted")
+        except c.CoffreError.InvalidInput:
+            pass
+        while time.time() < rec.ready_at() + 0.5:
+            time.sleep(0.2)
+        rec.release(RECOVERY_PIN)
+        rec.add_kit_share(" ".join(setup.kit_share_groups))
+        rec.finish("autre code 2468")
+        assert {d.id for d in other.vault().list(c.ListQuery(category=None, collection=None, tag=None,
+                                                               pinned_only=False, limit=None, offset=None))} == mine
+        other.lock()
 
     @step("a panic inside the library becomes an exception, and the vault stays usable")
     def _():
