@@ -691,7 +691,7 @@ pub fn agent_page(
             return Err(tampered());
         }
         let (chunk, tail) = tail.split_at(len);
-        if hex::encode(sha256(chunk)) != *want {
+        if hex::encode(coffre_sync::protocol::chunk_address(chunk)) != *want {
             return Err(tampered());
         }
         data.extend_from_slice(chunk);

@@ -409,7 +409,7 @@ async fn put_chunk(
     if size == 0 || !is_padme(size) {
         return Err(ApiError::bad_request("bad_padding", "chunk length is not a Padmé length"));
     }
-    if proto::sha256(&a.body) != hash {
+    if proto::chunk_address(&a.body) != hash {
         return Err(ApiError::bad_request("hash_mismatch", "chunk bytes do not hash to the address"));
     }
     let created = if state.meta.has_chunk(vault, hash).await? {

@@ -32,7 +32,7 @@ fn bad_request_matrix_is_refused_and_server_keeps_serving() {
     let cb = chunk(9, 1000);
     let hb = b.client.async_client().clone();
     s.rt.block_on(hb.put_chunk(cb.clone())).unwrap();
-    let hb_hex = hex::encode(proto::sha256(&cb));
+    let hb_hex = hex::encode(proto::chunk_address(&cb));
 
     // Unsigned.
     assert_eq!(code(&s.raw("GET", &va, vec![], None, |_| {})), (401, "unsigned".into()));
@@ -45,7 +45,7 @@ fn bad_request_matrix_is_refused_and_server_keeps_serving() {
     assert_eq!(code(&r), (401, "bad_signature".into()));
     // Body changed after signing: sign an empty body, send another.
     let sig = proto::sign_request(&a.device, "POST", &format!("{va}/chunks/missing"), b"", now(), &[1; 16]);
-    let mut req = s.http.post(format!("{}{va}/chunks/missing", s.url)).body(r#"{"v":1,"hashes":[]}"#);
+    let mut req = s.http.post(format!("{}{va}/chunks/missing", s.url)).body(r#"{"v":2,"hashes":[]}"#);
     for (k, v) in sig.headers() {
         req = req.header(k, v.to_string());
     }
@@ -70,9 +70,9 @@ fn bad_request_matrix_is_refused_and_server_keeps_serving() {
     assert_eq!(code(&s.send(build())), (401, "replayed".into()));
     // Oversized chunk and oversized JSON.
     let big = proto::pad_chunk(vec![1u8; 100 * 1024]);
-    let path = format!("{va}/chunks/{}", hex::encode(proto::sha256(&big)));
+    let path = format!("{va}/chunks/{}", hex::encode(proto::chunk_address(&big)));
     assert_eq!(code(&s.raw("PUT", &path, big, Some(&a.device), |_| {})), (413, "payload_too_large".into()));
-    let big_json = format!(r#"{{"v":1,"hashes":["{}"]}}"#, "0".repeat(32 * 1024));
+    let big_json = format!(r#"{{"v":2,"hashes":["{}"]}}"#, "0".repeat(32 * 1024));
     let r = s.raw("POST", &format!("{va}/chunks/missing"), big_json.into_bytes(), Some(&a.device), |_| {});
     assert_eq!(code(&r), (413, "payload_too_large".into()));
     // Unknown vault.
@@ -85,7 +85,8 @@ fn bad_request_matrix_is_refused_and_server_keeps_serving() {
     assert_eq!(code(&r), (404, "unknown_chunk".into()));
     // Chunk whose length is not a Padmé length, and chunk not matching its address.
     let odd = vec![1u8; 1001];
-    let r = s.raw("PUT", &format!("{va}/chunks/{}", hex::encode(proto::sha256(&odd))), odd, Some(&a.device), |_| {});
+    let r =
+        s.raw("PUT", &format!("{va}/chunks/{}", hex::encode(proto::chunk_address(&odd))), odd, Some(&a.device), |_| {});
     assert_eq!(code(&r), (400, "bad_padding".into()));
     let r = s.raw("PUT", &format!("{va}/chunks/{}", hex::encode([0u8; 32])), chunk(1, 100), Some(&a.device), |_| {});
     assert_eq!(code(&r), (400, "hash_mismatch".into()));
@@ -153,7 +154,7 @@ fn quota_exceeded_is_507_with_code() {
     let err = s.rt.block_on(c.put_chunk(chunk(2, 6000))).unwrap_err();
     assert!(matches!(err, SyncError::QuotaExceeded), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::QuotaExceeded);
-    let path = format!("/v1/vaults/{}/chunks/{}", a.vault_hex(), hex::encode(proto::sha256(&chunk(3, 6000))));
+    let path = format!("/v1/vaults/{}/chunks/{}", a.vault_hex(), hex::encode(proto::chunk_address(&chunk(3, 6000))));
     assert_eq!(code(&s.raw("PUT", &path, chunk(3, 6000), Some(&a.device), |_| {})), (507, "quota_exceeded".into()));
     // Re-putting a stored chunk is not charged twice.
     s.rt.block_on(c.put_chunk(chunk(1, 6000))).unwrap();
@@ -189,7 +190,7 @@ fn blob_commit_waits_for_chunks_and_round_trips() {
     let data: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
     // Commit before upload: refused with the missing list.
     let chunks = coffre_sync::split_chunks(&data, coffre_sync::DEFAULT_CHUNK_SIZE);
-    let hashes: Vec<String> = chunks.iter().map(|c| hex::encode(proto::sha256(c))).collect();
+    let hashes: Vec<String> = chunks.iter().map(|c| hex::encode(proto::chunk_address(c))).collect();
     let body = serde_json::to_vec(&proto::BlobCommitRequest {
         v: PROTOCOL_VERSION,
         blob_id: hex::encode([5u8; 16]),

@@ -38,7 +38,8 @@ fn only_high_entropy_code_slots_are_stored() {
     let (status, _, _) = s.raw(
         "PUT",
         &path,
-        serde_json::to_vec(&CodeSlotPut { v: 1, device_pk: b64(&pk(&recovery)), slot: b64(&slot(1)) }).unwrap(),
+        serde_json::to_vec(&CodeSlotPut { v: PROTOCOL_VERSION, device_pk: b64(&pk(&recovery)), slot: b64(&slot(1)) })
+            .unwrap(),
         Some(&key()),
         |_| {},
     );

@@ -382,7 +382,7 @@ impl SyncClient {
 
     /// Store one padded chunk; returns its hash. Idempotent.
     pub async fn put_chunk(&self, chunk: Vec<u8>) -> Result<Hash> {
-        let hash = proto::sha256(&chunk);
+        let hash = proto::chunk_address(&chunk);
         let (_, path) = self.vault_path(&format!("/chunks/{}", hex::encode(hash)))?;
         self.send(reqwest::Method::PUT, &path, chunk, false).await?;
         Ok(hash)
@@ -392,7 +392,7 @@ impl SyncClient {
     pub async fn get_chunk(&self, hash: &Hash) -> Result<Bytes> {
         let (_, path) = self.vault_path(&format!("/chunks/{}", hex::encode(hash)))?;
         let bytes = self.send(reqwest::Method::GET, &path, Vec::new(), false).await?;
-        if proto::sha256(&bytes) != *hash {
+        if proto::chunk_address(&bytes) != *hash {
             return Err(SyncError::Tampered { what: "chunk does not match its hash", seq: None });
         }
         Ok(bytes)
@@ -438,7 +438,7 @@ impl SyncClient {
         if !(16..=32).contains(&blob_id.len()) {
             return Err(SyncError::Protocol("blob id must be 16 to 32 bytes".into()));
         }
-        let hashes: Vec<Hash> = chunks.iter().map(|c| proto::sha256(c)).collect();
+        let hashes: Vec<Hash> = chunks.iter().map(|c| proto::chunk_address(c)).collect();
         let total_bytes: u64 = chunks.iter().map(|c| c.len() as u64).sum();
         let len = total_bytes;
         let mut prog = Progress { done_chunks: 0, total_chunks: chunks.len(), done_bytes: 0, total_bytes };
@@ -536,7 +536,7 @@ impl SyncClient {
                 };
                 let chunk = framed.slice(at + 4..end);
                 let index = out.len();
-                if got >= ask.len() || proto::sha256(&chunk) != hashes[index] {
+                if got >= ask.len() || proto::chunk_address(&chunk) != hashes[index] {
                     return Err(SyncError::ChunkCorrupt { index });
                 }
                 out.push(chunk);

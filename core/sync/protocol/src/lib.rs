@@ -1,4 +1,4 @@
-//! Coffre sync wire protocol, version 1: the types both the server and the client serialise, the byte
+//! Coffre sync wire protocol, version 2: the types both the server and the client serialise, the byte
 //! strings that get signed or hashed, and the Padmé padding rule. No I/O here.
 //!
 //! The prose description is `docs/sync-protocol.md`; every constant and message layout below is the one
@@ -13,8 +13,10 @@ use sha2::{Digest, Sha256};
 pub mod recovery;
 pub mod share;
 
-/// Version carried by every JSON body (`"v": 1`) and by the `/v1/` path prefix.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version carried by every JSON body (`"v": 2`). The `/v1/` path prefix names the API's routes and
+/// stays. Version 2 changed chunk addresses from SHA-256 to BLAKE3 ([`chunk_address`]); version 1 was
+/// never released, so no server or client speaks both.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Request signing headers.
 pub const HDR_DEVICE: &str = "x-coffre-device";
@@ -58,6 +60,13 @@ pub type PublicKey = [u8; 32];
 
 pub fn sha256(data: &[u8]) -> Hash {
     Sha256::digest(data).into()
+}
+
+/// The address of a stored chunk: BLAKE3 of its padded ciphertext. Every downloaded byte is checked
+/// against it before anything else, so it is the hottest hash of a new device's catch-up; BLAKE3 runs
+/// 4-6x faster per core than SHA-256 (SIMD over 1 KiB blocks), see docs/sync-transfer.md.
+pub fn chunk_address(data: &[u8]) -> Hash {
+    blake3::hash(data).into()
 }
 
 fn sha256_parts(parts: &[&[u8]]) -> Hash {
@@ -617,6 +626,20 @@ mod tests {
         framed[last] = 1;
         assert_eq!(unpad_payload(&framed), Err(ProtocolError::Padding));
         assert_eq!(unpad_payload(&[0, 0, 0, 9, 1, 2]), Err(ProtocolError::Padding));
+    }
+
+    #[test]
+    fn chunk_address_is_blake3() {
+        // The published BLAKE3 value of the empty input, and a SIMD-sized input (several 1 KiB blocks)
+        // against the crate's incremental hasher: the address must never silently change.
+        assert_eq!(hex::encode(chunk_address(b"")), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
+        let data: Vec<u8> = (0..204_800u32).map(|i| (i % 251) as u8).collect();
+        let mut h = blake3::Hasher::new();
+        for part in data.chunks(777) {
+            h.update(part);
+        }
+        assert_eq!(chunk_address(&data), *h.finalize().as_bytes());
+        assert_ne!(chunk_address(&data), sha256(&data));
     }
 
     #[test]
