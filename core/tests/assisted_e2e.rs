@@ -4,6 +4,9 @@
 //! before its delay, and ten wrong PINs are each refused.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use coffre_core::crypto::ExchangeSecret;
 use coffre_core::recovery::assisted::{AssistedError, assisted_key, open_piece, org_share_from_pieces};
 use coffre_core::sync::SyncError;
@@ -11,31 +14,7 @@ use coffre_core::sync::protocol::{unb64, unb64_array, vault_id};
 use coffre_core::sync_engine::recovery::{AssistedRequest, cancel_assisted, recover_with_assisted_key, setup_assisted};
 use coffre_core::sync_engine::{self, EngineError, SyncOptions};
 use coffre_core::vault::{ListQuery, NewDocument, Origin, PageInput, PageRole, Vault};
-use coffre_sync_server::{AppState, config::Config};
 
-struct Server {
-    url: String,
-    _dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    server: coffre_sync_server::RunningServer,
-}
-
-fn server(delay_secs: u64) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        recovery_delay_secs: delay_secs,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let state = AppState::open_embedded(cfg).unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
-    Server { url: server.url(), _dir: dir, rt, server }
-}
-
-const PASS: &[u8] = b"code 4321";
 const PIN: &str = "2468";
 
 fn holder(s: &Server, dir: &std::path::Path) -> (Vault, String) {
@@ -67,7 +46,7 @@ fn status_code(e: &EngineError) -> Option<(u16, String)> {
 #[test]
 fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused() {
     // Long enough for the PIN's Argon2id to run before the "too early" checks; waited once.
-    let s = server(4);
+    let s = server_with(|c| c.recovery_delay_secs = 4);
     let tmp = tempfile::tempdir().unwrap();
     let (mut phone, vault_hex) = holder(&s, &tmp.path().join("phone"));
     let agents: Vec<ExchangeSecret> = (0..3).map(|_| ExchangeSecret::generate()).collect();
@@ -145,7 +124,7 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
 
 #[test]
 fn ten_wrong_pins_lock_the_provider_share() {
-    let s = server(0);
+    let s = server_with(|c| c.recovery_delay_secs = 0);
     let tmp = tempfile::tempdir().unwrap();
     let (mut phone, vault_hex) = holder(&s, &tmp.path().join("phone"));
     let agents: Vec<ExchangeSecret> = (0..2).map(|_| ExchangeSecret::generate()).collect();

@@ -3,33 +3,13 @@
 //! imported into the vault and verified offline from the export, the audit trail, and revocation.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use coffre_core::mandate::{self, MandateFlowError};
 use coffre_core::sync_engine;
 use coffre_core::vault::{ListQuery, Origin, Vault};
 use coffre_mandate::{AgentFile, DepositContent, OrgKey, Scope};
-use coffre_sync_server::{AppState, config::Config};
-
-struct Server {
-    url: String,
-    state: AppState,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    _server: coffre_sync_server::RunningServer,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let state = AppState::open_embedded(cfg).unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
-    Server { url: server.url(), state, dir, rt, _server: server }
-}
 
 #[test]
 fn desk_mandate_certified_deposit_audit_and_revocation() {

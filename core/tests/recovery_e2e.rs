@@ -4,36 +4,15 @@
 //! server's data directory holds nothing of the vault and the local copy is shredded.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use coffre_core::recovery::{RecoveryCode, WordList};
 use coffre_core::sync::{CancelToken, SyncError};
 use coffre_core::sync_engine::recovery::{close_vault, make_kit, recover_with_code};
-use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
+use coffre_core::sync_engine::{self, EngineError, SyncOptions};
 use coffre_core::vault::{ListQuery, NewDocument, Origin, PageInput, PageRole, Vault};
-use coffre_sync_server::{AppState, config::Config};
 use std::path::Path;
-
-struct Server {
-    url: String,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    server: coffre_sync_server::RunningServer,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let state = AppState::open_embedded(cfg).unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
-    Server { url: server.url(), dir, rt, server }
-}
-
-const PASS: &[u8] = b"code 4321";
 
 fn page(marker: &str, len: usize) -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
@@ -61,12 +40,6 @@ fn titles(v: &Vault) -> Vec<String> {
 fn first_page(v: &Vault, title: &str) -> Vec<u8> {
     let doc = v.list(&ListQuery::default()).unwrap().into_iter().find(|d| d.title == title).unwrap();
     v.page_bytes(&doc.id, 0).unwrap().to_vec()
-}
-
-fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {
-    let pending = PendingLink::new(url);
-    sync_engine::link_approve(from, &pending.qr_text()).unwrap();
-    pending.try_complete(dir, PASS, None).unwrap()
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! forged links as typed errors, the QR round trip, and whole-dossier shares.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use base64::Engine as _;
 use coffre_core::share::dossiers::{self, PieceStatus};
 use coffre_core::share::{self, ShareDuration, ShareError, ShareRequest, ShareState};
@@ -10,33 +13,6 @@ use coffre_core::sync::protocol::share::ShareRefusal;
 use coffre_core::sync::{CancelToken, protocol::sha256};
 use coffre_core::sync_engine::{self, SyncOptions};
 use coffre_core::vault::{DocId, NewDocument, Origin, PageInput, PageRole, Vault};
-use coffre_sync_server::{AppState, config::Config};
-
-struct Server {
-    url: String,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    server: coffre_sync_server::RunningServer,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(AppState::open_embedded(cfg).unwrap())).unwrap();
-    Server { url: server.url(), dir, rt, server }
-}
-
-impl Server {
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join("meta.sqlite3")).unwrap()
-    }
-}
 
 fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 200) as u8 + 40, (y % 200) as u8 + 40, seed]));

@@ -3,35 +3,15 @@
 //! none of the plaintext, and a removed device is refused at once.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::*;
+
 use base64::Engine as _;
 use coffre_core::sync::{CancelToken, SyncError};
 use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
 use coffre_core::vault::{ListQuery, MetadataPatch, NewDocument, Origin, PageInput, PageRole, Vault, VaultError};
-use coffre_sync_server::{AppState, config::Config};
 use std::path::Path;
 
-struct Server {
-    url: String,
-    dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-    _server: coffre_sync_server::RunningServer,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let state = AppState::open_embedded(cfg).unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
-    Server { url: server.url(), dir, _rt: rt, _server: server }
-}
-
-const PASS: &[u8] = b"code 4321";
 const MARKERS: [&str; 5] = [
     "MARQUEUR-TITRE-7f3a",
     "marqueur-etiquette-c41d",

@@ -3,34 +3,11 @@
 //! clock) and show the other as concurrent; a newly linked device sees the same, pages included.
 #![allow(clippy::unwrap_used)]
 
-use coffre_core::sync::CancelToken;
-use coffre_core::sync_engine::{self, PendingLink, SyncOptions};
+mod common;
+use common::*;
+
+use coffre_core::sync_engine;
 use coffre_core::vault::{DocId, NewDocument, Origin, PageInput, PageRole, Vault};
-use coffre_sync_server::{AppState, config::Config};
-use std::path::Path;
-
-struct Server {
-    url: String,
-    _dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-    _server: coffre_sync_server::RunningServer,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Config::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let state = AppState::open_embedded(cfg).unwrap();
-    let server = rt.block_on(coffre_sync_server::spawn(state)).unwrap();
-    Server { url: server.url(), _dir: dir, _rt: rt, _server: server }
-}
-
-const PASS: &[u8] = b"code 4321";
 
 fn jpeg(seed: u8, len: usize) -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
@@ -40,16 +17,6 @@ fn jpeg(seed: u8, len: usize) -> Vec<u8> {
 
 fn pages(bytes: Vec<u8>) -> Vec<PageInput> {
     vec![PageInput { bytes, mime: "image/jpeg".into(), role: PageRole::Page }]
-}
-
-fn sync(v: &mut Vault) -> sync_engine::SyncReport {
-    sync_engine::sync(v, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new()).unwrap()
-}
-
-fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {
-    let pending = PendingLink::new(url);
-    sync_engine::link_approve(from, &pending.qr_text()).unwrap();
-    pending.try_complete(dir, PASS, None).unwrap()
 }
 
 /// What a UI shows of the versions: (version, number, current, concurrent, first page bytes).
@@ -71,18 +38,18 @@ fn concurrent_versions_made_offline_are_both_kept_after_sync() {
     let meta = NewDocument { category: "titre_sejour".into(), title: "Titre de séjour".into(), ..Default::default() };
     let id = a.add_document(meta, Origin::Camera, pages(jpeg(1, 60_000))).unwrap();
     sync_engine::enroll(&mut a, &srv.url).unwrap();
-    sync(&mut a);
+    sync_all(&mut a);
     let mut b = link(&mut a, &tmp.path().join("b"), &srv.url);
-    sync(&mut b);
+    sync_all(&mut b);
 
     // Both phones re-capture the renewed card while offline.
     let va = a.add_version(&id, Origin::Camera, pages(jpeg(2, 61_000))).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(5));
     let vb = b.add_version(&id, Origin::Camera, pages(jpeg(3, 62_000))).unwrap();
-    let pushed = sync(&mut a);
+    let pushed = sync_all(&mut a);
     assert_eq!((pushed.pushed, pushed.blobs_uploaded), (1, 1), "only the new version's page is uploaded");
-    sync(&mut b);
-    sync(&mut a);
+    sync_all(&mut b);
+    sync_all(&mut a);
 
     let expected = vec![
         (1, 1, false, false, jpeg(1, 60_000)),
@@ -95,7 +62,7 @@ fn concurrent_versions_made_offline_are_both_kept_after_sync() {
 
     // A third phone linked afterwards sees the same versions and the same conflict.
     let mut c = link(&mut b, &tmp.path().join("c"), &srv.url);
-    sync(&mut c);
+    sync_all(&mut c);
     assert_eq!(versions(&c, &id), expected);
     assert!(c.verify().unwrap().is_clean());
 }
