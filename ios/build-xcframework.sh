@@ -12,8 +12,17 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 T="$CARGO_TARGET_DIR"
 P=release-mobile
 
+# SQLCipher's crypto: built on macOS for an Apple target with no OpenSSL location set, libsqlite3-sys
+# compiles SQLCipher against CommonCrypto (Security.framework), which every Apple platform ships.
+# An OPENSSL_DIR (e.g. Homebrew's) would make it link a libcrypto that iOS does not have: clear it.
+for var in $(compgen -e | grep -E '(^|_)OPENSSL_(DIR|LIB_DIR|INCLUDE_DIR)$' || true); do
+    unset "$var"
+done
+
+# `rustc --crate-type staticlib`: the crate's declared types are cdylib and rlib (no .a), and cargo
+# silently skips LTO for a crate that also builds an rlib (bindings/README.md, ## Size).
 for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin; do
-    cargo build --profile "$P" -p coffre-ffi --target "$target"
+    cargo rustc --locked --profile "$P" -p coffre-ffi --lib --crate-type staticlib --target "$target"
 done
 
 # Bindings from a host build (same sources, same metadata).
