@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffre/target}"
 
 start=$SECONDS
 # `cargo rustc --crate-type cdylib`, not `cargo build`: coffre-ffi is also an rlib, and cargo silently
-# skips LTO for a crate that builds an rlib with it (cargo#9672): 9.3 MB instead of 7.6 MB.
+# skips LTO for a crate that builds an rlib with it (cargo#9672): ~20% larger.
 cargo rustc -q --locked --profile release-mobile -p coffre-ffi --lib --crate-type cdylib
 lib="$CARGO_TARGET_DIR/release-mobile/libcoffre_ffi.so"
 
