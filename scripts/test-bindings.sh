@@ -2,7 +2,8 @@
 # Tests the mobile bindings from the foreign side (bindings/README.md):
 #   1. builds the host cdylib once (+ the uniffi-bindgen bin, coffre-server, gen-fixtures),
 #   2. generates Kotlin, Python and Swift (Swift: generation only, no toolchain here),
-#   3. compiles and runs the Kotlin boundary tests on the JVM (kotlinc from npm, JNA from Debian),
+#   3. compiles and runs the Kotlin boundary tests and the Android sample's platform-independent
+#      layer with its test on the JVM (kotlinc from npm, JNA from Debian),
 #   4. runs the Python user story against a local coffre-server.
 # The Kotlin and Python tests load COFFRE_FFI_LIB when set (scripts/test.sh passes the release-mobile
 # build, the library that ships), else the debug cdylib. The size budget: scripts/check-size.sh.
@@ -55,16 +56,22 @@ test -n "$(find "$OUT/swift" -name '*.swift')" || { echo "no Swift generated" >&
 test -n "$(find "$OUT/swift" -name '*FFI.h')" || { echo "no Swift FFI header generated" >&2; exit 1; }
 
 # ----- Kotlin on the JVM -----
-step "compiling Kotlin (generated + tests)"
-KT_SRC=$(find "$OUT/kotlin" -name '*.kt')
+step "compiling Kotlin (generated + tests + the Android sample's shared layer and its test)"
+# One kotlinc run (about a minute here) for everything: the sample's test reuses the tests' helpers.
+KT_SRC=$(find "$OUT/kotlin" android/sample/src/shared android/sample/src/jvmTest -name '*.kt')
 "$KOTLINC" -nowarn -cp "$JNA_JAR" $KT_SRC bindings/tests/kotlin/*.kt -d "$OUT/kotlin-tests.jar" 2>&1 \
     | grep -v '^warning:' || true
 test -f "$OUT/kotlin-tests.jar"
 KOTLIN_STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
+run_kotlin() {
+    COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
+        COFFRE_TEST_CLI_BIN="$CARGO_TARGET_DIR/debug/coffre" java -Djna.library.path="$(dirname "$LIB")" \
+        -cp "$OUT/kotlin-tests.jar:$JNA_JAR:$KOTLIN_STDLIB" "$1"
+}
 step "running Kotlin tests against $LIB"
-COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
-    COFFRE_TEST_CLI_BIN="$CARGO_TARGET_DIR/debug/coffre" java -Djna.library.path="$(dirname "$LIB")" \
-    -cp "$OUT/kotlin-tests.jar:$JNA_JAR:$KOTLIN_STDLIB" coffre.tests.BoundaryTestKt
+run_kotlin coffre.tests.BoundaryTestKt
+step "running the Android sample's shared layer (android/sample/src/shared) against $LIB"
+run_kotlin org.coffre.sample.tests.SampleModelsTestKt
 
 # ----- Python -----
 step "running the Python user story"

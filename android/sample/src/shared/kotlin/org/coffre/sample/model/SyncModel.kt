@@ -1,0 +1,53 @@
+package org.coffre.sample.model
+
+import java.util.concurrent.Executor
+import uniffi.coffre_ffi.CancelHandle
+import uniffi.coffre_ffi.Coffre
+import uniffi.coffre_ffi.Progress
+import uniffi.coffre_ffi.ProgressListener
+import uniffi.coffre_ffi.SyncOptions
+import uniffi.coffre_ffi.SyncReport
+
+/** Where the sync button stands. */
+sealed interface SyncState {
+    data object Idle : SyncState
+    data class Syncing(val progress: Progress? = null) : SyncState
+    data class Done(val report: SyncReport) : SyncState
+    data class Failed(val message: String) : SyncState
+}
+
+/**
+ * Sync with the server (enrolling on [serverUrl] the first time): the long call of the app, so it
+ * reports progress and can be cancelled from the UI thread. Sharing and mandates need it once.
+ */
+class SyncModel(private val coffre: Coffre, private val background: Executor, main: Executor) {
+    val state = Observable<SyncState>(SyncState.Idle, main)
+
+    @Volatile
+    private var cancel: CancelHandle? = null
+
+    fun syncNow(serverUrl: String) {
+        if (state.value is SyncState.Syncing) return
+        state.set(SyncState.Syncing())
+        val handle = CancelHandle().also { cancel = it }
+        val listener = object : ProgressListener {
+            override fun onProgress(progress: Progress) = state.set(SyncState.Syncing(progress))
+        }
+        background.execute {
+            val next = attempt({
+                coffre.sync().use { s ->
+                    if (s.serverUrl() == null) s.enroll(serverUrl)
+                    SyncState.Done(s.sync(SyncOptions(), listener, handle))
+                }
+            }) { SyncState.Failed(it) }
+            handle.close()
+            cancel = null
+            state.set(next)
+        }
+    }
+
+    /** Stops a running sync: it ends as `Failed("Cancelled.")`, nothing half-applied. */
+    fun cancel() {
+        cancel?.cancel()
+    }
+}
