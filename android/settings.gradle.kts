@@ -1,5 +1,6 @@
-// Gradle library module over the generated Kotlin bindings. See README.md (not built in CI here:
-// the Android SDK/NDK cannot be downloaded on this project's machines).
+// The `coffre` library module over the generated Kotlin bindings, and the `sample` app. See
+// README.md (not built in CI here: the Android SDK/NDK cannot be downloaded on this project's
+// machines; the sample's platform-independent layer is compiled and tested on the JVM).
 pluginManagement {
     repositories {
         google()
@@ -14,4 +15,4 @@ dependencyResolutionManagement {
     }
 }
 rootProject.name = "coffre-android"
-include(":coffre")
+include(":coffre", ":sample")
