@@ -94,10 +94,15 @@ class MainActivity : ComponentActivity() {
             doAfterTextChanged { documents.search(it.toString()) }
         }
         val status = label(size = 14f)
-        val list = ListView(this).apply { choiceMode = ListView.CHOICE_MODE_MULTIPLE }.fillHeight()
+        // One adapter, refilled: a new adapter would clear the ticks.
+        val titles = ArrayAdapter<String>(this, android.R.layout.simple_list_item_multiple_choice, mutableListOf())
+        val list = ListView(this).apply {
+            choiceMode = ListView.CHOICE_MODE_MULTIPLE
+            adapter = titles
+        }.fillHeight()
         screen += documents.state.observe { s ->
-            val titles = s.documents.map { (if (it.pinned) "★ " else "") + it.title.ifEmpty { it.categoryLabel } }
-            list.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_multiple_choice, titles)
+            titles.clear()
+            titles.addAll(s.documents.map { (if (it.pinned) "★ " else "") + it.title.ifEmpty { it.categoryLabel } })
             status.text = s.error ?: if (s.loading) "…" else "${s.documents.size} documents · long press to pin"
         }
         list.setOnItemLongClickListener { _, _, i, _ ->

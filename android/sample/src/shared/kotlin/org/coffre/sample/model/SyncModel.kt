@@ -23,13 +23,14 @@ sealed interface SyncState {
 class SyncModel(private val coffre: Coffre, private val background: Executor, main: Executor) {
     val state = Observable<SyncState>(SyncState.Idle, main)
 
-    @Volatile
+    /** The running sync's handle; guarded by `this` so [cancel] never reaches a closed one. */
     private var cancel: CancelHandle? = null
 
     fun syncNow(serverUrl: String) {
         if (state.value is SyncState.Syncing) return
         state.set(SyncState.Syncing())
-        val handle = CancelHandle().also { cancel = it }
+        val handle = CancelHandle()
+        synchronized(this) { cancel = handle }
         val listener = object : ProgressListener {
             override fun onProgress(progress: Progress) = state.set(SyncState.Syncing(progress))
         }
@@ -40,13 +41,16 @@ class SyncModel(private val coffre: Coffre, private val background: Executor, ma
                     SyncState.Done(s.sync(SyncOptions(), listener, handle))
                 }
             }) { SyncState.Failed(it) }
-            handle.close()
-            cancel = null
+            synchronized(this) {
+                cancel = null
+                handle.close()
+            }
             state.set(next)
         }
     }
 
     /** Stops a running sync: it ends as `Failed("Cancelled.")`, nothing half-applied. */
+    @Synchronized
     fun cancel() {
         cancel?.cancel()
     }
