@@ -469,19 +469,25 @@ try:
         receipt = agent.deposit_bytes(url, m.text, b"%PDF-1.4 attestation de domiciliation", "attestation.pdf",
                                       "Attestation de domiciliation", state["other_cat"])
         assert receipt.received_at > 0 and receipt.server_key, receipt
+        receipt_path = os.path.join(work, "quittance.pdf")
+        with open(receipt_path, "wb") as f:
+            f.write(b"%PDF-1.4 quittance de loyer, octobre")
+        from_file = agent.deposit_file(url, m.text, receipt_path, "Quittance de loyer", state["other_cat"])
+        assert from_file.received_at >= receipt.received_at and from_file.server_key == receipt.server_key
         try:
             agent.deposit_file(url, m.text, os.path.join(work, "absent.pdf"), "X", state["other_cat"])
             raise AssertionError("a missing file was deposited")
         except c.CoffreError.NotFound as e:
             assert work not in str(e), "no path in the message"
         phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
-        deposits = phone.mandates().after_sync()  # imports the deposit, publishes the consult package
-        assert len(deposits) == 1 and deposits[0].agent == "Mme Martin", deposits
-        doc = phone.vault().get(deposits[0].document_id)
-        assert doc.title == "Attestation de domiciliation", doc
+        deposits = phone.mandates().after_sync()  # imports the deposits, publishes the consult package
+        assert [d.agent for d in deposits] == ["Mme Martin"] * 2, deposits
+        by_title = {phone.vault().get(d.document_id).title: d.document_id for d in deposits}
+        assert set(by_title) == {"Attestation de domiciliation", "Quittance de loyer"}, by_title
+        assert phone.vault().page(by_title["Quittance de loyer"], 0) == b"%PDF-1.4 quittance de loyer, octobre"
         package = agent.consult(url, m.text)
         docs = {d.id: d for d in package.documents()}
-        assert state["card"] in docs and deposits[0].document_id not in docs, docs.keys()
+        assert state["card"] in docs and not set(by_title.values()) & set(docs), docs.keys()
         card = docs[state["card"]]
         assert card.collection == "identity" and card.pages and card.pages[0].mime.startswith("image/")
         assert package.page(card.id, 0, False) == phone.vault().page(state["card"], 0)
