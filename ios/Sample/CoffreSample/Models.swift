@@ -32,6 +32,22 @@ final class UnlockModel: ObservableObject {
     func leaveDesk() { if case .desk = state { state = .unlocked } }
     func lock() { run(onError: { .locked(error: $0) }) { [coffre] in coffre.lock(); return .locked(error: nil) } }
 
+    /// The app left the screen: lock at once (like Android's AutoLock, but without a grace time: iOS
+    /// suspends the app soon after, so a timer would only fire on return). A permission dialog or
+    /// the control centre only make the scene inactive, not background.
+    func lockForBackground() { Core.run({ [coffre] in coffre.lock() }) { _ in } }
+
+    /// Back on screen: if the vault was locked while away, the PIN screen shows again.
+    func recheck() {
+        switch state {
+        case .unlocked, .desk:
+            Core.run({ [coffre] in coffre.isUnlocked() }) { result in
+                if case .success(false) = result { self.state = .locked(error: nil) }
+            }
+        default: break
+        }
+    }
+
     private func run(onError: @escaping (String) -> State, _ work: @escaping () throws -> State) {
         state = .working
         Core.run(work) { result in

@@ -6,6 +6,7 @@ struct RootView: View {
     let coffre: Coffre
     @StateObject private var unlock: UnlockModel
     @State private var pin = ""
+    @Environment(\.scenePhase) private var scenePhase
 
     init(coffre: Coffre) {
         self.coffre = coffre
@@ -23,6 +24,13 @@ struct RootView: View {
             }
         }
         .onAppear(perform: unlock.start)
+        .onChange(of: scenePhase) { phase in
+            switch phase {
+            case .background: unlock.lockForBackground()
+            case .active: unlock.recheck()
+            default: break
+            }
+        }
     }
 
     private func pinForm(_ title: String, _ error: String?, _ actions: (String, (String) -> Void)...) -> some View {

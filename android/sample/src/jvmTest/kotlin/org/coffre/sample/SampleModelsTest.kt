@@ -87,6 +87,29 @@ fun main() {
         check(seen == expected, "every change observed, in order: $seen")
     }
 
+    test("auto-lock: hidden past the grace time locks; coming back in time or moving between screens does not") {
+        val scheduler = Executors.newSingleThreadScheduledExecutor()
+        val locked = java.util.concurrent.CountDownLatch(1)
+        val auto = AutoLock(coffre, scheduler, graceMs = 300, onLocked = { locked.countDown() })
+        val entry = UnlockModel(coffre, background, main)
+        entry.start()
+        awaitState(entry.state, "unlocked") { it == UnlockState.Unlocked }
+        auto.screenShown() // the list
+        auto.screenShown() // the capture screen opens over it ...
+        auto.screenHidden() // ... and the list is hidden: one screen is still visible
+        auto.screenHidden() // the app goes to the background
+        auto.screenShown() // back within the grace time
+        Thread.sleep(600)
+        check(coffre.isUnlocked() && locked.count == 1L, "no lock while a screen was visible again in time")
+        auto.screenHidden()
+        check(locked.await(5, TimeUnit.SECONDS), "locked after the grace time")
+        check(!coffre.isUnlocked(), "the core is locked")
+        entry.recheck()
+        awaitState(entry.state, "the PIN screen again on return") { it == UnlockState.Locked() }
+        scheduler.shutdown()
+        coffre.unlock(PASS)
+    }
+
     var cardId = ""
     test("capture session: preview frames give a quad and CaptureNow; the photo is reviewed, then saved") {
         val frame = cameraFrame(photo)

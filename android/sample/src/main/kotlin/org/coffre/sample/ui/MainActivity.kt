@@ -46,6 +46,7 @@ class MainActivity : ComponentActivity() {
     override fun onResume() {
         super.onResume()
         if (unlock.state.value == UnlockState.Unlocked) documents.refresh() // back from a capture
+        unlock.recheck() // back from the background: the vault may have been auto-locked meanwhile
     }
 
     override fun onDestroy() {

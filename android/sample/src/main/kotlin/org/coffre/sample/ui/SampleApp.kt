@@ -5,6 +5,7 @@ import android.app.Application
 import android.content.Context
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
+import android.os.Bundle
 import android.text.InputType
 import android.view.View
 import android.view.WindowManager
@@ -17,6 +18,7 @@ import java.util.concurrent.Executor
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import org.coffre.platform.KeystoreSecretProvider
+import org.coffre.sample.model.AutoLock
 import uniffi.coffre_ffi.Coffre
 
 /** The process's one [Coffre] (its sub-objects share the unlocked vault) and the threads around it. */
@@ -28,6 +30,22 @@ class SampleApp : Application() {
 
     /** Where the models deliver their state: the UI thread. */
     val main: Executor by lazy { ContextCompat.getMainExecutor(this) }
+
+    /** Locks the vault 10 s after the last screen of the app was hidden (see [AutoLock]). */
+    private val autoLock by lazy { AutoLock(coffre, Executors.newSingleThreadScheduledExecutor()) }
+
+    override fun onCreate() {
+        super.onCreate()
+        registerActivityLifecycleCallbacks(object : Application.ActivityLifecycleCallbacks {
+            override fun onActivityStarted(activity: Activity) = autoLock.screenShown()
+            override fun onActivityStopped(activity: Activity) = autoLock.screenHidden()
+            override fun onActivityCreated(activity: Activity, savedInstanceState: Bundle?) {}
+            override fun onActivityResumed(activity: Activity) {}
+            override fun onActivityPaused(activity: Activity) {}
+            override fun onActivitySaveInstanceState(activity: Activity, outState: Bundle) {}
+            override fun onActivityDestroyed(activity: Activity) {}
+        })
+    }
 }
 
 val Activity.app: SampleApp get() = application as SampleApp

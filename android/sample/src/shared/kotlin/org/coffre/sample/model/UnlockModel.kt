@@ -49,6 +49,12 @@ class UnlockModel(private val coffre: Coffre, private val background: Executor, 
     /** Leaves desk mode for the document list; the vault stays unlocked. */
     fun leaveDesk() = state.update { if (it is UnlockState.Desk) UnlockState.Unlocked else it }
 
+    /** Back on screen: if the vault was locked meanwhile ([AutoLock]), the PIN screen shows again. */
+    fun recheck() = background.execute {
+        val open = state.value.let { it == UnlockState.Unlocked || it is UnlockState.Desk }
+        if (open && !coffre.isUnlocked()) state.set(UnlockState.Locked())
+    }
+
     fun lock() = run({ UnlockState.Locked(it) }) {
         coffre.lock()
         UnlockState.Locked()
