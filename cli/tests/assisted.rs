@@ -3,8 +3,11 @@
 //! `coffre org create|register|enrol-agent` and `coffre agent init|install-cert`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::ok;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 struct Server {
     url: String,
@@ -29,20 +32,12 @@ fn server(delay_secs: u64) -> Server {
 }
 
 fn coffre(vault: &Path, pin: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
+    common::coffre_cmd(vault, "assiste 1234", "C")
         .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "assiste 1234")
         .env("COFFRE_RECOVERY_PIN", pin)
         .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
-        .env("LANG", "C")
         .output()
         .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A certified agent of the organisation in `org.json`: its key file and certificate text.

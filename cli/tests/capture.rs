@@ -1,18 +1,14 @@
 //! `coffre capture` and `coffre capture detect --json` on generated photos.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use coffre_fixtures::{Background, DocKind, SceneSpec, encode_scene, render_scene};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "capture 1234")
-        .env("LANG", "C")
-        .output()
-        .unwrap()
+    common::coffre_cmd(vault, "capture 1234", "C").args(args).output().unwrap()
 }
 
 fn scene(empty: bool, background: Background) -> SceneSpec {

@@ -1,26 +1,16 @@
 //! The `coffre` binary driven as a script would: exit codes, JSON, French and English messages.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::ok;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 const PASS: &str = "mot de passe 2468";
 
 fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", PASS)
-        .env("LANG", "en_GB.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::coffre_cmd(vault, PASS, "en_GB.UTF-8").args(args).output().unwrap()
 }
 
 fn json(out: Output) -> serde_json::Value {

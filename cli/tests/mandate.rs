@@ -3,25 +3,18 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::ok;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
+    common::coffre_cmd(vault, "titulaire 1234", "C")
         .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "titulaire 1234")
         .env("COFFRE_KEYFILE_PASSPHRASE", "cle agent 5678")
-        .env("LANG", "C")
         .output()
         .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

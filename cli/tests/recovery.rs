@@ -2,24 +2,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::ok;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn coffre(vault: &Path, lang: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "kit 1234")
-        .env_remove("COFFRE_RECOVERY_CODE")
-        .env("LANG", lang)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::coffre_cmd(vault, "kit 1234", lang).args(args).env_remove("COFFRE_RECOVERY_CODE").output().unwrap()
 }
 
 #[test]

@@ -6,6 +6,9 @@
 //! Needs Node and Chromium (`scripts/setup.sh` installs both); fails loudly without them.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::ok;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -27,18 +30,7 @@ impl Write for LogBuffer {
 }
 
 fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "partage 1234")
-        .env("LANG", "C")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::coffre_cmd(vault, "partage 1234", "C").args(args).output().unwrap()
 }
 
 fn png(path: &Path, w: u32, h: u32, seed: u8) {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::ok;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -10,18 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 fn coffre(vault: &Path, pass: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", pass)
-        .env("LANG", "C")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::coffre_cmd(vault, pass, "C").args(args).output().unwrap()
 }
 
 fn ids(json: &str) -> Vec<String> {

@@ -2,25 +2,15 @@
 //! older one stays readable, messages in French and English.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::ok;
+
 use coffre_fixtures::{Background, DocKind, SceneSpec, encode_scene, render_scene};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn coffre(vault: &Path, lang: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", "versions 1357")
-        .env("LANG", lang)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::coffre_cmd(vault, "versions 1357", lang).args(args).output().unwrap()
 }
 
 fn json(out: Output) -> serde_json::Value {

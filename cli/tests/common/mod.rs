@@ -22,3 +22,21 @@ pub fn local_server() -> LocalServer {
         rt.block_on(coffre_sync_server::spawn(coffre_sync_server::AppState::open_embedded(cfg).unwrap())).unwrap();
     LocalServer { url: server.url(), _server: server, _rt: rt, _data: data }
 }
+
+/// `coffre` on `vault` with `passphrase`, speaking `lang` (LC_ALL and LC_MESSAGES removed, so LANG
+/// decides); callers add the arguments and any other environment.
+pub fn coffre_cmd(vault: &std::path::Path, passphrase: &str, lang: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_coffre"));
+    cmd.env("COFFRE_VAULT", vault)
+        .env("COFFRE_PASSPHRASE", passphrase)
+        .env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    cmd
+}
+
+/// The standard output of a run that must have succeeded (else the test fails showing stderr).
+pub fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
