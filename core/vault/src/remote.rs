@@ -10,7 +10,7 @@ use crate::fsutil::{sync_dir, temp_sibling};
 use crate::hlc::Hlc;
 use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::DocId;
-use crate::ops::{FieldChanges, Op, OpBody};
+use crate::ops::{BlobRef, FieldChanges, Op, OpBody};
 use crate::vault::{Vault, apply_field_changes, reindex, resolve_category, set_field_clock};
 use crate::{Result, VaultError, date::now_ms};
 use coffre_crypto::{SymmetricKey, unwrap_key};
@@ -19,6 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
+use std::path::Path;
 
 /// What applying a remote op did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +63,47 @@ pub(crate) fn hex32(s: &str) -> Result<[u8; 32]> {
     Ok(out)
 }
 
+/// Records the pages a synced op announces for version `version` of `doc` (not yet downloaded unless
+/// the file is already here), after checking that each page key opens under `doc_key`: a page that
+/// could not be read later is refused now (`Corrupt`).
+pub(crate) fn record_synced_blobs(
+    tx: &Transaction,
+    dir: &Path,
+    doc: &DocId,
+    version: u32,
+    doc_key: &SymmetricKey,
+    blobs: &[BlobRef],
+    created: i64,
+) -> Result<()> {
+    for b in blobs {
+        let id = hex16(&b.id)?;
+        let wrapped = hex::decode(&b.wrapped_key).map_err(|_| VaultError::InvalidInput("key".into()))?;
+        unwrap_key(doc_key, &wrapped, &page_key_aad(&id, doc, version, b.role, b.index))
+            .map_err(|_| corrupt("page key in a synced op"))?;
+        let local = blob_path(dir, &id).exists();
+        tx.execute(
+            "INSERT OR IGNORE INTO blobs (id, doc_id, doc_version, role, page_index, mime, plain_len,
+                cipher_len, cipher_sha256, wrapped_key, created_at, local)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                id,
+                doc.0,
+                version,
+                b.role.code(),
+                b.index,
+                b.mime,
+                b.plain_len as i64,
+                b.cipher_len as i64,
+                hex32(&b.cipher_sha256)?,
+                wrapped,
+                created,
+                local
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 impl Vault {
     /// Applies an op from another device. Idempotent: applying it twice changes nothing more.
     pub fn apply_remote_op(&mut self, bytes: &[u8]) -> Result<Applied> {
@@ -103,33 +145,7 @@ impl Vault {
                             created
                         ],
                     )?;
-                    for b in &blobs {
-                        let id = hex16(&b.id)?;
-                        let wrapped =
-                            hex::decode(&b.wrapped_key).map_err(|_| VaultError::InvalidInput("key".into()))?;
-                        unwrap_key(&doc_key, &wrapped, &page_key_aad(&id, &doc, version, b.role, b.index))
-                            .map_err(|_| corrupt("page key in a synced op"))?;
-                        let local = blob_path(&self.dir, &id).exists();
-                        tx.execute(
-                            "INSERT OR IGNORE INTO blobs (id, doc_id, doc_version, role, page_index, mime, plain_len,
-                                cipher_len, cipher_sha256, wrapped_key, created_at, local)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                            params![
-                                id,
-                                doc.0,
-                                version,
-                                b.role.code(),
-                                b.index,
-                                b.mime,
-                                b.plain_len as i64,
-                                b.cipher_len as i64,
-                                hex32(&b.cipher_sha256)?,
-                                wrapped,
-                                created,
-                                local
-                            ],
-                        )?;
-                    }
+                    record_synced_blobs(&tx, &self.dir, &doc, version, &doc_key, &blobs, created)?;
                     apply_fields_lww(&tx, &doc, &fields, &hlc)?;
                     crate::versions::record_version(
                         &tx,

@@ -11,7 +11,7 @@
 //! between two offline devices has a 2^-32 chance; the version made second is then not recorded). The
 //! order people see is the clock order ([`DocVersion::number`]).
 
-use crate::blobstore::{self, WrittenBlob, blob_path, write_blob};
+use crate::blobstore::{WrittenBlob, blob_path, write_blob};
 use crate::category::Collection;
 use crate::error::corrupt;
 use crate::hlc::Hlc;
@@ -397,32 +397,7 @@ pub(crate) fn apply_remote_version(
     let doc_key = unwrap_key(&ck, &wrapped_doc_key, &doc_key_aad(doc, *version, collection, *key_generation))
         .map_err(|_| corrupt("document key in a synced version"))?;
     record_version(tx, doc, *version, Some(*parent), *key_generation, &wrapped_doc_key, *origin, hlc)?;
-    for b in blobs {
-        let id = crate::remote::hex16(&b.id)?;
-        let wrapped = hex::decode(&b.wrapped_key).map_err(|_| VaultError::InvalidInput("key".into()))?;
-        unwrap_key(&doc_key, &wrapped, &page_key_aad(&id, doc, *version, b.role, b.index))
-            .map_err(|_| corrupt("page key in a synced version"))?;
-        let local = blobstore::blob_path(dir, &id).exists();
-        tx.execute(
-            "INSERT OR IGNORE INTO blobs (id, doc_id, doc_version, role, page_index, mime, plain_len,
-                cipher_len, cipher_sha256, wrapped_key, created_at, local)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                id,
-                doc.0,
-                version,
-                b.role.code(),
-                b.index,
-                b.mime,
-                b.plain_len as i64,
-                b.cipher_len as i64,
-                crate::remote::hex32(&b.cipher_sha256)?,
-                wrapped,
-                hlc.wall_ms,
-                local
-            ],
-        )?;
-    }
+    crate::remote::record_synced_blobs(tx, dir, doc, *version, &doc_key, blobs, hlc.wall_ms)?;
     promote_if_newer(tx, doc, *version, hlc)?;
     Ok(Applied::Changed)
 }
