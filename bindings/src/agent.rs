@@ -9,7 +9,6 @@ use crate::qr::QrCode;
 use crate::sync::CancelHandle;
 use coffre_core::mandate::formats::{self as fmt, AgentCertificate, AgentFile, AgentKeys, DepositContent};
 use coffre_core::mandate::{self as m, AgentPackage, MandateFlowError};
-use coffre_core::qr::{self, EcLevel};
 use coffre_core::sync_engine::assisted_agents;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -208,8 +207,7 @@ impl Agent {
 
     /// Forgets the keys (zeroized); calls needing them fail with `Busy` until the key file is opened again.
     pub fn lock(&self) {
-        let keys = self.state().keys.take();
-        drop(keys);
+        self.state().keys = None;
     }
 
     pub fn is_unlocked(&self) -> bool {
@@ -267,7 +265,7 @@ impl Agent {
     pub fn approve_recovery(&self, request: String) -> Result<RecoveryApproval> {
         let approval = self
             .with_keys(|file, keys| Ok(assisted_agents::agent_approve(&Self::certificate(file)?, keys, &request)?))?;
-        let qr = QrCode::from_matrix(&qr::encode(&approval.text, EcLevel::Medium)?)?;
+        let qr = QrCode::for_screen(&approval.text)?;
         Ok(RecoveryApproval { text: approval.text, qr, vault_id: approval.vault })
     }
 }
@@ -287,7 +285,7 @@ impl MandateOffer {
 
     /// The QR to show (medium error correction, for a screen).
     pub fn qr(&self) -> Result<QrCode> {
-        QrCode::from_matrix(&qr::encode(&self.offer.to_qr_text(), EcLevel::Medium)?)
+        QrCode::for_screen(&self.offer.to_qr_text())
     }
 
     /// The digits the holder compares with their screen.

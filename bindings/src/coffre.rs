@@ -12,7 +12,7 @@ use crate::types::{DeskPage, Document};
 use crate::vault::VaultApi;
 use coffre_core::sync_engine::recovery::AssistedRequest;
 use coffre_core::vault::{Vault, layout};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use zeroize::Zeroizing;
 
@@ -75,6 +75,34 @@ impl Inner {
         Ok(())
     }
 
+    pub(crate) fn vault_exists(&self) -> bool {
+        self.dir.join(layout::HEADER_FILE).exists()
+    }
+
+    /// Refuses a folder that already holds a vault (a new phone's flows: create, link, recover).
+    /// Checked first: the core would otherwise report our own open vault as `Busy`.
+    pub(crate) fn ensure_no_vault(&self) -> Result<()> {
+        if self.vault_exists() {
+            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
+        }
+        Ok(())
+    }
+
+    /// Makes this folder's vault under `passphrase` (+ the platform secret) with `make` — a new vault,
+    /// or one rebuilt from a recovery secret — and leaves it unlocked.
+    pub(crate) fn make_vault(
+        &self,
+        passphrase: &str,
+        make: impl FnOnce(&Path, &[u8], Option<&[u8; 32]>) -> Result<Vault>,
+    ) -> Result<()> {
+        Self::check_passphrase(passphrase)?;
+        self.ensure_no_vault()?;
+        let secret = self.platform_secret()?;
+        let vault = make(&self.dir, passphrase.as_bytes(), secret.as_deref())?;
+        self.set_vault(vault);
+        Ok(())
+    }
+
     fn open(&self, passphrase: &str) -> Result<Vault> {
         let secret = self.platform_secret()?;
         Ok(Vault::open(&self.dir, passphrase.as_bytes(), secret.as_deref())?)
@@ -102,22 +130,14 @@ impl Coffre {
 
     /// Whether a vault exists in the directory (to choose between onboarding and unlock).
     pub fn vault_exists(&self) -> bool {
-        self.inner.dir.join(layout::HEADER_FILE).exists()
+        self.inner.vault_exists()
     }
 
     /// Creates a new vault under this PIN/passphrase (mixed with the platform secret) and leaves it
     /// unlocked. Takes about a second (Argon2id, 64 MiB). `Conflict` if one already exists.
     pub fn create(&self, passphrase: String) -> Result<()> {
         let passphrase = Zeroizing::new(passphrase);
-        Inner::check_passphrase(&passphrase)?;
-        // Checked first: the core would otherwise report our own open vault as `Busy`.
-        if self.vault_exists() {
-            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
-        }
-        let secret = self.inner.platform_secret()?;
-        let vault = Vault::create(&self.inner.dir, passphrase.as_bytes(), secret.as_deref())?;
-        self.inner.set_vault(vault);
-        Ok(())
+        self.inner.make_vault(&passphrase, |dir, pass, secret| Ok(Vault::create(dir, pass, secret)?))
     }
 
     /// Unlocks with the PIN/passphrase. `WrongPassphrase` never means damage; `Busy` if another
@@ -186,9 +206,7 @@ impl Coffre {
     /// The new phone's side of device linking: shows a QR and a short code, then creates this
     /// phone's vault (under `passphrase`) once the enrolled phone approves.
     pub fn start_device_link(&self, server_url: String) -> Result<Arc<DeviceLink>> {
-        if self.vault_exists() {
-            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
-        }
+        self.inner.ensure_no_vault()?;
         Ok(DeviceLink::new(self.inner.clone(), &server_url))
     }
 
@@ -198,21 +216,10 @@ impl Coffre {
     /// `InvalidInput` naming the word; a code that does not open the vault is `WrongPassphrase`.
     pub fn recover_with_code(&self, code: String, server_url: Option<String>, passphrase: String) -> Result<()> {
         let passphrase = Zeroizing::new(passphrase);
-        Inner::check_passphrase(&passphrase)?;
-        if self.vault_exists() {
-            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
-        }
-        let (code, url) = crate::recovery::parse_code(&code, server_url)?;
-        let secret = self.inner.platform_secret()?;
-        let vault = coffre_core::sync_engine::recovery::recover_with_code(
-            &url,
-            &code,
-            &self.inner.dir,
-            passphrase.as_bytes(),
-            secret.as_deref(),
-        )?;
-        self.inner.set_vault(vault);
-        Ok(())
+        self.inner.make_vault(&passphrase, |dir, pass, secret| {
+            let (code, url) = crate::recovery::parse_code(&code, server_url)?;
+            Ok(coffre_core::sync_engine::recovery::recover_with_code(&url, &code, dir, pass, secret)?)
+        })
     }
 
     /// A new phone, everything lost (kit words too), assisted recovery set up before: starts the
@@ -220,9 +227,7 @@ impl Coffre {
     /// `server_url`. The server releases nothing before its delay (72 h by default); any phone of
     /// the vault can cancel meanwhile. Keep the returned object's `saved_text()` until it is finished.
     pub fn start_assisted_recovery(&self, server_url: String, vault_id: String) -> Result<Arc<AssistedRecovery>> {
-        if self.vault_exists() {
-            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
-        }
+        self.inner.ensure_no_vault()?;
         let (request, _) = AssistedRequest::start(&server_url, vault_id.trim())?;
         Ok(AssistedRecovery::new(self.inner.clone(), request))
     }

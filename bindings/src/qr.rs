@@ -23,12 +23,17 @@ impl QrCode {
             png: m.to_png(8)?,
         })
     }
+
+    /// `text` as a QR code for a screen (medium error correction).
+    pub(crate) fn for_screen(text: &str) -> Result<QrCode> {
+        QrCode::from_matrix(&qr::encode(text, EcLevel::Medium)?)
+    }
 }
 
 /// Encodes `text` for a screen (medium error correction).
 #[uniffi::export]
 pub fn qr_encode(text: String) -> Result<QrCode> {
-    QrCode::from_matrix(&qr::encode(&text, EcLevel::Medium)?)
+    QrCode::for_screen(&text)
 }
 
 /// Reads the first QR code in a preview frame (Y plane). `NotFound` when there is none yet: keep

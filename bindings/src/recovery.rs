@@ -214,7 +214,7 @@ impl AssistedRecovery {
                 .map_err(|_| CoffreError::Corrupt { detail: "the server's share is malformed".into() })?,
         );
         let text = self.request.approval_request(&shares)?;
-        let qr = QrCode::from_matrix(&coffre_core::qr::encode(&text, coffre_core::qr::EcLevel::Medium)?)?;
+        let qr = QrCode::for_screen(&text)?;
         self.gathered().provider = Some(provider);
         Ok(ApprovalRequest { text, qr })
     }
@@ -243,11 +243,7 @@ impl AssistedRecovery {
     /// `Forbidden` if the shares do not restore the vault; nothing is created then.
     pub fn finish(&self, passphrase: String) -> Result<()> {
         let passphrase = Zeroizing::new(passphrase);
-        Inner::check_passphrase(&passphrase)?;
-        if self.inner.dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
-            return Err(CoffreError::Conflict { detail: "a vault already exists in this folder".into() });
-        }
-        let key = {
+        self.inner.make_vault(&passphrase, |dir, pass, secret| {
             let g = self.gathered();
             let mut shares: Vec<Zeroizing<Vec<u8>>> = Vec::new();
             shares.extend(g.provider.clone());
@@ -257,18 +253,10 @@ impl AssistedRecovery {
             }
             shares.extend(g.kit.clone());
             let refs: Vec<&[u8]> = shares.iter().map(|s| s.as_slice()).collect();
-            assisted_key(&refs).map_err(coffre_core::sync_engine::EngineError::from)?
-        };
-        let secret = self.inner.platform_secret()?;
-        let vault = rec::recover_with_assisted_key(
-            self.request.server_url(),
-            &key,
-            &self.inner.dir,
-            passphrase.as_bytes(),
-            secret.as_deref(),
-        )?;
-        self.inner.set_vault(vault);
-        Ok(())
+            let key = assisted_key(&refs).map_err(coffre_core::sync_engine::EngineError::from)?;
+            drop(g);
+            Ok(rec::recover_with_assisted_key(self.request.server_url(), &key, dir, pass, secret)?)
+        })
     }
 }
 

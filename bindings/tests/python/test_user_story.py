@@ -61,6 +61,16 @@ def step(name):
     return wrap
 
 
+def all_docs(coffre):
+    """Every document of an unlocked vault, unfiltered."""
+    return coffre.vault().list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False,
+                                           limit=None, offset=None))
+
+
+def doc_ids(coffre):
+    return {d.id for d in all_docs(coffre)}
+
+
 def start_server(data_dir):
     # Assisted recovery's waiting delay (72 h in production) shortened for the story.
     env = dict(os.environ, COFFRE_SERVER_LISTEN="127.0.0.1:0", COFFRE_SERVER_DATA_DIR=data_dir,
@@ -171,8 +181,7 @@ try:
     @step("list, search, expiring")
     def _():
         v = phone.vault()
-        docs = v.list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False, limit=None,
-                                  offset=None))
+        docs = all_docs(phone)
         assert {d.id for d in docs} == {state["card"], state["letter"]}
         hits = v.search("carte ident", None)
         assert [d.id for d in hits] == [state["card"]]
@@ -195,8 +204,7 @@ try:
         phone.lock()
         assert not phone.is_unlocked()
         try:
-            phone.vault().list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False, limit=None,
-                                           offset=None))
+            all_docs(phone)
             raise AssertionError("locked vault listed")
         except c.CoffreError.Busy:
             pass
@@ -326,8 +334,7 @@ try:
             time.sleep(0.25)
         assert status == c.LinkStatus.LINKED
         assert second.is_unlocked()
-        docs = second.vault().list(c.ListQuery(category=None, collection=None, tag=None, pinned_only=False,
-                                               limit=None, offset=None))
+        docs = all_docs(second)
         assert len(docs) == 3, docs
         # The pinned card's pages came with the first sync (desk mode works offline on the new phone).
         assert len(second.vault().page(state["card"], 0)) > 1000
@@ -534,10 +541,8 @@ try:
         except c.CoffreError.InvalidInput as e:
             assert "5" in str(e), e
         fresh.recover_with_code(" ".join(kit.words), url, "nouveau code 9876")
-        mine = {d.id for d in phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
-                                                               pinned_only=False, limit=None, offset=None))}
-        theirs = {d.id for d in fresh.vault().list(c.ListQuery(category=None, collection=None, tag=None,
-                                                                 pinned_only=False, limit=None, offset=None))}
+        mine = doc_ids(phone)
+        theirs = doc_ids(fresh)
         assert mine == theirs and len(mine) >= 3, (mine, theirs)
         assert fresh.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
         fresh.lock()
@@ -599,10 +604,8 @@ try:
         assert rec.add_approval(approvals[1].text) == 2
         rec.finish("nouveau code 1357")
         assert new_phone.is_unlocked()
-        mine = {d.id for d in phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
-                                                               pinned_only=False, limit=None, offset=None))}
-        theirs = {d.id for d in new_phone.vault().list(c.ListQuery(category=None, collection=None, tag=None,
-                                                                     pinned_only=False, limit=None, offset=None))}
+        mine = doc_ids(phone)
+        theirs = doc_ids(new_phone)
         assert mine == theirs and len(mine) >= 4, (mine, theirs)
         assert new_phone.vault().page(state["card"], 0) == phone.vault().page(state["card"], 0)
         new_phone.lock()
@@ -619,8 +622,7 @@ try:
         rec.release(RECOVERY_PIN)
         rec.add_kit_share(" ".join(setup.kit_share_groups))
         rec.finish("autre code 2468")
-        assert {d.id for d in other.vault().list(c.ListQuery(category=None, collection=None, tag=None,
-                                                               pinned_only=False, limit=None, offset=None))} == mine
+        assert doc_ids(other) == mine
         other.lock()
 
     @step("a panic inside the library becomes an exception, and the vault stays usable")
