@@ -1,5 +1,5 @@
 //! Assisted recovery, the cryptographic part: a random 256-bit *assisted key* wraps the ARK (a slot
-//! of kind [`SlotKind::Assisted`]) and is split 2-of-3 with Shamir (`blahaj`, GF(256)):
+//! of kind [`SlotKind::Assisted`]) and is split 2-of-3 with Shamir over GF(256) ([`crate::shamir`]):
 //!
 //! - the **provider** share, kept by the server and released after a rate-limited PIN check;
 //! - the **organisation** share, itself split 2-of-n among the organisation's agents, each piece
@@ -10,19 +10,23 @@
 //! Any two shares give the assisted key; one share alone gives no information about it (Shamir).
 //!
 //! ```text
-//! share  = version(1)=1 || role(1) || blahaj share (x(1) || y(32))       role: 1 provider, 2 organisation, 3 kit
-//! piece  = version(1)=1 || blahaj share of the organisation share (x(1) || y(35))
+//! share  = version(1) || role(1) || Shamir share (x(1) || y(32))       role: 1 provider, 2 organisation, 3 kit
+//! piece  = version(1) || Shamir share of the organisation share (x(1) || y(35))
 //! sealed = seal_to(agent X25519, piece, aad = "coffre/v1/assisted-piece" || vault || agent key)
 //! ```
+//!
+//! Version 2 shares are made with `vsss-rs`; version 1 shares (`blahaj`, another field) still
+//! combine, but never with version 2 ones (docs/adr/0006-constant-time-shamir.md).
 
-use blahaj::{Share, Sharks};
 use coffre_crypto::{AccountRootKey, ExchangePublic, ExchangeSecret, open_sealed, random_bytes, seal_to};
 use zeroize::Zeroizing;
 
+pub use crate::shamir::ShareVersion;
+use crate::shamir::{combine, split};
 use crate::slot::{SlotKind, device_seed, wrap_ark};
 
-/// Version byte of shares and pieces.
-pub const SHARE_VERSION: u8 = 1;
+/// Version byte of the shares and pieces made now.
+pub const SHARE_VERSION: u8 = ShareVersion::CURRENT as u8;
 
 /// The PIN verifier the server checks before releasing its share: Argon2id (64 MiB, t=3) of the PIN,
 /// salted with the vault id, computed on the phone. The server stores only its SHA-256. A PIN is
@@ -62,6 +66,10 @@ pub enum AssistedError {
     /// An organisation needs at least two agents to hold its share.
     #[error("an organisation needs at least two agents")]
     TooFewAgents,
+    /// Shares or pieces of two format versions: they come from two different set-ups (e.g. a kit
+    /// printed before assisted recovery was set up again) and would never give the key.
+    #[error("these shares come from two different set-ups")]
+    MixedVersions,
 }
 
 /// The 256-bit assisted key. Zeroized on drop.
@@ -91,12 +99,19 @@ pub struct AssistedSetup {
     pub kit_share: Zeroizing<Vec<u8>>,
 }
 
-fn encode_share(role: Role, share: &Share) -> Zeroizing<Vec<u8>> {
-    let body = Zeroizing::new(Vec::<u8>::from(share));
-    let mut out = Zeroizing::new(Vec::with_capacity(body.len() + 2));
+fn encode_share(role: Role, share: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(share.len() + 2));
     out.extend_from_slice(&[SHARE_VERSION, role as u8]);
-    out.extend_from_slice(&body);
+    out.extend_from_slice(share);
     out
+}
+
+/// A piece's version and its Shamir share.
+fn versioned(piece: &[u8]) -> Result<(ShareVersion, &[u8]), AssistedError> {
+    match piece.split_first() {
+        Some((version, share)) => Ok((ShareVersion::from_byte(*version).ok_or(AssistedError::Malformed)?, share)),
+        None => Err(AssistedError::Malformed),
+    }
 }
 
 fn piece_aad(vault: &[u8; 32], agent: &ExchangePublic) -> Vec<u8> {
@@ -115,14 +130,15 @@ pub fn setup(
     }
     let key = AssistedKey(Zeroizing::new(random_bytes()));
     let slot = wrap_ark(SlotKind::Assisted, key.as_bytes(), ark, vault);
-    let shares: Vec<Share> = Sharks(2).dealer(key.as_bytes()).take(3).collect();
+    let shares = split(key.as_bytes(), 3)?;
     let [provider, org, kit] = shares.as_slice() else { return Err(AssistedError::Malformed) };
     let org_bytes = encode_share(Role::Organisation, org);
-    let pieces: Vec<Share> = Sharks(2).dealer(&org_bytes).take(agents.len()).collect();
+    let pieces = split(&org_bytes, agents.len())?;
     let mut org_pieces = Vec::with_capacity(agents.len());
     for (agent, piece) in agents.iter().zip(&pieces) {
-        let mut plain = Zeroizing::new(vec![SHARE_VERSION]);
-        plain.extend_from_slice(&Zeroizing::new(Vec::<u8>::from(piece)));
+        let mut plain = Zeroizing::new(Vec::with_capacity(piece.len() + 1));
+        plain.push(SHARE_VERSION);
+        plain.extend_from_slice(piece);
         let sealed = seal_to(agent, &plain, &piece_aad(vault, agent)).map_err(|_| AssistedError::Malformed)?;
         org_pieces.push((*agent, sealed));
     }
@@ -146,24 +162,8 @@ pub fn open_piece(
 
 /// Two agents' pieces give the organisation share.
 pub fn org_share_from_pieces(pieces: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
-    let mut shares = Vec::with_capacity(pieces.len());
-    for p in pieces {
-        match p.split_first() {
-            Some((&SHARE_VERSION, body)) => shares.push(Share::try_from(body).map_err(|_| AssistedError::Malformed)?),
-            _ => return Err(AssistedError::Malformed),
-        }
-    }
-    combine(&shares).map(Zeroizing::new)
-}
-
-fn combine(shares: &[Share]) -> Result<Vec<u8>, AssistedError> {
-    let mut xs: Vec<u8> = shares.iter().map(|s| s.x.0).collect();
-    xs.sort_unstable();
-    xs.dedup();
-    if xs.len() < 2 {
-        return Err(AssistedError::NotEnough);
-    }
-    Sharks(2).recover(shares).map_err(|_| AssistedError::NotEnough)
+    let shares = pieces.iter().map(|p| versioned(p)).collect::<Result<Vec<_>, _>>()?;
+    combine(&shares)
 }
 
 /// Two shares of different holders give the assisted key.
@@ -172,21 +172,22 @@ pub fn assisted_key(shares: &[&[u8]]) -> Result<AssistedKey, AssistedError> {
     let mut parsed = Vec::new();
     for s in shares {
         let (version, role, body) = match s {
-            [v, r, body @ ..] => (*v, *r, body),
+            [v, r, body @ ..] => (ShareVersion::from_byte(*v), *r, body),
             _ => return Err(AssistedError::Malformed),
         };
-        if version != SHARE_VERSION || !(1..=3).contains(&role) || body.len() != 33 {
+        let Some(version) = version else { return Err(AssistedError::Malformed) };
+        if !(1..=3).contains(&role) || body.len() != 33 {
             return Err(AssistedError::Malformed);
         }
         roles.push(role);
-        parsed.push(Share::try_from(body).map_err(|_| AssistedError::Malformed)?);
+        parsed.push((version, body));
     }
     roles.sort_unstable();
     roles.dedup();
     if roles.len() < 2 {
         return Err(AssistedError::NotEnough);
     }
-    let secret = Zeroizing::new(combine(&parsed)?);
+    let secret = combine(&parsed)?;
     let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| AssistedError::Malformed)?;
     Ok(AssistedKey(Zeroizing::new(bytes)))
 }
@@ -236,14 +237,15 @@ mod tests {
     /// (checked on one byte: some second share maps it to each of the 256 values).
     #[test]
     fn one_share_reveals_nothing_about_a_byte() {
-        let share = Share::try_from([1u8, 0x42].as_slice()).expect("share");
-        let mut seen = [false; 256];
-        for y in 0..=255u8 {
-            let other = Share::try_from([2u8, y].as_slice()).expect("share");
-            let secret = Sharks(2).recover([&share, &other]).expect("recover");
-            seen[secret[0] as usize] = true;
+        for version in [ShareVersion::V1, ShareVersion::V2] {
+            let share = [1u8, 0x42];
+            let mut seen = [false; 256];
+            for y in 0..=255u8 {
+                let secret = combine(&[(version, share.as_slice()), (version, [2u8, y].as_slice())]).expect("recover");
+                seen[secret[0] as usize] = true;
+            }
+            assert!(seen.iter().all(|s| *s));
         }
-        assert!(seen.iter().all(|s| *s));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::assisted::{AssistedError, Role, SHARE_VERSION};
+use crate::assisted::{AssistedError, Role, ShareVersion};
 
 const PREFIX: &str = "coffre-kit-share:1:";
 /// Length of a share: version, role, x, 32 bytes of y.
@@ -22,7 +22,9 @@ pub fn groups(share: &[u8]) -> Vec<String> {
     hex.as_bytes().chunks(5).map(|c| String::from_utf8_lossy(c).into_owned()).collect()
 }
 
-/// A kit share from its QR text or its typed hex digits (spaces, dashes and case ignored).
+/// A kit share from its QR text or its typed hex digits (spaces, dashes and case ignored). Kits
+/// printed before share version 2 still parse: the prefix's `1` is this text's version, the share
+/// carries its own.
 pub fn parse(text: &str) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
     let text = text.trim();
     let body = text.strip_prefix(PREFIX).unwrap_or(text);
@@ -30,7 +32,11 @@ pub fn parse(text: &str) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
         Zeroizing::new(body.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_lowercase());
     let bytes = Zeroizing::new(hex::decode(digits.as_bytes()).map_err(|_| AssistedError::Malformed)?);
     match bytes.as_slice() {
-        [SHARE_VERSION, role, ..] if bytes.len() == SHARE_LEN && *role == Role::Kit as u8 => Ok(bytes),
+        [version, role, ..]
+            if ShareVersion::from_byte(*version).is_some() && bytes.len() == SHARE_LEN && *role == Role::Kit as u8 =>
+        {
+            Ok(bytes)
+        }
         _ => Err(AssistedError::Malformed),
     }
 }
@@ -38,6 +44,7 @@ pub fn parse(text: &str) -> Result<Zeroizing<Vec<u8>>, AssistedError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assisted::SHARE_VERSION;
 
     #[test]
     fn printed_and_scanned_forms_give_the_share_back() {

@@ -5,6 +5,8 @@ pub mod assisted;
 pub mod code;
 pub mod kit_share;
 pub mod pdf;
+mod shamir;
+mod shamir_v1;
 pub mod slot;
 
 pub use code::{CodeError, RecoveryCode, WORD_COUNT, WordList};
