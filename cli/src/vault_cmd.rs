@@ -147,8 +147,6 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
         }
         Commands::Show { id, page, out } => show(ctx, id, *page, out.as_deref()),
         Commands::Edit { id, category, title, tags, issued, expires, notes } => {
-            let mut vault = ctx.open()?;
-            let id = ctx.resolve(&vault, id)?;
             let opt = |s: &Option<String>| s.as_ref().map(|v| if v.is_empty() { None } else { Some(v.clone()) });
             let patch = MetadataPatch {
                 category: category.clone(),
@@ -158,8 +156,7 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
                 expires_on: opt(expires),
                 notes: notes.clone(),
             };
-            let doc = vault.update_metadata(&id, patch).map_err(|e| ctx.err(e))?;
-            ctx.print_docs(&[doc])
+            edit(ctx, id, patch)
         }
         Commands::Delete { id } => {
             let mut vault = ctx.open()?;
@@ -179,26 +176,8 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
         Commands::Expiring { days } => expiring(ctx, *days),
         Commands::Export { dest, zip } => export(ctx, dest, *zip),
         Commands::Verify => verify(ctx),
-        Commands::Passwd { new_passphrase_file } => {
-            let mut vault = ctx.open()?;
-            let new = secret::new_passphrase(new_passphrase_file.as_deref(), "COFFRE_NEW_PASSPHRASE", lang)?;
-            vault.change_passphrase(new.as_bytes(), None).map_err(|e| ctx.err(e))?;
-            println!("{}", lang.t("Code secret changé.", "Passphrase changed."));
-            Ok(exit::OK)
-        }
-        Commands::DbKey => {
-            let vault = ctx.open()?;
-            let key = vault.sqlcipher_key_hex();
-            eprintln!(
-                "{}",
-                lang.t(
-                    "Clé brute SQLCipher 4 (secrète !). Usage : PRAGMA key = \"x'<clé>'\"; voir core/vault/README.md",
-                    "Raw SQLCipher 4 key (secret!). Use: PRAGMA key = \"x'<key>'\"; see core/vault/README.md",
-                )
-            );
-            println!("{}", key.as_str());
-            Ok(exit::OK)
-        }
+        Commands::Passwd { new_passphrase_file } => passwd(ctx, new_passphrase_file.as_deref()),
+        Commands::DbKey => db_key(ctx),
         Commands::Categories => categories(ctx),
     }
 }
@@ -357,5 +336,37 @@ fn categories(ctx: &Ctx<'_>) -> Out {
     for c in CATALOGUE {
         println!("{:28} {}", c.code, ctx.lang.t(c.label_fr, c.label_en));
     }
+    Ok(exit::OK)
+}
+
+fn edit(ctx: &Ctx<'_>, id: &str, patch: MetadataPatch) -> Out {
+    let mut vault = ctx.open()?;
+    let id = ctx.resolve(&vault, id)?;
+    let doc = vault.update_metadata(&id, patch).map_err(|e| ctx.err(e))?;
+    ctx.print_docs(&[doc])
+}
+
+fn passwd(ctx: &Ctx<'_>, new_passphrase_file: Option<&Path>) -> Out {
+    let lang = ctx.lang;
+    let mut vault = ctx.open()?;
+    let new = secret::new_passphrase(new_passphrase_file, "COFFRE_NEW_PASSPHRASE", lang)?;
+    vault.change_passphrase(new.as_bytes(), None).map_err(|e| ctx.err(e))?;
+    println!("{}", lang.t("Code secret changé.", "Passphrase changed."));
+    Ok(exit::OK)
+}
+
+/// The raw SQLCipher key, on stdout alone (the warning goes to stderr), for operators' scripts.
+fn db_key(ctx: &Ctx<'_>) -> Out {
+    let lang = ctx.lang;
+    let vault = ctx.open()?;
+    let key = vault.sqlcipher_key_hex();
+    eprintln!(
+        "{}",
+        lang.t(
+            "Clé brute SQLCipher 4 (secrète !). Usage : PRAGMA key = \"x'<clé>'\"; voir core/vault/README.md",
+            "Raw SQLCipher 4 key (secret!). Use: PRAGMA key = \"x'<key>'\"; see core/vault/README.md",
+        )
+    );
+    println!("{}", key.as_str());
     Ok(exit::OK)
 }
