@@ -3,10 +3,10 @@
 //! approving an assisted recovery. Thin wrappers over `coffre_core::mandate` and
 //! `coffre_core::sync_engine::assisted_agents`, following `coffre agent …` (docs/agents.md).
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
+use crate::inner::Inner;
+use crate::progress::CancelHandle;
 use crate::qr::QrCode;
-use crate::sync::CancelHandle;
 use coffre_core::mandate::formats::{self as fmt, AgentCertificate, AgentFile, AgentKeys, DepositContent};
 use coffre_core::mandate::{self as m, AgentPackage, MandateFlowError};
 use coffre_core::sync_engine::assisted_agents;

@@ -2,8 +2,8 @@
 //! calls, plus two objects where state lives: an [`AutoCapture`] tracker per preview stream and a
 //! [`CapturedDocument`] (the processed pages, kept in Rust until saved or dropped).
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
+use crate::inner::Inner;
 use crate::types::{CaptureAdvice, CaptureOptions, CapturedPageInfo, Detection, LumaFrame, NewDocument};
 use coffre_core::capture as cap;
 use std::sync::{Arc, Mutex};

@@ -6,11 +6,14 @@ mod agent;
 mod capture;
 mod coffre;
 mod error;
+mod inner;
 mod mandate;
+mod progress;
 mod qr;
 mod recovery;
 mod share;
 mod sync;
+mod test_hooks;
 mod types;
 mod vault;
 
@@ -19,9 +22,11 @@ pub use agent::{
     RecoveryApproval,
 };
 pub use capture::{AutoCapture, CaptureApi, CapturedDocument};
-pub use coffre::{Coffre, PlatformSecretProvider};
+pub use coffre::Coffre;
 pub use error::CoffreError;
-pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateInfo, MandateScope, ScannedOffer};
+pub use inner::PlatformSecretProvider;
+pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateScope, ScannedOffer};
+pub use progress::{CancelHandle, ProgressListener};
 pub use qr::{QrCode, qr_decode_frame, qr_decode_photo, qr_encode};
 pub use recovery::{
     ApprovalRequest, AssistedRecovery, AssistedSetup, AssistedStatus, ClosureInfo, KitLanguage, RecoveryApi,
@@ -31,7 +36,9 @@ pub use share::{
     DossierInfo, DossierPiece, DossierReport, PieceStatus, ReceivedDocument, ReceivedPage, ReceivedShare, ShareApi,
     ShareInfo, ShareLifetime, ShareLink, ShareState, open_share_link,
 };
-pub use sync::{CancelHandle, DeviceLink, ProgressListener, SyncApi};
+pub use sync::{DeviceLink, SyncApi};
+#[doc(hidden)]
+pub use test_hooks::debug_panic;
 pub use types::*;
 pub use vault::VaultApi;
 
@@ -54,22 +61,4 @@ pub fn categories() -> Vec<Category> {
 #[uniffi::export]
 pub fn library_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
-}
-
-/// Test hook (not for app code): panics inside the library, to check that the panic becomes an
-/// exception on the foreign side instead of aborting the app.
-#[doc(hidden)]
-#[uniffi::export]
-pub fn debug_panic() -> Result<(), CoffreError> {
-    // Returns a `Result` so that Swift, too, sees the panic as a thrown error (uniffi's Swift
-    // bindings trap on a panic in a non-throwing function).
-    debug_panic_inside_core();
-    Ok(())
-}
-
-#[inline(never)]
-pub(crate) fn debug_panic_inside_core() {
-    // A deliberate panic, with a message free of personal data.
-    let empty: Vec<u8> = Vec::new();
-    let _ = std::hint::black_box(&empty)[std::hint::black_box(1)];
 }

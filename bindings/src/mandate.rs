@@ -1,8 +1,9 @@
 //! [`MandateApi`]: the holder's side of mandates (scan the agent's QR, compare the short code, sign),
 //! certified deposits and the audit trail. Thin wrappers over `coffre_core::mandate` (docs/agents.md).
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
+use crate::inner::Inner;
+use crate::types::MandateInfo;
 use coffre_core::mandate::formats::{MandateError, Scope};
 use coffre_core::mandate::{self as m, MandateFlowError};
 use std::sync::Arc;
@@ -37,38 +38,6 @@ impl From<MandateScope> for Scope {
             MandateScope::Consult => Scope::Consult,
             MandateScope::Extract => Scope::Extract,
             MandateScope::Transmit => Scope::Transmit,
-        }
-    }
-}
-
-/// A mandate as the holder lists it.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct MandateInfo {
-    pub id: String,
-    pub agent: String,
-    pub role: String,
-    pub organisation: String,
-    /// "deposit", "consult", "extract", "transmit".
-    pub scopes: Vec<String>,
-    pub collections: Vec<String>,
-    /// Unix seconds.
-    pub not_after: u64,
-    pub revoked: bool,
-    pub active: bool,
-}
-
-impl From<m::MandateInfo> for MandateInfo {
-    fn from(i: m::MandateInfo) -> Self {
-        MandateInfo {
-            id: i.id,
-            agent: i.agent,
-            role: i.role,
-            organisation: i.org,
-            scopes: i.scopes.into_iter().map(str::to_string).collect(),
-            collections: i.collections,
-            not_after: i.not_after,
-            revoked: i.revoked,
-            active: i.active,
         }
     }
 }

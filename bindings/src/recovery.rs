@@ -2,10 +2,10 @@
 //! on [`crate::Coffre`], restoring a vault on a new phone from the kit alone. Thin wrappers over
 //! `coffre_core::sync_engine::recovery` (docs/recovery.md).
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
-use crate::mandate::MandateInfo;
+use crate::inner::Inner;
 use crate::qr::QrCode;
+use crate::types::MandateInfo;
 use coffre_core::recovery::assisted::assisted_key;
 use coffre_core::recovery::{RecoveryCode, WordList, kit_share};
 use coffre_core::sync::protocol::{recovery::AssistedStatus as CoreStatus, unb64};

@@ -3,8 +3,8 @@
 //! [`open_share_link`], the receiving side in an app. Thin wrappers over `coffre_core::share`
 //! (docs/sharing.md).
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
+use crate::inner::Inner;
 use crate::qr::QrCode;
 use coffre_core::share::{self as sh, ShareError};
 use coffre_core::sync::protocol::share::ShareRefusal;

@@ -1,45 +1,15 @@
-//! [`SyncApi`] (enrol, sync, devices, approving a new phone), [`DeviceLink`] (the new phone's
-//! side), and the plumbing of long calls: a [`ProgressListener`] implemented by the app and a
-//! [`CancelHandle`] the app cancels from any thread. Calls block; the engine owns its runtime.
+//! [`SyncApi`] (enrol, sync, devices, approving a new phone) and [`DeviceLink`] (the new phone's
+//! side). Calls block; the engine owns its runtime; long ones take a [`ProgressListener`] and a
+//! [`CancelHandle`].
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
-use crate::types::{Device, LinkStatus, Progress, SyncOptions, SyncReport};
-use coffre_core::sync_engine::{self as engine, EngineError, PendingLink, SyncCancel};
+use crate::inner::Inner;
+use crate::progress::{CancelHandle, ProgressListener};
+use crate::types::{Device, LinkStatus, SyncOptions, SyncReport};
+use coffre_core::sync_engine::{self as engine, EngineError, PendingLink};
 use coffre_core::vault::DocId;
 use std::sync::Arc;
 use zeroize::Zeroizing;
-
-/// Progress of a long call (sync, export), implemented by the app. Called on the calling thread;
-/// post to the UI thread yourself, and return quickly.
-#[uniffi::export(with_foreign)]
-pub trait ProgressListener: Send + Sync {
-    fn on_progress(&self, progress: Progress);
-}
-
-/// Cancels a long call from another thread. One per call; `cancel()` is sticky.
-#[derive(uniffi::Object, Default)]
-pub struct CancelHandle {
-    token: SyncCancel,
-}
-
-#[uniffi::export]
-impl CancelHandle {
-    #[uniffi::constructor]
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
-    }
-
-    /// The call stops at its next check (between chunks) and fails with `Cancelled`; what was
-    /// already committed stays, and the next sync resumes.
-    pub fn cancel(&self) {
-        self.token.cancel();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
-    }
-}
 
 #[derive(uniffi::Object)]
 pub struct SyncApi {

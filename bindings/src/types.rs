@@ -536,3 +536,37 @@ pub enum LinkStatus {
     /// Linked: the vault exists on this phone, is unlocked, and had its first sync.
     Linked,
 }
+
+// ----- mandates -----
+
+/// A mandate as the holder lists it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MandateInfo {
+    pub id: String,
+    pub agent: String,
+    pub role: String,
+    pub organisation: String,
+    /// "deposit", "consult", "extract", "transmit".
+    pub scopes: Vec<String>,
+    pub collections: Vec<String>,
+    /// Unix seconds.
+    pub not_after: u64,
+    pub revoked: bool,
+    pub active: bool,
+}
+
+impl From<coffre_core::mandate::MandateInfo> for MandateInfo {
+    fn from(i: coffre_core::mandate::MandateInfo) -> Self {
+        MandateInfo {
+            id: i.id,
+            agent: i.agent,
+            role: i.role,
+            organisation: i.org,
+            scopes: i.scopes.into_iter().map(str::to_string).collect(),
+            collections: i.collections,
+            not_after: i.not_after,
+            revoked: i.revoked,
+            active: i.active,
+        }
+    }
+}

@@ -1,9 +1,9 @@
 //! [`VaultApi`]: the documents of the unlocked vault. Every call blocks (the app owns the threads)
 //! and fails with `Busy` while the vault is locked.
 
-use crate::coffre::Inner;
 use crate::error::{CoffreError, Result};
-use crate::sync::{CancelHandle, ProgressListener};
+use crate::inner::Inner;
+use crate::progress::{CancelHandle, ProgressListener};
 use crate::types::{
     Document, Expiring, ExportFormat, ExportSummary, ListQuery, MetadataPatch, NewDocument, Progress, VerifyReport,
 };

@@ -1,10 +1,99 @@
 //! `coffre capture`: photo(s) -> processed page(s) -> vault document (and optionally a PDF).
 
-use crate::commands::{CliError, Ctx, Out};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
+use crate::versions::print_versions;
+use clap::Subcommand;
 use coffre_core::capture::{CaptureError, CaptureOptions, CapturedDocument, Mode, Quad, detect_json};
 use coffre_core::vault::NewDocument;
 use std::path::{Path, PathBuf};
+
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Photo -> document: find the page or card, deskew, enhance, compress, store in the vault.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Capture {
+        #[command(subcommand)]
+        action: Option<CaptureAction>,
+        /// Photos (JPEG or PNG), one page each, in order.
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+        /// Corners "x1,y1,x2,y2,x3,y3,x4,y4" in pixels of the upright photo (skips detection).
+        #[arg(long, allow_hyphen_values = true)]
+        corners: Option<String>,
+        /// text | colour | grey (chosen automatically when absent).
+        #[arg(long)]
+        mode: Option<String>,
+        /// Also write the pages as a PDF (for printing at a desk).
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// Also write the first processed page as an image.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Do not store in the vault (only write --pdf / --out).
+        #[arg(long)]
+        no_save: bool,
+        #[arg(long, short, default_value = "autre")]
+        category: String,
+        #[arg(long, short)]
+        title: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        expires: Option<String>,
+        /// Store the pages as a new version of this document (renewed card, better photo).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["no_save", "category", "title", "tags", "expires"])]
+        replace: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaptureAction {
+    /// Only detect the document: prints {"found": true, "corners": [[x,y],...], "confidence": c}
+    /// (corners clockwise from top-left, pixels of the EXIF-upright photo) or {"found": false}.
+    Detect { photo: PathBuf },
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    match cmd {
+        Commands::Capture { action: Some(CaptureAction::Detect { photo }), .. } => detect(ctx, photo),
+        Commands::Capture {
+            action: None,
+            photos,
+            corners,
+            mode,
+            pdf,
+            out,
+            no_save,
+            category,
+            title,
+            tags,
+            expires,
+            replace,
+        } => {
+            let meta = NewDocument {
+                category: category.clone(),
+                title: title.clone().unwrap_or_default(),
+                tags: tags.clone(),
+                expires_on: expires.clone(),
+                ..Default::default()
+            };
+            let args = Args {
+                photos,
+                corners: corners.as_deref(),
+                mode: mode.as_deref(),
+                pdf: pdf.as_deref(),
+                out: out.as_deref(),
+                save: !no_save,
+                replace: replace.as_deref(),
+            };
+            capture(ctx, args, meta)
+        }
+    }
+}
 
 pub struct Args<'a> {
     pub photos: &'a [PathBuf],
@@ -118,7 +207,7 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
         if !ctx.cli.json {
             println!("{}", lang.t("Nouvelle version ajoutée :", "New version added:"));
         }
-        return crate::version_cmd::print_versions(ctx, vault, &id);
+        return print_versions(ctx, vault, &id);
     }
     let id = coffre_core::save_capture(vault, &doc, meta).map_err(|e| ctx.err(e))?;
     if ctx.cli.json {

@@ -1,61 +1,195 @@
 //! `coffre org|agent|mandate|deposits|audit|verify-deposit`: organisations, agents, mandates at the desk,
 //! certified deposits and the audit trail (docs/agents.md).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::commands::{CliError, Ctx, Out};
+use crate::core_errors::{approve_error, flow_error, format_error, io};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
-use crate::{AgentCommand, MandateCommand, OrgCommand, secret};
-use coffre_core::mandate::formats::{self as fmt, AgentFile, DepositContent, MandateError, OrgAdminFile, Scope};
+use crate::secret;
+use clap::Subcommand;
+use coffre_core::mandate::formats::{self as fmt, AgentFile, DepositContent, OrgAdminFile, Scope};
 use coffre_core::mandate::{self, MandateFlowError};
 use zeroize::Zeroizing;
 
-fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
-    let l = ctx.lang;
-    match e {
-        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Vault(v)) => ctx.err(v),
-        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::NotEnrolled) => CliError::new(
-            l.t(
-                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
-                "This vault is not connected to a server: run `coffre sync --server URL`.",
-            ),
-            exit::USAGE,
-        ),
-        MandateFlowError::Format(f) => format_error(l, f),
-        MandateFlowError::OtherServer => CliError::new(
-            l.t("Cet agent utilise un autre serveur que ce coffre.", "This agent uses another server than this vault."),
-            exit::USAGE,
-        ),
-        other => CliError {
-            message: format!(
-                "{} ({other})",
-                l.t("Le serveur a refusé ou n'a pas répondu.", "The server refused or did not answer.")
-            ),
-            code: exit::FAILURE,
-        },
-    }
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Organisation admin: create the organisation key, register it, certify and revoke agents.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Agent device: key file, certificate, the QR for the desk, deposits.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Holder: mandates given to agents (scan, grant, list, revoke).
+    #[command(subcommand)]
+    Mandate(MandateCommand),
+    /// Import the certified deposits agents left for this vault.
+    Deposits,
+    /// Every event of this vault (devices, mandates, deposits, agents' consultations), verified.
+    Audit,
+    /// Check an exported audit.json (audit chain and certified deposits) offline.
+    VerifyDeposit {
+        /// The audit.json written by `coffre export`.
+        file: PathBuf,
+        /// The operator's server key (base64url) to check against, instead of the one in the file.
+        #[arg(long, allow_hyphen_values = true)]
+        server_key: Option<String>,
+    },
 }
 
-fn format_error(l: Lang, e: MandateError) -> CliError {
-    let (fr, en) = match &e {
-        MandateError::KeyFile => {
-            ("Mauvais code secret ou fichier de clé abîmé.", "Wrong passphrase or damaged key file.")
-        }
-        MandateError::Expired(_) => ("Expiré.", "Expired."),
-        MandateError::BadSignature(_) => {
-            ("Signature invalide : ce code n'est pas authentique.", "Bad signature: this code is not genuine.")
-        }
-        _ => ("Code ou fichier illisible.", "Unreadable code or file."),
-    };
-    let code = if matches!(e, MandateError::KeyFile) { exit::WRONG_PASSPHRASE } else { exit::USAGE };
-    CliError { message: format!("{} ({e})", l.t(fr, en)), code }
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Make the organisation key and its admin file (passphrase-protected).
+    Create {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// Register the organisation's public key with a server.
+    Register {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+    },
+    /// Certify an agent device from its enrolment request (COFFRE-AGENT-REQ:...); prints the certificate.
+    EnrolAgent {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        request: String,
+        /// The agent's name as holders will see it ("Mme Martin").
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// Revoke an agent device (its public key, base64url); published to the server.
+    RevokeAgent {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+        /// base64url: may start with '-'.
+        #[arg(long, allow_hyphen_values = true)]
+        device: String,
+    },
 }
 
-fn io(l: Lang, path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
-    move |e| CliError {
-        message: format!("{} {}: {}", l.t("Fichier", "File"), path.display(), e.kind()),
-        code: exit::FAILURE,
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Make this agent device's key file; prints the enrolment request for the organisation admin.
+    Init {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Install the certificate the admin printed (COFFRE-AGENT-CERT:...).
+    InstallCert {
+        #[arg(long)]
+        file: PathBuf,
+        cert: String,
+    },
+    /// Show the QR text and code for the desk, then wait for the holder's mandate and save it.
+    Offer {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+        /// Where to save the mandate received.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the QR code as a PNG image.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// Deposit a document under a mandate (deposit scope): sealed to the holder, signed, countersigned.
+    Deposit {
+        #[arg(long)]
+        file: PathBuf,
+        /// The mandate file saved by `agent offer`.
+        #[arg(long)]
+        mandate: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "autre")]
+        category: String,
+        path: PathBuf,
+    },
+    /// List the documents a mandate lets this agent see; with --out, save their pages there.
+    Consult {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        mandate: PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A download to keep (needs the extract scope; recorded as such in the holder's audit).
+        #[arg(long)]
+        extract: bool,
+    },
+    /// Approve a holder's assisted recovery, after checking the person at the desk: opens this
+    /// agent's piece of the request (COFFRE-ASSIST-REQ:...) and seals it to the holder's new phone.
+    RecoveryApprove {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        request: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MandateCommand {
+    /// Read an agent's QR (its text, or a photo of it): the code to compare and the agent's identity.
+    Scan {
+        /// COFFRE-AGENT:... or an image file of the QR code.
+        code: String,
+    },
+    /// Sign a mandate for the agent of this QR (after comparing the digits).
+    Grant {
+        /// COFFRE-AGENT:... or an image file of the QR code.
+        code: String,
+        /// The 6 digits shown by the agent (checked before anything is signed).
+        #[arg(long)]
+        digits: String,
+        /// deposit, consult, extract, transmit (repeat).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Collections the agent may see (identity, income, housing, health, family, work, other).
+        #[arg(long = "collection")]
+        collections: Vec<String>,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// This vault's mandates.
+    List,
+    /// Publish the documents of the mandated collections to agents with consult or extract (new ones
+    /// since last time are encrypted for each mandate and uploaded).
+    Publish,
+    /// Revoke a mandate (the server refuses the agent at once).
+    Revoke { id: String },
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    match cmd {
+        Commands::Org(c) => org(ctx, c),
+        Commands::Agent(c) => agent(ctx, c),
+        Commands::Mandate(c) => mandate_cmd(ctx, c),
+        Commands::Deposits => deposits(ctx),
+        Commands::Audit => audit(ctx),
+        Commands::VerifyDeposit { file, server_key } => verify_deposit(ctx, file, server_key.as_deref()),
     }
 }
 
@@ -258,7 +392,7 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             })?;
             let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
             let approval = coffre_core::sync_engine::assisted_agents::agent_approve(&cert, &keys, request)
-                .map_err(|e| crate::recovery_cmd::approve_error(ctx, e))?;
+                .map_err(|e| approve_error(ctx, e))?;
             if ctx.cli.json {
                 return ctx.print_json(&serde_json::json!({ "approval": approval.text, "vault": approval.vault }));
             }
@@ -388,10 +522,6 @@ fn hex_id(id: &[u8; 16]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn after_sync(ctx: &Ctx<'_>, vault: &mut coffre_core::vault::Vault) -> Result<mandate::AfterSync, CliError> {
-    mandate::after_sync(vault).map_err(|e| flow_error(ctx, e))
-}
-
 pub fn deposits(ctx: &Ctx<'_>) -> Out {
     let l = ctx.lang;
     let mut vault = ctx.open()?;
@@ -461,23 +591,6 @@ pub fn audit(ctx: &Ctx<'_>) -> Out {
     }
     println!("{} {}", events.len(), l.t("événement(s), chaîne vérifiée", "event(s), chain verified"));
     Ok(exit::OK)
-}
-
-/// Writes `audit.json` for an export: into the folder, or beside the zip.
-pub fn export_audit(
-    ctx: &Ctx<'_>,
-    vault: &mut coffre_core::vault::Vault,
-    dest: &Path,
-    zip: bool,
-) -> Result<Option<std::path::PathBuf>, CliError> {
-    if coffre_core::sync_engine::server_url(vault).map_err(|e| flow_error(ctx, e.into()))?.is_none() {
-        return Ok(None);
-    }
-    let export = mandate::audit_export(vault).map_err(|e| flow_error(ctx, e))?;
-    let path = if zip { dest.with_extension("audit.json") } else { dest.join("audit.json") };
-    let text = serde_json::to_vec_pretty(&export).map_err(|_| CliError::new("JSON", exit::FAILURE))?;
-    std::fs::write(&path, text).map_err(io(ctx.lang, &path))?;
-    Ok(Some(path))
 }
 
 pub fn verify_deposit(ctx: &Ctx<'_>, file: &Path, server_key: Option<&str>) -> Out {

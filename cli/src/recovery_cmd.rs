@@ -1,62 +1,131 @@
 //! `coffre kit`, `coffre recover` and `coffre close` (docs/recovery.md).
 
-use crate::commands::{CliError, Ctx, Out, export_vault};
+use crate::core_errors::{assisted_error, code_error, engine_error, recovery_error};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
+use crate::export::export_vault;
 use crate::i18n::{Lang, exit};
-use crate::sync_cmd::engine_error;
-use crate::{AssistedCommand, secret};
+use crate::secret;
+use clap::Subcommand;
 use coffre_core::recovery::assisted::assisted_key;
-use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
-use coffre_core::sync::SyncError;
-use coffre_core::sync_engine::EngineError;
-use coffre_core::sync_engine::assisted_agents::{AgentCheckError, setup_assisted_with_agents};
+use coffre_core::recovery::{RecoveryCode, WordList};
+use coffre_core::sync_engine::assisted_agents::setup_assisted_with_agents;
 use coffre_core::sync_engine::recovery::{
     AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
 };
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-fn code_error(lang: Lang, e: &CodeError) -> CliError {
-    let message = match e {
-        CodeError::WordCount(n) => format!(
-            "{} ({n})",
-            lang.t("Il faut les 12 mots du kit, dans l'ordre.", "The kit's 12 words are needed, in order.")
-        ),
-        CodeError::UnknownWord { position } => match lang {
-            Lang::Fr => {
-                format!("Le mot n° {position} n'existe pas dans la liste : vérifiez son orthographe sur le kit.")
-            }
-            Lang::En => format!("Word {position} is not in the list: check its spelling on the kit."),
-        },
-        CodeError::MixedLists { position } => match lang {
-            Lang::Fr => format!("Le mot n° {position} vient d'une autre langue que les premiers mots."),
-            Lang::En => format!("Word {position} is from another language than the first words."),
-        },
-        CodeError::Checksum => lang
-            .t(
-                "Les mots ne vont pas ensemble : l'un d'eux n'est pas celui imprimé sur le kit. Relisez-les un par un.",
-                "The words do not go together: one of them is not the one printed on the kit. Check them one by one.",
-            )
-            .to_string(),
-        CodeError::NotAKit => lang
-            .t("Ce QR code n'est pas un kit de secours Coffre.", "This QR code is not a Coffre recovery kit.")
-            .into(),
-    };
-    CliError { message, code: exit::WRONG_CODE }
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Make a new recovery kit (12 words + QR; the previous kit stops working).
+    Kit {
+        /// Also write the printable kit (one A4 page, plain French) to this PDF file.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        /// Word list: fr (default) or en.
+        #[arg(long, default_value = "fr")]
+        words_lang: String,
+    },
+    /// On a NEW device: rebuild the vault (--vault) from the recovery kit alone (or `recover assisted`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Recover {
+        #[command(subcommand)]
+        action: Option<RecoverAction>,
+        /// The 12 words (or COFFRE_RECOVERY_CODE, or a prompt).
+        #[arg(long)]
+        code: Option<String>,
+        /// A photo or scan of the kit's QR code instead of the words.
+        #[arg(long, value_name = "FILE")]
+        qr_image: Option<PathBuf>,
+        /// Server address (not needed with --qr-image: the QR holds it).
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Close the vault for good: everything is deleted on the server, then on this device.
+    Close {
+        /// Final export first, as a zip file (recommended).
+        #[arg(long, value_name = "FILE", conflicts_with = "no_export")]
+        export: Option<PathBuf>,
+        /// Close without a final export.
+        #[arg(long)]
+        no_export: bool,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
-fn recovery_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
-    let lang = ctx.lang;
-    match e {
-        EngineError::RecoveryCode(c) => code_error(lang, &c),
-        EngineError::RecoverySlot(SlotError::WrongSecret | SlotError::Unsupported)
-        | EngineError::Sync(SyncError::Server { status: 404, .. }) => CliError::new(
-            lang.t(
-                "Ce kit ne marche plus : il a été remplacé par un plus récent, ou le coffre a été fermé.",
-                "This kit no longer works: a newer kit replaced it, or the vault was closed.",
-            ),
-            exit::WRONG_CODE,
-        ),
-        other => engine_error(ctx, other),
+#[derive(Debug, Subcommand)]
+pub enum RecoverAction {
+    /// Assisted recovery, 2 of 3: the provider (PIN), the organisation (two agents), the kit share.
+    #[command(subcommand)]
+    Assisted(AssistedCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssistedCommand {
+    /// On an ENROLLED device: enable it with an organisation (PIN: COFFRE_RECOVERY_PIN or a prompt).
+    /// Prints the kit share, to keep with the printed kit.
+    Setup {
+        /// The chosen organisation's public key (base64url), as it publishes it; checked against the
+        /// certificates.
+        #[arg(long, allow_hyphen_values = true)]
+        org: Option<String>,
+        /// An agent's certificate (COFFRE-AGENT-CERT:..., from `coffre org enrol-agent`); at least
+        /// two. Checked against the organisation key and its revocations on the server.
+        #[arg(long = "agent-cert", required = true)]
+        agent_certs: Vec<String>,
+    },
+    /// On the NEW device: start a request; nothing is released before the waiting delay.
+    Start {
+        #[arg(long)]
+        server: String,
+        /// The vault id (64 hex digits; the agent reads it from the holder's mandate).
+        #[arg(long)]
+        vault_id: String,
+        /// Where to keep the request until the delay ends (secret, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+    },
+    /// On an ENROLLED device: cancel a request the holder did not make.
+    Cancel,
+    /// On the NEW device, after the delay: the provider share (PIN) and the request to show two of
+    /// the organisation's agents (`coffre agent recovery-approve`).
+    Release {
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+    },
+    /// On the NEW device: rebuild the vault (--vault) from two shares (the organisation's from two
+    /// agents' approvals).
+    Complete {
+        #[arg(long)]
+        server: String,
+        /// A share (base64url): the provider's, or the kit's.
+        #[arg(long = "share", allow_hyphen_values = true)]
+        shares: Vec<String>,
+        /// The kit share as printed on the kit: its QR text or its hex digits (spaces ignored).
+        #[arg(long)]
+        kit_share: Option<String>,
+        /// An agent's approval (COFFRE-ASSIST-OK:...); two make the organisation share.
+        #[arg(long = "approval", requires = "request")]
+        approvals: Vec<String>,
+        /// The request file of `start` (it holds the key the approvals are sealed to).
+        #[arg(long, value_name = "FILE")]
+        request: Option<PathBuf>,
+    },
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    match cmd {
+        Commands::Kit { pdf, words_lang } => kit(ctx, pdf.as_deref(), words_lang),
+        Commands::Recover { action: Some(RecoverAction::Assisted(a)), .. } => assisted(ctx, a),
+        Commands::Recover { action: None, code, qr_image, server } => {
+            recover(ctx, code.as_deref(), qr_image.as_deref(), server.as_deref())
+        }
+        Commands::Close { export, no_export, yes } => close(ctx, export.as_deref(), *no_export, *yes),
     }
 }
 
@@ -230,78 +299,6 @@ fn pin(lang: Lang) -> Result<zeroize::Zeroizing<String>, CliError> {
         Ok(p) => Ok(zeroize::Zeroizing::new(p)),
         Err(_) => secret::prompt(lang.t("Code PIN de secours : ", "Recovery PIN: "), lang),
     }
-}
-
-fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
-    let lang = ctx.lang;
-    let (fr, en, code) = match &e {
-        EngineError::Sync(SyncError::Server { code, .. }) => match code.as_str() {
-            "wrong_pin" => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
-            "locked" => (
-                "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
-                "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
-                exit::LOCKED,
-            ),
-            "too_early" => (
-                "Le délai d'attente n'est pas fini : réessayez plus tard.",
-                "The waiting delay is not over: try again later.",
-                exit::BUSY,
-            ),
-            "cancelled" => (
-                "Cette demande a été annulée depuis un appareil relié au coffre.",
-                "This request was cancelled from a device of the vault.",
-                exit::FAILURE,
-            ),
-            _ => return recovery_error(ctx, e),
-        },
-        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::NotForThisAgent) => (
-            "Cette validation n'est pas pour cette demande, ou cet agent n'a pas de part pour ce coffre.",
-            "This approval is not for this request, or this agent holds no piece for this vault.",
-            exit::WRONG_CODE,
-        ),
-        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::TooFewAgents) => (
-            "Il faut au moins deux agents certifiés de l'organisation.",
-            "At least two certified agents of the organisation are needed.",
-            exit::USAGE,
-        ),
-        EngineError::Assisted(_) => (
-            "Il faut deux parts différentes (fournisseur, organisation ou kit).",
-            "Two different shares are needed (provider, organisation or kit).",
-            exit::WRONG_CODE,
-        ),
-        EngineError::AgentCheck(a) => {
-            let (fr, en) = match a {
-                AgentCheckError::Revoked => {
-                    ("L'organisation a révoqué l'un de ces agents.", "The organisation revoked one of these agents.")
-                }
-                AgentCheckError::UnknownOrganisation => (
-                    "Cette organisation n'est pas enregistrée sur le serveur.",
-                    "This organisation is not registered on the server.",
-                ),
-                AgentCheckError::OtherOrganisation => (
-                    "Les agents ne sont pas tous de l'organisation choisie.",
-                    "The agents are not all of the chosen organisation.",
-                ),
-                AgentCheckError::Duplicate => ("Le même agent est donné deux fois.", "The same agent is given twice."),
-                AgentCheckError::NotARequest => (
-                    "Ce texte n'est pas une demande ou une validation de secours.",
-                    "This text is not a recovery request or approval.",
-                ),
-                _ => (
-                    "Certificat d'agent refusé (expiré ou non authentique).",
-                    "Agent certificate refused (expired or not genuine).",
-                ),
-            };
-            return CliError { message: format!("{} ({a})", lang.t(fr, en)), code: exit::USAGE };
-        }
-        _ => return recovery_error(ctx, e),
-    };
-    CliError::new(lang.t(fr, en), code)
-}
-
-/// Errors of `coffre agent recovery-approve`.
-pub(crate) fn approve_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
-    assisted_error(ctx, e)
 }
 
 fn b64_arg(ctx: &Ctx<'_>, s: &str, what: &str) -> Result<Vec<u8>, CliError> {

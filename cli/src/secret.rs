@@ -1,6 +1,6 @@
 //! Where passphrases come from: a file, an environment variable (scripts), or a prompt without echo.
 
-use crate::commands::CliError;
+use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
 use std::path::Path;
 use zeroize::Zeroizing;

@@ -1,13 +1,80 @@
 //! `coffre share ...` and `coffre dossier ...`: share links by QR and the dossier catalogue.
 
-use crate::commands::{CliError, Ctx, Out, resolve_id};
+use crate::core_errors::engine_error;
+use crate::ctx::{Ctx, Out, resolve_id};
+use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
-use crate::sync_cmd::engine_error;
-use crate::{DossierCommand, ShareCommand};
+use clap::Subcommand;
 use coffre_core::share::dossiers::{self, PieceStatus};
 use coffre_core::share::{self, ShareDuration, ShareError, ShareRequest, ShareState};
 use coffre_core::sync::protocol::share::ShareRefusal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Share documents by a link and QR code (expiry, openings, revocation).
+    #[command(subcommand)]
+    Share(ShareCommand),
+    /// Procedures (RSA, CSS, logement social...) and the pieces they ask for.
+    #[command(subcommand)]
+    Dossier(DossierCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Share documents (or a whole dossier) by a link; prints the link and its QR code.
+    Create {
+        /// Document ids (or their first 6+ characters).
+        #[arg(long = "doc", required_unless_present = "dossier", conflicts_with = "dossier")]
+        docs: Vec<String>,
+        /// Share every piece of a dossier found in the vault (see `coffre dossier list`).
+        #[arg(long)]
+        dossier: Option<String>,
+        /// 1h, 1d, 1w or 1m (31 days at most).
+        #[arg(long, default_value = "1d")]
+        duration: String,
+        /// Openings allowed before the link stops working.
+        #[arg(long)]
+        max_opens: Option<u32>,
+        /// Purpose or recipient, shown to the recipient and written on identity copies.
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Write the QR code as a PNG image.
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<PathBuf>,
+    },
+    /// Shares made on this device, with how many times each was opened.
+    List {
+        /// Also expired and revoked shares.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Revoke a share: the link stops working and the copies are deleted from the server.
+    Revoke { id: String },
+    /// Open a share link as a recipient would (decrypts; --out writes the pages).
+    Open {
+        link: String,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCommand {
+    /// The catalogue of dossiers.
+    List,
+    /// Which pieces of a dossier the vault has, and which are missing or expired.
+    Check { name: String },
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    match cmd {
+        Commands::Share(s) => share(ctx, s),
+        Commands::Dossier(d) => dossier(ctx, d),
+    }
+}
 
 /// The message and exit code for a sharing error.
 pub fn share_error(ctx: &Ctx<'_>, e: ShareError) -> CliError {

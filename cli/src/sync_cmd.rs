@@ -1,44 +1,61 @@
 //! `coffre sync` and `coffre device ...`: the sync engine from the command line.
 
-use crate::commands::{CliError, Ctx, Out};
+use crate::core_errors::{engine_error, flow_error};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
-use crate::{DeviceCommand, secret};
-use coffre_core::sync::{CancelToken, ErrorKind};
+use crate::secret;
+use clap::Subcommand;
+use coffre_core::mandate;
+use coffre_core::sync::CancelToken;
 use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
 
-pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
-    let lang = ctx.lang;
-    match e {
-        EngineError::Vault(v) => ctx.err(v),
-        EngineError::NotEnrolled => CliError::new(
-            lang.t(
-                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
-                "This vault is not connected to a server: run `coffre sync --server URL`.",
-            ),
-            exit::USAGE,
-        ),
-        EngineError::AlreadyEnrolled => CliError::new(
-            lang.t("Ce coffre est déjà relié à un serveur.", "This vault is already connected."),
-            exit::USAGE,
-        ),
-        EngineError::LinkPending => CliError::new(
-            lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
-            exit::FAILURE,
-        ),
-        EngineError::Sync(s) => {
-            let (fr, en) = match s.kind() {
-                ErrorKind::Network => (
-                    "Pas de réseau ou serveur injoignable ; réessayez plus tard. Rien n'est perdu.",
-                    "No network or server unreachable; try later. Nothing is lost.",
-                ),
-                _ => (
-                    "Le serveur a répondu de façon anormale ; la synchronisation est refusée et vos données locales sont intactes.",
-                    "The server answered abnormally; sync was refused and your local data is intact.",
-                ),
-            };
-            CliError { message: format!("{} ({s})", lang.t(fr, en)), code: exit::FAILURE }
-        }
-        other => CliError { message: other.to_string(), code: exit::FAILURE },
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Synchronise with the server (the first time, give --server to connect this vault).
+    Sync {
+        /// Server address, e.g. http://127.0.0.1:8787 (only the first time).
+        #[arg(long)]
+        server: Option<String>,
+        /// Download every page now (otherwise only pinned documents; others when opened).
+        #[arg(long)]
+        all: bool,
+    },
+    /// This vault's devices: list, link a new phone, remove a lost one.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Devices known to the verified log.
+    List,
+    /// On the NEW device: show a linking code, wait for the other device, create the vault (--vault).
+    Link {
+        #[arg(long)]
+        server: String,
+        /// Seconds to wait for the approval.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
+    /// On an ENROLLED device: approve a linking code shown by the new device.
+    Approve {
+        /// The text of the new device's QR code (COFFRE-LINK:...).
+        code: String,
+        /// The 6 digits shown by the new device (checked before anything is sent).
+        #[arg(long)]
+        digits: String,
+    },
+    /// Remove a lost device (by its public key, from `device list`).
+    Remove { public_key: String },
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    match cmd {
+        Commands::Sync { server, all } => sync(ctx, server.as_deref(), *all),
+        Commands::Device(d) => device(ctx, d),
     }
 }
 
@@ -52,7 +69,7 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
     let report = sync_engine::sync(&mut vault, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new())
         .map_err(|e| engine_error(ctx, e))?;
     // Certified deposits in, agents' packages out (docs/agents.md).
-    let after = crate::mandate_cmd::after_sync(ctx, &mut vault)?;
+    let after = after_sync(ctx, &mut vault)?;
     if ctx.cli.json {
         return ctx.print_json(&report);
     }
@@ -167,4 +184,9 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
             Ok(exit::OK)
         }
     }
+}
+
+/// Certified deposits in, agents' packages out (docs/agents.md).
+fn after_sync(ctx: &Ctx<'_>, vault: &mut coffre_core::vault::Vault) -> Result<mandate::AfterSync, CliError> {
+    mandate::after_sync(vault).map_err(|e| flow_error(ctx, e))
 }

@@ -2,11 +2,35 @@
 //! newest is the one `show` and the desk mode use; older ones stay readable; versions made at the
 //! same time on two devices are both kept and marked as a conflict.
 
-use crate::VersionCommand;
-use crate::commands::{CliError, Ctx, Out};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
 use crate::i18n::exit;
-use coffre_core::vault::{DocId, Origin, PageInput, PageRole, SNIFF_LEN, Vault, sniff};
+use crate::versions::print_versions;
+use clap::Subcommand;
+use coffre_core::vault::{Origin, PageInput, PageRole, SNIFF_LEN, sniff};
 use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum VersionCommand {
+    /// Every version, oldest first; the current one and concurrent ones (a conflict) are marked.
+    List { id: String },
+    /// Add a new version from files (one page each, in order); it becomes the current one.
+    Add {
+        id: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write one page of a version (its number in `version list`) to a file.
+    Show {
+        id: String,
+        number: u32,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+}
 
 pub fn run(ctx: &Ctx<'_>, cmd: &VersionCommand) -> Out {
     match cmd {
@@ -20,42 +44,6 @@ fn list(ctx: &Ctx<'_>, id: &str) -> Out {
     let vault = ctx.open()?;
     let id = ctx.resolve(&vault, id)?;
     print_versions(ctx, &vault, &id)
-}
-
-pub(crate) fn print_versions(ctx: &Ctx<'_>, vault: &Vault, id: &DocId) -> Out {
-    let versions = vault.versions(id).map_err(|e| ctx.err(e))?;
-    if ctx.cli.json {
-        return ctx.print_json(&versions);
-    }
-    let l = ctx.lang;
-    for v in &versions {
-        let date = time::OffsetDateTime::from_unix_timestamp(v.created_at / 1000)
-            .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
-            .unwrap_or_default();
-        let pages = v.pages.iter().filter(|p| p.role == PageRole::Page).count();
-        let mut marks = Vec::new();
-        if v.current {
-            marks.push(l.t("actuelle", "current"));
-        }
-        if v.concurrent {
-            marks.push(l.t("faite en même temps sur un autre appareil", "made at the same time on another device"));
-        }
-        if !v.local {
-            marks.push(l.t("pas encore téléchargée", "not downloaded yet"));
-        }
-        let marks = if marks.is_empty() { String::new() } else { format!("  ({})", marks.join(", ")) };
-        println!("  {}. {date}  {pages} page(s){marks}", v.number);
-    }
-    if versions.iter().any(|v| v.concurrent) {
-        println!(
-            "{}",
-            l.t(
-                "Deux versions ont été faites en même temps : gardez la bonne avec « coffre version add ».",
-                "Two versions were made at the same time: keep the right one with `coffre version add`.",
-            )
-        );
-    }
-    Ok(exit::OK)
 }
 
 fn add(ctx: &Ctx<'_>, id: &str, files: &[PathBuf]) -> Out {

@@ -1,0 +1,215 @@
+//! The core's errors worded for the person, where several subcommands meet the same ones: the sync
+//! engine's (sync, share, recovery), the recovery flows' (`recover`, `agent recovery-approve`), the
+//! mandate flows' (agents, mandates, the audit of an export).
+
+use crate::ctx::Ctx;
+use crate::errors::CliError;
+use crate::i18n::{Lang, exit};
+use coffre_core::mandate::MandateFlowError;
+use coffre_core::mandate::formats::MandateError;
+use coffre_core::recovery::{CodeError, SlotError};
+use coffre_core::sync::{ErrorKind, SyncError};
+use coffre_core::sync_engine::EngineError;
+use coffre_core::sync_engine::assisted_agents::AgentCheckError;
+use std::path::Path;
+
+pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    match e {
+        EngineError::Vault(v) => ctx.err(v),
+        EngineError::NotEnrolled => CliError::new(
+            lang.t(
+                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
+                "This vault is not connected to a server: run `coffre sync --server URL`.",
+            ),
+            exit::USAGE,
+        ),
+        EngineError::AlreadyEnrolled => CliError::new(
+            lang.t("Ce coffre est déjà relié à un serveur.", "This vault is already connected."),
+            exit::USAGE,
+        ),
+        EngineError::LinkPending => CliError::new(
+            lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
+            exit::FAILURE,
+        ),
+        EngineError::Sync(s) => {
+            let (fr, en) = match s.kind() {
+                ErrorKind::Network => (
+                    "Pas de réseau ou serveur injoignable ; réessayez plus tard. Rien n'est perdu.",
+                    "No network or server unreachable; try later. Nothing is lost.",
+                ),
+                _ => (
+                    "Le serveur a répondu de façon anormale ; la synchronisation est refusée et vos données locales sont intactes.",
+                    "The server answered abnormally; sync was refused and your local data is intact.",
+                ),
+            };
+            CliError { message: format!("{} ({s})", lang.t(fr, en)), code: exit::FAILURE }
+        }
+        other => CliError { message: other.to_string(), code: exit::FAILURE },
+    }
+}
+
+pub(crate) fn code_error(lang: Lang, e: &CodeError) -> CliError {
+    let message = match e {
+        CodeError::WordCount(n) => format!(
+            "{} ({n})",
+            lang.t("Il faut les 12 mots du kit, dans l'ordre.", "The kit's 12 words are needed, in order.")
+        ),
+        CodeError::UnknownWord { position } => match lang {
+            Lang::Fr => {
+                format!("Le mot n° {position} n'existe pas dans la liste : vérifiez son orthographe sur le kit.")
+            }
+            Lang::En => format!("Word {position} is not in the list: check its spelling on the kit."),
+        },
+        CodeError::MixedLists { position } => match lang {
+            Lang::Fr => format!("Le mot n° {position} vient d'une autre langue que les premiers mots."),
+            Lang::En => format!("Word {position} is from another language than the first words."),
+        },
+        CodeError::Checksum => lang
+            .t(
+                "Les mots ne vont pas ensemble : l'un d'eux n'est pas celui imprimé sur le kit. Relisez-les un par un.",
+                "The words do not go together: one of them is not the one printed on the kit. Check them one by one.",
+            )
+            .to_string(),
+        CodeError::NotAKit => lang
+            .t("Ce QR code n'est pas un kit de secours Coffre.", "This QR code is not a Coffre recovery kit.")
+            .into(),
+    };
+    CliError { message, code: exit::WRONG_CODE }
+}
+
+pub(crate) fn recovery_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    match e {
+        EngineError::RecoveryCode(c) => code_error(lang, &c),
+        EngineError::RecoverySlot(SlotError::WrongSecret | SlotError::Unsupported)
+        | EngineError::Sync(SyncError::Server { status: 404, .. }) => CliError::new(
+            lang.t(
+                "Ce kit ne marche plus : il a été remplacé par un plus récent, ou le coffre a été fermé.",
+                "This kit no longer works: a newer kit replaced it, or the vault was closed.",
+            ),
+            exit::WRONG_CODE,
+        ),
+        other => engine_error(ctx, other),
+    }
+}
+
+pub(crate) fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    let lang = ctx.lang;
+    let (fr, en, code) = match &e {
+        EngineError::Sync(SyncError::Server { code, .. }) => match code.as_str() {
+            "wrong_pin" => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
+            "locked" => (
+                "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
+                "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
+                exit::LOCKED,
+            ),
+            "too_early" => (
+                "Le délai d'attente n'est pas fini : réessayez plus tard.",
+                "The waiting delay is not over: try again later.",
+                exit::BUSY,
+            ),
+            "cancelled" => (
+                "Cette demande a été annulée depuis un appareil relié au coffre.",
+                "This request was cancelled from a device of the vault.",
+                exit::FAILURE,
+            ),
+            _ => return recovery_error(ctx, e),
+        },
+        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::NotForThisAgent) => (
+            "Cette validation n'est pas pour cette demande, ou cet agent n'a pas de part pour ce coffre.",
+            "This approval is not for this request, or this agent holds no piece for this vault.",
+            exit::WRONG_CODE,
+        ),
+        EngineError::Assisted(coffre_core::recovery::assisted::AssistedError::TooFewAgents) => (
+            "Il faut au moins deux agents certifiés de l'organisation.",
+            "At least two certified agents of the organisation are needed.",
+            exit::USAGE,
+        ),
+        EngineError::Assisted(_) => (
+            "Il faut deux parts différentes (fournisseur, organisation ou kit).",
+            "Two different shares are needed (provider, organisation or kit).",
+            exit::WRONG_CODE,
+        ),
+        EngineError::AgentCheck(a) => {
+            let (fr, en) = match a {
+                AgentCheckError::Revoked => {
+                    ("L'organisation a révoqué l'un de ces agents.", "The organisation revoked one of these agents.")
+                }
+                AgentCheckError::UnknownOrganisation => (
+                    "Cette organisation n'est pas enregistrée sur le serveur.",
+                    "This organisation is not registered on the server.",
+                ),
+                AgentCheckError::OtherOrganisation => (
+                    "Les agents ne sont pas tous de l'organisation choisie.",
+                    "The agents are not all of the chosen organisation.",
+                ),
+                AgentCheckError::Duplicate => ("Le même agent est donné deux fois.", "The same agent is given twice."),
+                AgentCheckError::NotARequest => (
+                    "Ce texte n'est pas une demande ou une validation de secours.",
+                    "This text is not a recovery request or approval.",
+                ),
+                _ => (
+                    "Certificat d'agent refusé (expiré ou non authentique).",
+                    "Agent certificate refused (expired or not genuine).",
+                ),
+            };
+            return CliError { message: format!("{} ({a})", lang.t(fr, en)), code: exit::USAGE };
+        }
+        _ => return recovery_error(ctx, e),
+    };
+    CliError::new(lang.t(fr, en), code)
+}
+
+/// Errors of `coffre agent recovery-approve`.
+pub(crate) fn approve_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
+    assisted_error(ctx, e)
+}
+
+pub(crate) fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
+    let l = ctx.lang;
+    match e {
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Vault(v)) => ctx.err(v),
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::NotEnrolled) => CliError::new(
+            l.t(
+                "Ce coffre n'est relié à aucun serveur : lancez « coffre sync --server ADRESSE ».",
+                "This vault is not connected to a server: run `coffre sync --server URL`.",
+            ),
+            exit::USAGE,
+        ),
+        MandateFlowError::Format(f) => format_error(l, f),
+        MandateFlowError::OtherServer => CliError::new(
+            l.t("Cet agent utilise un autre serveur que ce coffre.", "This agent uses another server than this vault."),
+            exit::USAGE,
+        ),
+        other => CliError {
+            message: format!(
+                "{} ({other})",
+                l.t("Le serveur a refusé ou n'a pas répondu.", "The server refused or did not answer.")
+            ),
+            code: exit::FAILURE,
+        },
+    }
+}
+
+pub(crate) fn format_error(l: Lang, e: MandateError) -> CliError {
+    let (fr, en) = match &e {
+        MandateError::KeyFile => {
+            ("Mauvais code secret ou fichier de clé abîmé.", "Wrong passphrase or damaged key file.")
+        }
+        MandateError::Expired(_) => ("Expiré.", "Expired."),
+        MandateError::BadSignature(_) => {
+            ("Signature invalide : ce code n'est pas authentique.", "Bad signature: this code is not genuine.")
+        }
+        _ => ("Code ou fichier illisible.", "Unreadable code or file."),
+    };
+    let code = if matches!(e, MandateError::KeyFile) { exit::WRONG_PASSPHRASE } else { exit::USAGE };
+    CliError { message: format!("{} ({e})", l.t(fr, en)), code }
+}
+
+pub(crate) fn io(l: Lang, path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| CliError {
+        message: format!("{} {}: {}", l.t("Fichier", "File"), path.display(), e.kind()),
+        code: exit::FAILURE,
+    }
+}

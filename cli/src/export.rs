@@ -1,0 +1,50 @@
+//! `coffre export` on an open vault, with the audit trail beside it; `coffre close` makes its final
+//! export with it too.
+
+use crate::core_errors::{flow_error, io};
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
+use crate::i18n::exit;
+use coffre_core::mandate;
+use coffre_core::vault::{ExportFormat, Vault};
+use std::path::Path;
+
+/// `export` on an open vault (also the final export offered by `close`).
+pub(crate) fn export_vault(ctx: &Ctx<'_>, vault: &mut Vault, dest: &Path, zip: bool) -> Out {
+    let format = if zip { ExportFormat::Zip } else { ExportFormat::Folder };
+    let summary = vault.export(dest, format).map_err(|e| ctx.err(e))?;
+    // The audit trail and deposit certificates, verifiable offline (connected vaults only).
+    let audit = export_audit(ctx, vault, dest, zip)?;
+    if let Some(path) = &audit
+        && !ctx.cli.json
+    {
+        println!("{} → {}", ctx.lang.t("journal d'audit", "audit trail"), path.display());
+    }
+    if ctx.cli.json {
+        return ctx.print_json(&summary);
+    }
+    println!(
+        "{} {} → {}",
+        summary.documents,
+        ctx.lang.t("document(s) exporté(s)", "document(s) exported"),
+        dest.display()
+    );
+    Ok(exit::OK)
+}
+
+/// Writes `audit.json` for an export: into the folder, or beside the zip.
+fn export_audit(
+    ctx: &Ctx<'_>,
+    vault: &mut coffre_core::vault::Vault,
+    dest: &Path,
+    zip: bool,
+) -> Result<Option<std::path::PathBuf>, CliError> {
+    if coffre_core::sync_engine::server_url(vault).map_err(|e| flow_error(ctx, e.into()))?.is_none() {
+        return Ok(None);
+    }
+    let export = mandate::audit_export(vault).map_err(|e| flow_error(ctx, e))?;
+    let path = if zip { dest.with_extension("audit.json") } else { dest.join("audit.json") };
+    let text = serde_json::to_vec_pretty(&export).map_err(|_| CliError::new("JSON", exit::FAILURE))?;
+    std::fs::write(&path, text).map_err(io(ctx.lang, &path))?;
+    Ok(Some(path))
+}

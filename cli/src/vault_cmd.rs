@@ -1,0 +1,372 @@
+//! The documents of a vault: `coffre init|import|list|search|show|edit|delete|pin|desk|expiring|
+//! export|verify|passwd|db-key|categories`. Each opens the vault it needs and prints for people or,
+//! with `--json`, for scripts.
+
+use crate::ctx::{Ctx, Out};
+use crate::errors::CliError;
+use crate::export::export_vault;
+use crate::i18n::exit;
+use crate::secret;
+use clap::Subcommand;
+use coffre_core::vault::{CATALOGUE, ListQuery, MetadataPatch, NewDocument, Vault, VaultError};
+use std::path::{Path, PathBuf};
+
+// Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
+// a help text).
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Add files (photos, PDFs, any file) to the vault.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Category code (see `coffre categories`).
+        #[arg(long, short, default_value = "autre")]
+        category: String,
+        #[arg(long, short)]
+        title: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Issue date, YYYY-MM-DD.
+        #[arg(long)]
+        issued: Option<String>,
+        /// Expiry date, YYYY-MM-DD.
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// List documents.
+    List {
+        #[arg(long, short)]
+        category: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        pinned: bool,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Search titles, tags, notes and categories.
+    Search {
+        query: String,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show a document; with --out, write one of its pages to a file.
+    Show {
+        id: String,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Change a document's details.
+    Edit {
+        id: String,
+        #[arg(long, short)]
+        category: Option<String>,
+        #[arg(long, short)]
+        title: Option<String>,
+        /// Replace the tags (repeat the option).
+        #[arg(long = "tag")]
+        tags: Option<Vec<String>>,
+        #[arg(long)]
+        issued: Option<String>,
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Delete a document.
+    Delete { id: String },
+    /// Pin a document for the desk mode (or unpin it with --off).
+    Pin {
+        id: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Desk mode: write the first page of the first pinned document to a file.
+    Desk {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Documents that expire within N days (already expired ones included).
+    Expiring {
+        #[arg(long, default_value_t = 60)]
+        days: u32,
+    },
+    /// Export every document, decrypted, with a manifest.json (a folder, or a zip with --zip).
+    Export {
+        dest: PathBuf,
+        #[arg(long)]
+        zip: bool,
+    },
+    /// Check every file of the vault and name damaged documents.
+    Verify,
+    /// Change the passphrase (documents are not re-encrypted).
+    Passwd {
+        /// Read the new passphrase from this file (or COFFRE_NEW_PASSPHRASE, or a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Print the raw SQLCipher key of the database (asks for the passphrase). Last resort for operators.
+    DbKey,
+    /// The catalogue of document categories.
+    Categories,
+}
+
+pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
+    let lang = ctx.lang;
+    match cmd {
+        Commands::Import { files, category, title, tags, issued, expires, notes } => {
+            let meta = NewDocument {
+                category: category.clone(),
+                title: title.clone().unwrap_or_default(),
+                tags: tags.clone(),
+                issued_on: issued.clone(),
+                expires_on: expires.clone(),
+                notes: notes.clone(),
+            };
+            import(ctx, files, meta)
+        }
+        Commands::List { category, tag, pinned, limit } => {
+            let vault = ctx.open()?;
+            let q = ListQuery {
+                category: category.clone(),
+                tag: tag.clone(),
+                pinned_only: *pinned,
+                limit: *limit,
+                ..Default::default()
+            };
+            ctx.print_docs(&vault.list(&q).map_err(|e| ctx.err(e))?)
+        }
+        Commands::Search { query, limit } => {
+            let vault = ctx.open()?;
+            ctx.print_docs(&vault.search(query, *limit).map_err(|e| ctx.err(e))?)
+        }
+        Commands::Show { id, page, out } => show(ctx, id, *page, out.as_deref()),
+        Commands::Edit { id, category, title, tags, issued, expires, notes } => {
+            let opt = |s: &Option<String>| s.as_ref().map(|v| if v.is_empty() { None } else { Some(v.clone()) });
+            let patch = MetadataPatch {
+                category: category.clone(),
+                title: title.clone(),
+                tags: tags.clone(),
+                issued_on: opt(issued),
+                expires_on: opt(expires),
+                notes: notes.clone(),
+            };
+            edit(ctx, id, patch)
+        }
+        Commands::Delete { id } => {
+            let mut vault = ctx.open()?;
+            let id = ctx.resolve(&vault, id)?;
+            vault.delete(&id).map_err(|e| ctx.err(e))?;
+            println!("{}", lang.t("Document supprimé.", "Document deleted."));
+            Ok(exit::OK)
+        }
+        Commands::Pin { id, off } => {
+            let mut vault = ctx.open()?;
+            let id = ctx.resolve(&vault, id)?;
+            vault.set_pinned(&id, !off).map_err(|e| ctx.err(e))?;
+            println!("{}", if *off { lang.t("Désépinglé.", "Unpinned.") } else { lang.t("Épinglé.", "Pinned.") });
+            Ok(exit::OK)
+        }
+        Commands::Desk { out } => desk(ctx, out),
+        Commands::Expiring { days } => expiring(ctx, *days),
+        Commands::Export { dest, zip } => export(ctx, dest, *zip),
+        Commands::Verify => verify(ctx),
+        Commands::Passwd { new_passphrase_file } => passwd(ctx, new_passphrase_file.as_deref()),
+        Commands::DbKey => db_key(ctx),
+        Commands::Categories => categories(ctx),
+    }
+}
+
+pub fn init(ctx: &Ctx<'_>) -> Out {
+    let dir = ctx.dir()?;
+    if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
+        return Err(ctx.err(VaultError::AlreadyExists));
+    }
+    let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", ctx.lang)?;
+    let vault = Vault::create(&dir, pass.as_bytes(), None).map_err(|e| ctx.err(e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&serde_json::json!({ "vault_id": vault.vault_id(), "dir": dir }));
+    }
+    println!("{} {}", ctx.lang.t("Coffre créé :", "Vault created:"), dir.display());
+    Ok(exit::OK)
+}
+
+fn import(ctx: &Ctx<'_>, files: &[PathBuf], meta: NewDocument) -> Out {
+    let mut vault = ctx.open()?;
+    let mut added = Vec::new();
+    for f in files {
+        let mut m = meta.clone();
+        if files.len() > 1 {
+            m.title = String::new(); // each file keeps its own name as title
+        }
+        let id = vault.import_file(f, m).map_err(|e| {
+            let mut err = ctx.err(e);
+            err.message = format!("{}: {}", f.display(), err.message);
+            err
+        })?;
+        added.push(vault.get(&id).map_err(|e| ctx.err(e))?);
+    }
+    if !ctx.cli.json {
+        println!("{} {}", added.len(), ctx.lang.t("document(s) ajouté(s) :", "document(s) added:"));
+    }
+    ctx.print_docs(&added)
+}
+
+fn show(ctx: &Ctx<'_>, id: &str, page: u32, out: Option<&Path>) -> Out {
+    let vault = ctx.open()?;
+    let id = ctx.resolve(&vault, id)?;
+    let doc = vault.get(&id).map_err(|e| ctx.err(e))?;
+    let Some(out) = out else {
+        if ctx.cli.json {
+            return ctx.print_json(&doc);
+        }
+        let l = ctx.lang;
+        println!("{}", doc.title);
+        println!("  id: {}", doc.id);
+        println!("  {}: {}", l.t("catégorie", "category"), doc.category_label);
+        if !doc.tags.is_empty() {
+            println!("  {}: {}", l.t("étiquettes", "tags"), doc.tags.join(", "));
+        }
+        if let Some(d) = &doc.issued_on {
+            println!("  {}: {d}", l.t("délivré le", "issued"));
+        }
+        if let Some(d) = &doc.expires_on {
+            println!("  {}: {d}", l.t("expire le", "expires"));
+        }
+        if !doc.notes.is_empty() {
+            println!("  notes: {}", doc.notes);
+        }
+        println!("  pages: {}", doc.page_count());
+        return Ok(exit::OK);
+    };
+    if page == 0 {
+        return Err(CliError::new(ctx.lang.t("Les pages commencent à 1.", "Pages start at 1."), exit::USAGE));
+    }
+    let n = vault.save_page(&id, page - 1, out).map_err(|e| ctx.err(e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&serde_json::json!({ "id": id, "page": page, "path": out, "bytes": n }));
+    }
+    println!("{} → {} ({n} o)", doc.title, out.display());
+    Ok(exit::OK)
+}
+
+fn desk(ctx: &Ctx<'_>, out: &Path) -> Out {
+    let vault = ctx.open()?;
+    match vault.first_pinned_page().map_err(|e| ctx.err(e))? {
+        Some((doc, bytes)) => {
+            std::fs::write(out, bytes.as_slice()).map_err(|e| ctx.err(e.into()))?;
+            println!("{} → {}", doc.title, out.display());
+            Ok(exit::OK)
+        }
+        None => Err(CliError::new(
+            ctx.lang.t(
+                "Aucun document épinglé. Épinglez votre pièce d'identité avec « coffre pin ID ».",
+                "No pinned document. Pin your ID with `coffre pin ID`.",
+            ),
+            exit::NOT_FOUND,
+        )),
+    }
+}
+
+fn expiring(ctx: &Ctx<'_>, days: u32) -> Out {
+    let vault = ctx.open()?;
+    let list = vault.expiring_within(days).map_err(|e| ctx.err(e))?;
+    if ctx.cli.json {
+        return ctx.print_json(&list);
+    }
+    if list.is_empty() {
+        println!("{}", ctx.lang.t("Rien n'expire bientôt.", "Nothing expires soon."));
+    }
+    for e in &list {
+        let when = if e.days_left < 0 {
+            format!("{} {} {}", ctx.lang.t("expiré depuis", "expired"), -e.days_left, ctx.lang.t("jours", "days ago"))
+        } else {
+            format!("{} {} {}", ctx.lang.t("expire dans", "expires in"), e.days_left, ctx.lang.t("jours", "days"))
+        };
+        println!("{}  {}  — {when}", &e.document.id.to_hex()[..8], e.document.title);
+    }
+    Ok(exit::OK)
+}
+
+fn export(ctx: &Ctx<'_>, dest: &Path, zip: bool) -> Out {
+    let mut vault = ctx.open()?;
+    export_vault(ctx, &mut vault, dest, zip)
+}
+
+fn verify(ctx: &Ctx<'_>) -> Out {
+    let vault = ctx.open()?;
+    let report = vault.verify().map_err(|e| ctx.err(e))?;
+    let code = if report.is_clean() { exit::OK } else { exit::DAMAGED };
+    if ctx.cli.json {
+        ctx.print_json(&report)?;
+        return Ok(code);
+    }
+    let l = ctx.lang;
+    println!(
+        "{} {} · {} {} · {}: {}",
+        report.documents,
+        l.t("documents", "documents"),
+        report.blobs_checked,
+        l.t("fichiers vérifiés", "files checked"),
+        l.t("base de données", "database"),
+        if report.database_ok { "ok" } else { l.t("ABÎMÉE", "DAMAGED") }
+    );
+    for d in &report.damaged {
+        let what = match d.problem {
+            coffre_core::vault::DamageKind::Missing => l.t("manquante", "missing"),
+            coffre_core::vault::DamageKind::Altered => l.t("altérée", "altered"),
+        };
+        println!("  ✗ {} ({}) — page {} {what}", d.title, &d.doc_id.to_hex()[..8], d.page_index + 1);
+    }
+    if report.is_clean() {
+        println!("{}", l.t("Tout est intact.", "Everything is intact."));
+    }
+    Ok(code)
+}
+
+fn categories(ctx: &Ctx<'_>) -> Out {
+    if ctx.cli.json {
+        return ctx.print_json(&CATALOGUE);
+    }
+    for c in CATALOGUE {
+        println!("{:28} {}", c.code, ctx.lang.t(c.label_fr, c.label_en));
+    }
+    Ok(exit::OK)
+}
+
+fn edit(ctx: &Ctx<'_>, id: &str, patch: MetadataPatch) -> Out {
+    let mut vault = ctx.open()?;
+    let id = ctx.resolve(&vault, id)?;
+    let doc = vault.update_metadata(&id, patch).map_err(|e| ctx.err(e))?;
+    ctx.print_docs(&[doc])
+}
+
+fn passwd(ctx: &Ctx<'_>, new_passphrase_file: Option<&Path>) -> Out {
+    let lang = ctx.lang;
+    let mut vault = ctx.open()?;
+    let new = secret::new_passphrase(new_passphrase_file, "COFFRE_NEW_PASSPHRASE", lang)?;
+    vault.change_passphrase(new.as_bytes(), None).map_err(|e| ctx.err(e))?;
+    println!("{}", lang.t("Code secret changé.", "Passphrase changed."));
+    Ok(exit::OK)
+}
+
+/// The raw SQLCipher key, on stdout alone (the warning goes to stderr), for operators' scripts.
+fn db_key(ctx: &Ctx<'_>) -> Out {
+    let lang = ctx.lang;
+    let vault = ctx.open()?;
+    let key = vault.sqlcipher_key_hex();
+    eprintln!(
+        "{}",
+        lang.t(
+            "Clé brute SQLCipher 4 (secrète !). Usage : PRAGMA key = \"x'<clé>'\"; voir core/vault/README.md",
+            "Raw SQLCipher 4 key (secret!). Use: PRAGMA key = \"x'<key>'\"; see core/vault/README.md",
+        )
+    );
+    println!("{}", key.as_str());
+    Ok(exit::OK)
+}
