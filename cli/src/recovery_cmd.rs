@@ -5,13 +5,13 @@ use crate::i18n::{Lang, exit};
 use crate::sync_cmd::engine_error;
 use crate::{AssistedCommand, secret};
 use coffre_core::recovery::assisted::assisted_key;
+use coffre_core::recovery::{AgentCheckError, setup_assisted_with_agents};
+use coffre_core::recovery::{
+    AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
+};
 use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
 use coffre_core::sync::SyncError;
 use coffre_core::sync_engine::EngineError;
-use coffre_core::sync_engine::assisted_agents::{AgentCheckError, setup_assisted_with_agents};
-use coffre_core::sync_engine::recovery::{
-    AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
-};
 use serde::Serialize;
 use std::path::Path;
 

@@ -17,7 +17,8 @@ use coffre_sync::protocol::share::{MAX_SHARE_PAGES, MAX_SHARE_SECS, SHARE_VERSIO
 use coffre_sync::protocol::{pad_payload, sha256};
 use coffre_vault::{DocId, Document, PageRole, Vault, VaultError};
 
-use crate::sync_engine::{self, EngineError};
+use crate::error::{EngineError, ErrorKind};
+use crate::session::session;
 use format::{Manifest, ManifestDocument, ManifestPage, Part, ShareLink};
 
 /// Errors of sharing. `Display` never shows a link key, a title or a purpose.
@@ -61,6 +62,30 @@ pub enum ShareError {
     UnknownShare,
     #[error("QR code: {0}")]
     Qr(#[from] coffre_qr::QrError),
+}
+
+impl ShareError {
+    /// What happened, for translation (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ShareError::Engine(e) => e.kind(),
+            ShareError::BadLink(part) => ErrorKind::BadShareLink { part },
+            ShareError::UnsupportedVersion => ErrorKind::ShareTooNew,
+            ShareError::Truncated => ErrorKind::ShareTruncated,
+            ShareError::Decrypt => ErrorKind::ShareDecrypt,
+            ShareError::BadManifest => ErrorKind::BadShareManifest,
+            ShareError::Refused(r) => ErrorKind::ShareRefused(*r),
+            ShareError::BadDuration => ErrorKind::BadShareDuration,
+            ShareError::BadMaxOpens => ErrorKind::BadShareMaxOpens,
+            ShareError::Empty => ErrorKind::NothingToShare,
+            ShareError::TooManyPages => ErrorKind::TooManySharePages { max: MAX_SHARE_PAGES },
+            ShareError::CannotWatermark => ErrorKind::CannotWatermark,
+            ShareError::UnknownDossier => ErrorKind::UnknownDossier,
+            ShareError::BadCatalogue => ErrorKind::BadDossierCatalogue,
+            ShareError::UnknownShare => ErrorKind::UnknownShare,
+            ShareError::Qr(_) => ErrorKind::Qr,
+        }
+    }
 }
 
 impl From<VaultError> for ShareError {
@@ -288,7 +313,8 @@ pub struct CreatedShare {
 
 /// Creates a share on the vault's server and records it in the vault.
 pub fn create_share(vault: &mut Vault, request: &ShareRequest) -> Result<CreatedShare> {
-    let (client, server) = sync_engine::attached_client(vault)?;
+    let s = session(vault)?;
+    let (client, server) = (s.client, s.server_url);
     let now = now_secs();
     let copies = make_copies(vault, request, now)?;
     let link = ShareLink::generate(&server);
@@ -358,7 +384,7 @@ pub struct ShareStatus {
 /// (offline, the local records alone). `include_ended` also lists expired and revoked ones.
 pub fn list_shares(vault: &mut Vault, include_ended: bool) -> Result<Vec<ShareStatus>> {
     let mut all = records(vault)?;
-    let server = sync_engine::attached_client(vault).ok().and_then(|(c, _)| c.share_list().ok());
+    let server = session(vault).ok().and_then(|s| s.client.share_list().ok());
     let now = now_secs();
     all.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let mut out = Vec::new();
@@ -387,8 +413,7 @@ pub fn list_shares(vault: &mut Vault, include_ended: bool) -> Result<Vec<ShareSt
 pub fn revoke_share(vault: &mut Vault, id: &str) -> Result<()> {
     let mut all = records(vault)?;
     let record = all.iter_mut().find(|r| r.id == id).ok_or(ShareError::UnknownShare)?;
-    let (client, _) = sync_engine::attached_client(vault)?;
-    match client.share_revoke(id) {
+    match session(vault)?.client.share_revoke(id) {
         Ok(()) => {}
         // Already purged on the server (e.g. long expired): revoked all the same.
         Err(e) if e.code() == Some(ShareRefusal::NotFound.code()) => {}
