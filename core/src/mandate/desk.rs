@@ -1,7 +1,7 @@
-//! The desk: the agent's app shows [`agent_offer`] as a QR; the holder's app shows [`scan`] (short code
-//! + certified identity), then [`grant`] signs the mandate with the holder identity key, stores it on
-//! the server and leaves it for the agent in a one-shot mailbox derived from the QR; the agent's app
-//! picks it up with [`agent_receive`].
+//! The desk: the agent's app shows [`agent_offer`] as a QR; the holder's app shows [`scan`] (the short
+//! code and the certified identity), then [`grant`] signs the mandate with the holder identity key,
+//! stores it on the server and leaves it for the agent in a one-shot mailbox derived from the QR; the
+//! agent's app picks it up with [`agent_receive`].
 
 use coffre_crypto::sha256;
 use coffre_mandate::wire::MandateBody;
