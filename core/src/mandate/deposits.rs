@@ -7,7 +7,7 @@ use coffre_mandate::{
     AgentKeys, CertifiedDeposit, DepositContent, DepositReceipt, DepositSummary, Mandate, MandateError, b64,
     make_deposit, open_deposit, unb64,
 };
-use coffre_vault::{FileKind, NewDocument, Origin, PageInput, PageRole, Vault, VaultError};
+use coffre_vault::{DocId, FileKind, NewDocument, Origin, PageInput, PageRole, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 
 use super::flow::{Result, agent_client, json, now};
@@ -85,25 +85,30 @@ pub fn import_deposits(vault: &mut Vault) -> Result<Vec<ImportedDeposit>> {
             continue;
         }
         let content: DepositContent = open_deposit(&id.exchange, &st, &ct)?;
-        let mime = FileKind::claimed_by_name(&content.file_name).map(FileKind::mime).unwrap_or("application/pdf");
-        let notes = format!(
-            "Déposé par {} ({}) — {}, {} — vérifié",
-            summary.agent_name,
-            summary.role,
-            summary.org_name,
-            coffre_mandate::date_of(summary.deposited_at)
-        );
-        let category =
-            if coffre_vault::category(&content.category).is_some() { content.category } else { "autre".into() };
-        let meta = NewDocument { category, title: content.title, notes, ..NewDocument::default() };
-        let page = PageInput { bytes: content.bytes, mime: mime.into(), role: PageRole::Page };
-        let doc = vault.add_document(meta, Origin::Deposit, vec![page])?;
+        let doc = file_deposit(vault, content, &summary)?;
         let stored = StoredDeposit { document: doc.to_hex(), ..stored };
         vault.state_set(&format!("{DEPOSIT_CERT}{}", doc.to_hex()), &json(&stored))?;
         client.delete_deposit(&d.id)?;
         out.push(ImportedDeposit { document: doc.to_hex(), summary });
     }
     Ok(out)
+}
+
+/// Files an opened, verified deposit in the vault as a certified document, its notes naming who
+/// deposited it.
+fn file_deposit(vault: &mut Vault, content: DepositContent, summary: &DepositSummary) -> Result<DocId> {
+    let mime = FileKind::claimed_by_name(&content.file_name).map(FileKind::mime).unwrap_or("application/pdf");
+    let notes = format!(
+        "Déposé par {} ({}) — {}, {} — vérifié",
+        summary.agent_name,
+        summary.role,
+        summary.org_name,
+        coffre_mandate::date_of(summary.deposited_at)
+    );
+    let category = if coffre_vault::category(&content.category).is_some() { content.category } else { "autre".into() };
+    let meta = NewDocument { category, title: content.title, notes, ..NewDocument::default() };
+    let page = PageInput { bytes: content.bytes, mime: mime.into(), role: PageRole::Page };
+    Ok(vault.add_document(meta, Origin::Deposit, vec![page])?)
 }
 
 /// The certificate of a deposited document, if it is one.

@@ -8,10 +8,11 @@
 //! agent, and later documents are only ever published to the packages of mandates still in force,
 //! each under its own key. The cost is a second encrypted copy of the pages an agent may see.
 
+use coffre_crypto::SymmetricKey;
 use coffre_mandate::wire::PackageBody;
 use coffre_mandate::{AgentKeys, Mandate, MandateError, Scope, b64, unb64};
-use coffre_sync::SyncError;
-use coffre_vault::{Vault, VaultError};
+use coffre_sync::{BlobRef, BlockingClient, CancelToken, SyncError};
+use coffre_vault::{DocId, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 
 use super::flow::{MandateFlowError, Result, agent_client, json, now};
@@ -110,19 +111,9 @@ pub fn publish_package(vault: &mut Vault, mandate_hex: &str) -> Result<usize> {
             let blob = match published.get(&slot) {
                 Some(b) => b.clone(),
                 None => {
-                    let bytes = match vault.page_bytes(&doc.id, index) {
-                        Ok(b) => b,
-                        Err(_) => {
-                            // Not downloaded on this device yet.
-                            fetch_document(vault, &doc.id, &coffre_sync::CancelToken::new())?;
-                            vault.page_bytes(&doc.id, index)?
-                        }
-                    };
-                    let blob_id: [u8; 16] = coffre_crypto::random_bytes();
-                    let ct = coffre_crypto::seal_symmetric(&key, &bytes, &page_aad(&m.id, &hex::encode(blob_id)));
-                    let up = client.upload_blob(&blob_id, &ct, &|_| {}, &coffre_sync::CancelToken::new())?;
-                    published.insert(slot, up.blob.clone());
-                    up.blob
+                    let blob = upload_page(vault, &client, &key, &m.id, &doc.id, index)?;
+                    published.insert(slot, blob.clone());
+                    blob
                 }
             };
             pages.push(PackagePage { index, mime: vault.page_mime(&doc.id, index)?, blob });
@@ -145,6 +136,29 @@ pub fn publish_package(vault: &mut Vault, mandate_hex: &str) -> Result<usize> {
         package.documents.iter().flat_map(|d| d.pages.iter().map(|p| p.blob.blob_id.clone())).collect();
     client.put_package(mandate_hex, &PackageBody { v: 1, sealed: b64(&sealed), blobs })?;
     Ok(n)
+}
+
+/// Encrypts one page under the mandate's package key and uploads it as a new blob (fetching the
+/// document first when this device has not downloaded it yet).
+fn upload_page(
+    vault: &mut Vault,
+    client: &BlockingClient,
+    key: &SymmetricKey,
+    mandate_id: &[u8; 16],
+    doc: &DocId,
+    index: u32,
+) -> Result<BlobRef> {
+    let bytes = match vault.page_bytes(doc, index) {
+        Ok(b) => b,
+        Err(_) => {
+            // Not downloaded on this device yet.
+            fetch_document(vault, doc, &CancelToken::new())?;
+            vault.page_bytes(doc, index)?
+        }
+    };
+    let blob_id: [u8; 16] = coffre_crypto::random_bytes();
+    let ct = coffre_crypto::seal_symmetric(key, &bytes, &page_aad(mandate_id, &hex::encode(blob_id)));
+    Ok(client.upload_blob(&blob_id, &ct, &|_| {}, &CancelToken::new())?.blob)
 }
 
 /// The agent opens the package of its mandate (consult scope).

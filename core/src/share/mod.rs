@@ -233,44 +233,7 @@ pub fn make_copies(vault: &Vault, request: &ShareRequest, now: u64) -> Result<Co
     let mut pages = Vec::new();
     let mut shared = Vec::new();
     for id in &request.documents {
-        let doc: Document = vault.get(id)?;
-        let identity = coffre_vault::category(&doc.category).is_some_and(|c| c.is_identity);
-        let mut doc_pages = Vec::new();
-        for page in doc.pages.iter().filter(|p| p.role == PageRole::Page) {
-            let original = vault.page_bytes(id, page.index)?;
-            let copy = if identity {
-                Zeroizing::new(watermark::watermark_image(&original, &page.mime, &stamp)?)
-            } else {
-                original
-            };
-            let index = u32::try_from(pages.len()).map_err(|_| ShareError::TooManyPages)?;
-            let digest = hex::encode(sha256(&copy));
-            doc_pages.push(ManifestPage {
-                index,
-                mime: page.mime.clone(),
-                size: copy.len() as u64,
-                sha256: digest.clone(),
-            });
-            shared.push(SharedPage {
-                doc: id.to_hex(),
-                index,
-                mime: page.mime.clone(),
-                watermarked: identity,
-                sha256: digest,
-            });
-            pages.push(copy);
-            if pages.len() > MAX_SHARE_PAGES {
-                return Err(ShareError::TooManyPages);
-            }
-        }
-        documents.push(ManifestDocument {
-            title: doc.title.clone(),
-            category: doc.category.clone(),
-            category_label: doc.category_label.clone(),
-            expires_on: doc.expires_on.clone(),
-            watermarked: identity,
-            pages: doc_pages,
-        });
+        documents.push(copy_document(vault, id, &stamp, &mut pages, &mut shared)?);
     }
     if pages.is_empty() {
         return Err(ShareError::Empty);
@@ -285,6 +248,52 @@ pub fn make_copies(vault: &Vault, request: &ShareRequest, now: u64) -> Result<Co
         documents,
     };
     Ok(Copies { manifest, pages, shared })
+}
+
+/// Copies the pages of one document (watermarked for an identity document) onto `pages` and
+/// `shared`, numbered after those already there; returns its manifest entry.
+fn copy_document(
+    vault: &Vault,
+    id: &DocId,
+    stamp: &str,
+    pages: &mut Vec<Zeroizing<Vec<u8>>>,
+    shared: &mut Vec<SharedPage>,
+) -> Result<ManifestDocument> {
+    let doc: Document = vault.get(id)?;
+    let identity = coffre_vault::category(&doc.category).is_some_and(|c| c.is_identity);
+    let mut doc_pages = Vec::new();
+    for page in doc.pages.iter().filter(|p| p.role == PageRole::Page) {
+        let original = vault.page_bytes(id, page.index)?;
+        let copy =
+            if identity { Zeroizing::new(watermark::watermark_image(&original, &page.mime, stamp)?) } else { original };
+        let index = u32::try_from(pages.len()).map_err(|_| ShareError::TooManyPages)?;
+        let digest = hex::encode(sha256(&copy));
+        doc_pages.push(ManifestPage {
+            index,
+            mime: page.mime.clone(),
+            size: copy.len() as u64,
+            sha256: digest.clone(),
+        });
+        shared.push(SharedPage {
+            doc: id.to_hex(),
+            index,
+            mime: page.mime.clone(),
+            watermarked: identity,
+            sha256: digest,
+        });
+        pages.push(copy);
+        if pages.len() > MAX_SHARE_PAGES {
+            return Err(ShareError::TooManyPages);
+        }
+    }
+    Ok(ManifestDocument {
+        title: doc.title.clone(),
+        category: doc.category.clone(),
+        category_label: doc.category_label.clone(),
+        expires_on: doc.expires_on.clone(),
+        watermarked: identity,
+        pages: doc_pages,
+    })
 }
 
 /// Encrypts and frames the copies for upload: (padded manifest, padded pages).

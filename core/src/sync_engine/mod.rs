@@ -171,8 +171,28 @@ fn sync_once(
     //    (a sync cut after the append but before it was recorded here must not send them again).
     exchange(vault, &s, &log_key, &[], &mut report)?;
 
-    // 2. Push the outbox in batches. The outbox id is the writer counter: ids are contiguous and a
-    //    row leaves the outbox only once the verified log holds its counter.
+    // 2. Push the outbox.
+    push_outbox(vault, &s, &log_key, progress, cancel, &mut report)?;
+
+    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
+    let (wanted, later): (Vec<_>, Vec<_>) =
+        vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
+    report.blobs_remaining += later.len() as u64;
+    let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
+    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
+    Ok(report)
+}
+
+/// Pushes the outbox in batches. The outbox id is the writer counter: ids are contiguous and a row
+/// leaves the outbox only once the verified log holds its counter.
+fn push_outbox(
+    vault: &mut Vault,
+    s: &Session,
+    log_key: &coffre_crypto::SymmetricKey,
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+    report: &mut SyncReport,
+) -> Result<()> {
     loop {
         let state = load_chain(vault)?;
         let on_server = state.counter_of(&s.device_pk);
@@ -196,23 +216,16 @@ fn sync_once(
                         .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?
                 }
                 _ => {
-                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
+                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, report)?;
                     Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
                 }
             };
-            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(log_key, &s.vault_hash, &env) });
         }
-        exchange(vault, &s, &log_key, &drafts, &mut report)?;
+        exchange(vault, s, log_key, &drafts, report)?;
         report.pushed += drafts.len() as u64;
     }
-
-    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
-    let (wanted, later): (Vec<_>, Vec<_>) =
-        vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
-    report.blobs_remaining += later.len() as u64;
-    let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
-    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Appends `drafts` (if any), pulls and verifies everything new, applies others' ops, and records
