@@ -1,7 +1,7 @@
 //! [`Agent`]: the agent's side of mandates, on a social worker's phone (the app's second mode): a key
 //! file under a passphrase, the organisation's certificate, the desk QR, deposits, consultation and
 //! approving an assisted recovery. Thin wrappers over `coffre_core::mandate` and
-//! `coffre_core::sync_engine::assisted_agents`, following `coffre agent …` (docs/agents.md).
+//! `coffre_core::recovery`, following `coffre agent …` (docs/agents.md).
 
 use crate::error::{CoffreError, Result};
 use crate::inner::Inner;
@@ -9,7 +9,7 @@ use crate::progress::CancelHandle;
 use crate::qr::QrCode;
 use coffre_core::mandate::formats::{self as fmt, AgentCertificate, AgentFile, AgentKeys, DepositContent};
 use coffre_core::mandate::{self as m, AgentPackage, MandateFlowError};
-use coffre_core::sync_engine::assisted_agents;
+use coffre_core::recovery::agent_approve;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -263,8 +263,7 @@ impl Agent {
     /// Approves a person's assisted recovery (the new phone's `COFFRE-ASSIST-REQ:…`, scanned) after
     /// checking who is at the desk. `Forbidden` if this agent holds no piece for it.
     pub fn approve_recovery(&self, request: String) -> Result<RecoveryApproval> {
-        let approval = self
-            .with_keys(|file, keys| Ok(assisted_agents::agent_approve(&Self::certificate(file)?, keys, &request)?))?;
+        let approval = self.with_keys(|file, keys| Ok(agent_approve(&Self::certificate(file)?, keys, &request)?))?;
         let qr = QrCode::for_screen(&approval.text)?;
         Ok(RecoveryApproval { text: approval.text, qr, vault_id: approval.vault })
     }

@@ -10,7 +10,7 @@ use crate::share::ShareApi;
 use crate::sync::{DeviceLink, SyncApi};
 use crate::types::{DeskPage, Document};
 use crate::vault::VaultApi;
-use coffre_core::sync_engine::recovery::AssistedRequest;
+use coffre_core::recovery::AssistedRequest;
 use coffre_core::vault::Vault;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,7 +123,7 @@ impl Coffre {
         let passphrase = Zeroizing::new(passphrase);
         self.inner.make_vault(&passphrase, |dir, pass, secret| {
             let (code, url) = crate::recovery::parse_code(&code, server_url)?;
-            Ok(coffre_core::sync_engine::recovery::recover_with_code(&url, &code, dir, pass, secret)?)
+            Ok(coffre_core::recovery::recover_with_code(&url, &code, dir, pass, secret)?)
         })
     }
 

@@ -3,10 +3,10 @@
 //! Core errors are mapped here and nowhere else.
 
 use coffre_core::capture::CaptureError;
+use coffre_core::recovery::AgentCheckError;
 use coffre_core::recovery::assisted::AssistedError;
 use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::EngineError;
-use coffre_core::sync_engine::assisted_agents::AgentCheckError;
 use coffre_core::vault::VaultError;
 
 /// What went wrong, in terms an app can act on. `detail` is safe to log and to show.

@@ -1,16 +1,16 @@
 //! [`RecoveryApi`]: the life of an account — the recovery kit, a lost phone, closing the vault — and,
 //! on [`crate::Coffre`], restoring a vault on a new phone from the kit alone. Thin wrappers over
-//! `coffre_core::sync_engine::recovery` (docs/recovery.md).
+//! `coffre_core::recovery` (docs/recovery.md).
 
 use crate::error::{CoffreError, Result};
 use crate::inner::Inner;
 use crate::qr::QrCode;
 use crate::types::MandateInfo;
 use coffre_core::recovery::assisted::assisted_key;
+use coffre_core::recovery::setup_assisted_with_agents;
+use coffre_core::recovery::{self as rec, AssistedRequest};
 use coffre_core::recovery::{RecoveryCode, WordList, kit_share};
 use coffre_core::sync::protocol::{recovery::AssistedStatus as CoreStatus, unb64};
-use coffre_core::sync_engine::assisted_agents::setup_assisted_with_agents;
-use coffre_core::sync_engine::recovery::{self as rec, AssistedRequest};
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 

@@ -10,7 +10,7 @@ use coffre_core::mandate::formats::MandateError;
 use coffre_core::recovery::{CodeError, SlotError};
 use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::EngineError;
-use coffre_core::sync_engine::assisted_agents::AgentCheckError;
+use coffre_core::recovery::AgentCheckError;
 use std::path::Path;
 
 pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {

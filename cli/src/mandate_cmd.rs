@@ -391,7 +391,7 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
                 )
             })?;
             let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
-            let approval = coffre_core::sync_engine::assisted_agents::agent_approve(&cert, &keys, request)
+            let approval = coffre_core::recovery::agent_approve(&cert, &keys, request)
                 .map_err(|e| approve_error(ctx, e))?;
             if ctx.cli.json {
                 return ctx.print_json(&serde_json::json!({ "approval": approval.text, "vault": approval.vault }));

@@ -9,8 +9,8 @@ use crate::secret;
 use clap::Subcommand;
 use coffre_core::recovery::assisted::assisted_key;
 use coffre_core::recovery::{RecoveryCode, WordList};
-use coffre_core::sync_engine::assisted_agents::setup_assisted_with_agents;
-use coffre_core::sync_engine::recovery::{
+use coffre_core::recovery::setup_assisted_with_agents;
+use coffre_core::recovery::{
     AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
 };
 use serde::Serialize;

@@ -161,7 +161,7 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
         DeviceCommand::Remove { public_key } => {
             let mut vault = ctx.open()?;
             let mandates =
-                sync_engine::recovery::remove_lost_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
+                coffre_core::recovery::remove_lost_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
             println!(
                 "{}",
                 lang.t(

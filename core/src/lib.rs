@@ -3,12 +3,14 @@
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;
 pub use coffre_qr as qr;
-pub use coffre_recovery as recovery;
 pub use coffre_sync as sync;
 pub use coffre_vault as vault;
 
 mod capture_to_vault;
+pub mod error;
 pub mod mandate;
+pub mod recovery;
+mod session;
 pub mod share;
 pub mod sync_engine;
 

@@ -9,9 +9,9 @@ use common::*;
 
 use coffre_core::crypto::ExchangeSecret;
 use coffre_core::recovery::assisted::{AssistedError, assisted_key, open_piece, org_share_from_pieces};
+use coffre_core::recovery::{AssistedRequest, cancel_assisted, recover_with_assisted_key, setup_assisted};
 use coffre_core::sync::SyncError;
 use coffre_core::sync::protocol::{unb64, unb64_array, vault_id};
-use coffre_core::sync_engine::recovery::{AssistedRequest, cancel_assisted, recover_with_assisted_key, setup_assisted};
 use coffre_core::sync_engine::{self, EngineError, SyncOptions};
 use coffre_core::vault::{ListQuery, NewDocument, Origin, PageInput, PageRole, Vault};
 

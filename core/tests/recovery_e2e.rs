@@ -8,8 +8,8 @@ mod common;
 use common::*;
 
 use coffre_core::recovery::{RecoveryCode, WordList};
+use coffre_core::recovery::{close_vault, make_kit, recover_with_code};
 use coffre_core::sync::{CancelToken, SyncError};
-use coffre_core::sync_engine::recovery::{close_vault, make_kit, recover_with_code};
 use coffre_core::sync_engine::{self, EngineError, SyncOptions};
 use coffre_core::vault::{ListQuery, NewDocument, Origin, PageInput, PageRole, Vault};
 use std::path::Path;
@@ -133,7 +133,7 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
     let kit = make_kit(&mut phone).unwrap();
     // Assisted recovery too, so its rows (provider share, sealed pieces) must go as well.
     let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
-    coffre_core::sync_engine::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
+    coffre_core::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
     assert_eq!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().len(), 2);
     // A share link too: its pages and openings are keyed by the share, not by the vault.
     let facture = {
@@ -231,7 +231,7 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
     sync(&mut phone);
     // Assisted recovery is on: the kit also carries its share, as a second QR and as digits.
     let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
-    let kit_share = coffre_core::sync_engine::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
+    let kit_share = coffre_core::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
     let kit = make_kit(&mut phone).unwrap();
     let pdf = kit.pdf(WordList::French, "23/11/2026").unwrap();
     let pdf_path = tmp.path().join("kit.pdf");
@@ -317,7 +317,7 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
 
     let lost_pk = sync_engine::devices(&mut lost).unwrap().into_iter().find(|d| d.this_device).unwrap().public_key;
-    let to_confirm = coffre_core::sync_engine::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
+    let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
     assert_eq!(to_confirm.len(), 1);
     assert_eq!((to_confirm[0].agent.as_str(), to_confirm[0].org.as_str()), ("M. Petit", "CCAS de Lyon"));
     let err = sync_engine::sync(&mut lost, &SyncOptions::default(), &|_| {}, &CancelToken::new()).unwrap_err();

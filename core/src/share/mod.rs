@@ -17,7 +17,8 @@ use coffre_sync::protocol::share::{MAX_SHARE_PAGES, MAX_SHARE_SECS, SHARE_VERSIO
 use coffre_sync::protocol::{pad_payload, sha256};
 use coffre_vault::{DocId, Document, PageRole, Vault, VaultError};
 
-use crate::sync_engine::{self, EngineError};
+use crate::error::{EngineError, ErrorKind};
+use crate::session::session;
 use format::{Manifest, ManifestDocument, ManifestPage, Part, ShareLink};
 
 /// Errors of sharing. `Display` never shows a link key, a title or a purpose.
@@ -61,6 +62,30 @@ pub enum ShareError {
     UnknownShare,
     #[error("QR code: {0}")]
     Qr(#[from] coffre_qr::QrError),
+}
+
+impl ShareError {
+    /// What happened, for translation (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ShareError::Engine(e) => e.kind(),
+            ShareError::BadLink(part) => ErrorKind::BadShareLink { part },
+            ShareError::UnsupportedVersion => ErrorKind::ShareTooNew,
+            ShareError::Truncated => ErrorKind::ShareTruncated,
+            ShareError::Decrypt => ErrorKind::ShareDecrypt,
+            ShareError::BadManifest => ErrorKind::BadShareManifest,
+            ShareError::Refused(r) => ErrorKind::ShareRefused(*r),
+            ShareError::BadDuration => ErrorKind::BadShareDuration,
+            ShareError::BadMaxOpens => ErrorKind::BadShareMaxOpens,
+            ShareError::Empty => ErrorKind::NothingToShare,
+            ShareError::TooManyPages => ErrorKind::TooManySharePages { max: MAX_SHARE_PAGES },
+            ShareError::CannotWatermark => ErrorKind::CannotWatermark,
+            ShareError::UnknownDossier => ErrorKind::UnknownDossier,
+            ShareError::BadCatalogue => ErrorKind::BadDossierCatalogue,
+            ShareError::UnknownShare => ErrorKind::UnknownShare,
+            ShareError::Qr(_) => ErrorKind::Qr,
+        }
+    }
 }
 
 impl From<VaultError> for ShareError {
@@ -208,44 +233,7 @@ pub fn make_copies(vault: &Vault, request: &ShareRequest, now: u64) -> Result<Co
     let mut pages = Vec::new();
     let mut shared = Vec::new();
     for id in &request.documents {
-        let doc: Document = vault.get(id)?;
-        let identity = coffre_vault::category(&doc.category).is_some_and(|c| c.is_identity);
-        let mut doc_pages = Vec::new();
-        for page in doc.pages.iter().filter(|p| p.role == PageRole::Page) {
-            let original = vault.page_bytes(id, page.index)?;
-            let copy = if identity {
-                Zeroizing::new(watermark::watermark_image(&original, &page.mime, &stamp)?)
-            } else {
-                original
-            };
-            let index = u32::try_from(pages.len()).map_err(|_| ShareError::TooManyPages)?;
-            let digest = hex::encode(sha256(&copy));
-            doc_pages.push(ManifestPage {
-                index,
-                mime: page.mime.clone(),
-                size: copy.len() as u64,
-                sha256: digest.clone(),
-            });
-            shared.push(SharedPage {
-                doc: id.to_hex(),
-                index,
-                mime: page.mime.clone(),
-                watermarked: identity,
-                sha256: digest,
-            });
-            pages.push(copy);
-            if pages.len() > MAX_SHARE_PAGES {
-                return Err(ShareError::TooManyPages);
-            }
-        }
-        documents.push(ManifestDocument {
-            title: doc.title.clone(),
-            category: doc.category.clone(),
-            category_label: doc.category_label.clone(),
-            expires_on: doc.expires_on.clone(),
-            watermarked: identity,
-            pages: doc_pages,
-        });
+        documents.push(copy_document(vault, id, &stamp, &mut pages, &mut shared)?);
     }
     if pages.is_empty() {
         return Err(ShareError::Empty);
@@ -260,6 +248,52 @@ pub fn make_copies(vault: &Vault, request: &ShareRequest, now: u64) -> Result<Co
         documents,
     };
     Ok(Copies { manifest, pages, shared })
+}
+
+/// Copies the pages of one document (watermarked for an identity document) onto `pages` and
+/// `shared`, numbered after those already there; returns its manifest entry.
+fn copy_document(
+    vault: &Vault,
+    id: &DocId,
+    stamp: &str,
+    pages: &mut Vec<Zeroizing<Vec<u8>>>,
+    shared: &mut Vec<SharedPage>,
+) -> Result<ManifestDocument> {
+    let doc: Document = vault.get(id)?;
+    let identity = coffre_vault::category(&doc.category).is_some_and(|c| c.is_identity);
+    let mut doc_pages = Vec::new();
+    for page in doc.pages.iter().filter(|p| p.role == PageRole::Page) {
+        let original = vault.page_bytes(id, page.index)?;
+        let copy =
+            if identity { Zeroizing::new(watermark::watermark_image(&original, &page.mime, stamp)?) } else { original };
+        let index = u32::try_from(pages.len()).map_err(|_| ShareError::TooManyPages)?;
+        let digest = hex::encode(sha256(&copy));
+        doc_pages.push(ManifestPage {
+            index,
+            mime: page.mime.clone(),
+            size: copy.len() as u64,
+            sha256: digest.clone(),
+        });
+        shared.push(SharedPage {
+            doc: id.to_hex(),
+            index,
+            mime: page.mime.clone(),
+            watermarked: identity,
+            sha256: digest,
+        });
+        pages.push(copy);
+        if pages.len() > MAX_SHARE_PAGES {
+            return Err(ShareError::TooManyPages);
+        }
+    }
+    Ok(ManifestDocument {
+        title: doc.title.clone(),
+        category: doc.category.clone(),
+        category_label: doc.category_label.clone(),
+        expires_on: doc.expires_on.clone(),
+        watermarked: identity,
+        pages: doc_pages,
+    })
 }
 
 /// Encrypts and frames the copies for upload: (padded manifest, padded pages).
@@ -288,7 +322,8 @@ pub struct CreatedShare {
 
 /// Creates a share on the vault's server and records it in the vault.
 pub fn create_share(vault: &mut Vault, request: &ShareRequest) -> Result<CreatedShare> {
-    let (client, server) = sync_engine::attached_client(vault)?;
+    let s = session(vault)?;
+    let (client, server) = (s.client, s.server_url);
     let now = now_secs();
     let copies = make_copies(vault, request, now)?;
     let link = ShareLink::generate(&server);
@@ -358,7 +393,7 @@ pub struct ShareStatus {
 /// (offline, the local records alone). `include_ended` also lists expired and revoked ones.
 pub fn list_shares(vault: &mut Vault, include_ended: bool) -> Result<Vec<ShareStatus>> {
     let mut all = records(vault)?;
-    let server = sync_engine::attached_client(vault).ok().and_then(|(c, _)| c.share_list().ok());
+    let server = session(vault).ok().and_then(|s| s.client.share_list().ok());
     let now = now_secs();
     all.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let mut out = Vec::new();
@@ -387,8 +422,7 @@ pub fn list_shares(vault: &mut Vault, include_ended: bool) -> Result<Vec<ShareSt
 pub fn revoke_share(vault: &mut Vault, id: &str) -> Result<()> {
     let mut all = records(vault)?;
     let record = all.iter_mut().find(|r| r.id == id).ok_or(ShareError::UnknownShare)?;
-    let (client, _) = sync_engine::attached_client(vault)?;
-    match client.share_revoke(id) {
+    match session(vault)?.client.share_revoke(id) {
         Ok(()) => {}
         // Already purged on the server (e.g. long expired): revoked all the same.
         Err(e) if e.code() == Some(ShareRefusal::NotFound.code()) => {}

@@ -3,11 +3,10 @@
 //! to `coffre-sync` (the protocol client, which verifies everything the server says); both stay
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
-pub mod assisted_agents;
-mod envelope;
-pub mod recovery;
-mod view;
+pub(crate) mod envelope;
+pub(crate) mod view;
 
+use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
 use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
 use coffre_crypto::{AccountRootKey, VerifyingKey};
@@ -18,55 +17,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use zeroize::Zeroizing;
 
+pub use crate::error::{EngineError, Result};
+pub use crate::session::server_url;
 pub use coffre_sync::{CancelToken as SyncCancel, Progress as TransferProgress};
 
-/// Errors of the sync engine: the vault's or the protocol's, plus enrolment state.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EngineError {
-    #[error(transparent)]
-    Vault(#[from] VaultError),
-    #[error(transparent)]
-    Sync(#[from] SyncError),
-    /// `sync` before `enroll` or linking.
-    #[error("this vault is not connected to a server yet")]
-    NotEnrolled,
-    /// Enrolling a vault that already is.
-    #[error("this vault is already connected to a server")]
-    AlreadyEnrolled,
-    /// The other device has not answered the linking request yet.
-    #[error("the other phone has not confirmed yet")]
-    LinkPending,
-    /// Typed recovery words are wrong (the error names the word).
-    #[error(transparent)]
-    RecoveryCode(#[from] coffre_recovery::CodeError),
-    /// The recovery slot does not open with this code.
-    #[error(transparent)]
-    RecoverySlot(#[from] coffre_recovery::SlotError),
-    /// Assisted-recovery shares that do not combine (one holder alone, malformed).
-    #[error(transparent)]
-    Assisted(#[from] coffre_recovery::assisted::AssistedError),
-    /// Agents that cannot hold or give an organisation's pieces (revoked, expired, other organisation).
-    #[error(transparent)]
-    AgentCheck(assisted_agents::AgentCheckError),
-}
-
-pub type Result<T> = std::result::Result<T, EngineError>;
-
-const CONFIG: &str = "sync.config";
-const DEVICE_SK: &str = "sync.device_sk";
-const CHAIN: &str = "sync.chain";
-const WRITERS: &str = "sync.writers";
+/// Vault state keys: the last verified chain state, and which devices may write as of which op.
+pub(crate) const CHAIN: &str = "sync.chain";
+pub(crate) const WRITERS: &str = "sync.writers";
 const BLOBREF: &str = "sync.blobref:";
 const BACKOFF: &str = "sync.backoff";
-
-/// Where this vault syncs, as stored (inside the encrypted database).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Config {
-    server_url: String,
-    vault: String,
-    server_pk: String,
-}
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -97,45 +56,15 @@ pub struct Device {
     pub removed: bool,
 }
 
-fn hex32(s: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|_| VaultError::Corrupt { what: "sync settings".into() })?;
-    Ok(out)
-}
-
-fn get_json<T: for<'de> Deserialize<'de>>(vault: &Vault, key: &str) -> Result<Option<T>> {
-    match vault.state_get(key)? {
-        Some(b) => Ok(Some(serde_json::from_slice(&b).map_err(|_| VaultError::Corrupt { what: "sync state".into() })?)),
-        None => Ok(None),
-    }
-}
-
-fn set_json<T: Serialize>(vault: &mut Vault, key: &str, value: &T) -> Result<()> {
-    let bytes = serde_json::to_vec(value).map_err(|_| VaultError::InvalidInput("sync state".into()))?;
-    vault.state_set(key, &bytes)?;
-    Ok(())
-}
-
-fn identity(ark: &AccountRootKey) -> (ed25519_dalek::SigningKey, VerifyingKey) {
+pub(crate) fn identity(ark: &AccountRootKey) -> (ed25519_dalek::SigningKey, VerifyingKey) {
     let keys = ark.derive_identity(0);
     let sk = ed25519_dalek::SigningKey::from_bytes(&keys.signing.to_bytes());
     (sk, keys.signing.verifying_key())
 }
 
-fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32]) -> String {
+pub(crate) fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32]) -> String {
     let keys = ark.derive_identity(0);
     hex::encode(keys.signing.sign(&envelope::cert_message(vault, device)).to_bytes())
-}
-
-/// This device's signing key (created on first use, kept in the encrypted database).
-fn device_key(vault: &mut Vault) -> Result<ed25519_dalek::SigningKey> {
-    if let Some(b) = vault.state_get(DEVICE_SK)? {
-        let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| VaultError::Corrupt { what: "device key".into() })?;
-        return Ok(ed25519_dalek::SigningKey::from_bytes(&arr));
-    }
-    let sk = ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes::<32>());
-    vault.state_set(DEVICE_SK, &Zeroizing::new(sk.to_bytes())[..])?;
-    Ok(sk)
 }
 
 /// Connects a vault to a server as its first device (no e-mail, no phone number: the vault is
@@ -156,33 +85,34 @@ pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
     };
     let mut writers = Writers::new();
     writers.insert(key_of(&device_pk), WriterSpan { from_seq: 0, until_seq: None });
-    set_json(vault, WRITERS, &writers)?;
-    vault.state_set(CHAIN, &reg.state.to_json())?;
-    set_json(vault, CONFIG, &config)?;
+    begin(vault, None, &writers, &reg.state, &config)
+}
+
+/// Records what a device starts syncing from: its signing key (when not kept yet), the writers it
+/// trusts before reading the log, the chain state it verifies from, and where the vault syncs.
+pub(crate) fn begin(
+    vault: &mut Vault,
+    device: Option<&ed25519_dalek::SigningKey>,
+    writers: &Writers,
+    chain: &ChainState,
+    config: &Config,
+) -> Result<()> {
+    if let Some(device) = device {
+        vault.state_set(DEVICE_SK, &Zeroizing::new(device.to_bytes())[..])?;
+    }
+    set_json(vault, WRITERS, writers)?;
+    vault.state_set(CHAIN, &chain.to_json())?;
+    set_json(vault, CONFIG, config)
+}
+
+/// Queues an op of the engine's own (a device certified or removed, new collection keys) and syncs
+/// it at once.
+pub(crate) fn queue_and_sync(vault: &mut Vault, payload: Payload) -> Result<()> {
+    let env = Envelope { v: ENVELOPE_VERSION, payload };
+    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
+    vault.queue_raw_op(&bytes)?;
+    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
     Ok(())
-}
-
-struct Session {
-    client: BlockingClient,
-    vault_hash: [u8; 32],
-    device_pk: [u8; 32],
-}
-
-fn session(vault: &mut Vault) -> Result<Session> {
-    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
-    let device = device_key(vault)?;
-    let device_pk = device.verifying_key().to_bytes();
-    let client = BlockingClient::new(&config.server_url, device)?;
-    let vault_hash = hex32(&config.vault)?;
-    client.attach(vault_hash, hex32(&config.server_pk)?);
-    Ok(Session { client, vault_hash, device_pk })
-}
-
-/// A signed client attached to this vault's server, and the server's address (for the other parts
-/// of the core that talk to the server, e.g. share links).
-pub(crate) fn attached_client(vault: &mut Vault) -> Result<(BlockingClient, String)> {
-    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
-    Ok((session(vault)?.client, config.server_url))
 }
 
 /// Pushes the outbox, pulls and verifies new ops, applies them, and fetches pages (pinned ones
@@ -241,8 +171,28 @@ fn sync_once(
     //    (a sync cut after the append but before it was recorded here must not send them again).
     exchange(vault, &s, &log_key, &[], &mut report)?;
 
-    // 2. Push the outbox in batches. The outbox id is the writer counter: ids are contiguous and a
-    //    row leaves the outbox only once the verified log holds its counter.
+    // 2. Push the outbox.
+    push_outbox(vault, &s, &log_key, progress, cancel, &mut report)?;
+
+    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
+    let (wanted, later): (Vec<_>, Vec<_>) =
+        vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
+    report.blobs_remaining += later.len() as u64;
+    let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
+    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
+    Ok(report)
+}
+
+/// Pushes the outbox in batches. The outbox id is the writer counter: ids are contiguous and a row
+/// leaves the outbox only once the verified log holds its counter.
+fn push_outbox(
+    vault: &mut Vault,
+    s: &Session,
+    log_key: &coffre_crypto::SymmetricKey,
+    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    cancel: &CancelToken,
+    report: &mut SyncReport,
+) -> Result<()> {
     loop {
         let state = load_chain(vault)?;
         let on_server = state.counter_of(&s.device_pk);
@@ -266,28 +216,21 @@ fn sync_once(
                         .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?
                 }
                 _ => {
-                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, &mut report)?;
+                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, report)?;
                     Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
                 }
             };
-            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(log_key, &s.vault_hash, &env) });
         }
-        exchange(vault, &s, &log_key, &drafts, &mut report)?;
+        exchange(vault, s, log_key, &drafts, report)?;
         report.pushed += drafts.len() as u64;
     }
-
-    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
-    let (wanted, later): (Vec<_>, Vec<_>) =
-        vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
-    report.blobs_remaining += later.len() as u64;
-    let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
-    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Appends `drafts` (if any), pulls and verifies everything new, applies others' ops, and records
 /// the new verified state. On a verification error nothing is applied or recorded.
-fn exchange(
+pub(crate) fn exchange(
     vault: &mut Vault,
     s: &Session,
     log_key: &coffre_crypto::SymmetricKey,
@@ -399,7 +342,7 @@ fn fetch_blobs(
 }
 
 /// The last verified chain state of this vault.
-fn load_chain(vault: &Vault) -> Result<ChainState> {
+pub(crate) fn load_chain(vault: &Vault) -> Result<ChainState> {
     Ok(ChainState::from_json(&vault.state_get(CHAIN)?.ok_or(EngineError::NotEnrolled)?)?)
 }
 
@@ -431,11 +374,7 @@ pub fn remove_device(vault: &mut Vault, device_hex: &str) -> Result<()> {
         );
     }
     s.client.remove_device(&device)?;
-    let env = Envelope { v: ENVELOPE_VERSION, payload: Payload::DeviceRemove { device: key_of(&device) } };
-    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
-    vault.queue_raw_op(&bytes)?;
-    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
-    Ok(())
+    queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&device) })
 }
 
 // ----- device linking by QR -----
@@ -485,15 +424,12 @@ impl PendingLink {
             writers.insert(pk.clone(), WriterSpan { from_seq: 0, until_seq: None });
         }
         let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
-        vault.state_set(DEVICE_SK, &Zeroizing::new(self.device.to_bytes())[..])?;
-        set_json(&mut vault, WRITERS, &writers)?;
-        vault.state_set(CHAIN, &ChainState::genesis(grant.vault).to_json())?;
         let config = Config {
             server_url: self.server_url.clone(),
             vault: hex::encode(grant.vault),
             server_pk: hex::encode(grant.server_pk),
         };
-        set_json(&mut vault, CONFIG, &config)?;
+        begin(&mut vault, Some(&self.device), &writers, &ChainState::genesis(grant.vault), &config)?;
         let _ = client.mailbox_delete(&self.offer.qr().secret);
         sync(&mut vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
         Ok(vault)
@@ -518,17 +454,13 @@ pub fn link_code(qr_text: &str) -> Result<String> {
 pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
     let qr = LinkQr::parse(qr_text)?;
     let s = session(vault)?;
-    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
-    if qr.server_url != config.server_url {
+    if qr.server_url != s.server_url {
         return Err(SyncError::Link("the new phone uses another server").into());
     }
     s.client.add_device(&qr.device_pk)?;
     let cert = certify(vault.root_key(), &s.vault_hash, &qr.device_pk);
-    let env = Envelope { v: ENVELOPE_VERSION, payload: Payload::DeviceAdd { device: key_of(&qr.device_pk), cert } };
-    let bytes = serde_json::to_vec(&env).map_err(|_| VaultError::InvalidInput("op".into()))?;
-    vault.queue_raw_op(&bytes)?;
     // The certificate must be in the log before the new phone writes.
-    sync(vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&qr.device_pk), cert })?;
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
     let devices = writers
         .iter()
@@ -537,24 +469,8 @@ pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
         .collect();
     let secret = GrantSecret { ark: hex::encode(vault.root_key().as_bytes()), devices };
     let secret = Zeroizing::new(serde_json::to_vec(&secret).map_err(|_| VaultError::InvalidInput("grant".into()))?);
-    let grant = LinkGrant {
-        vault: s.vault_hash,
-        server_pk: hex32(&config.server_pk)?,
-        secret: Zeroizing::new(secret.to_vec()),
-    };
+    let grant = LinkGrant { vault: s.vault_hash, server_pk: s.server_pk, secret: Zeroizing::new(secret.to_vec()) };
     let sealed = coffre_sync::seal_grant(&qr, &grant)?;
     s.client.mailbox_put(&qr.secret, &sealed)?;
     Ok(())
-}
-
-/// Whether this vault is connected to a server, and where.
-pub fn server_url(vault: &Vault) -> Result<Option<String>> {
-    Ok(get_json::<Config>(vault, CONFIG)?.map(|c| c.server_url))
-}
-
-/// This holder device's signed client, the vault id and the pinned server key (for `crate::mandate`).
-pub(crate) fn holder_session(vault: &mut Vault) -> Result<(BlockingClient, [u8; 32], [u8; 32])> {
-    let config: Config = get_json(vault, CONFIG)?.ok_or(EngineError::NotEnrolled)?;
-    let s = session(vault)?;
-    Ok((s.client, s.vault_hash, hex32(&config.server_pk)?))
 }

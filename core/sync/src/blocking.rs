@@ -1,5 +1,9 @@
-//! Blocking facade for the apps (they call from their own threads). One tokio runtime per client runs
-//! the network code; do not call these methods from inside another tokio runtime.
+//! Blocking facade for the apps (they call from their own threads). Every blocking client of the
+//! process runs its network code on one shared tokio runtime, built on first use: a flow that makes a
+//! client per call (the core's sessions, an agent reading page after page) no longer starts worker
+//! threads each time. Do not call these methods from inside another tokio runtime.
+
+use std::sync::OnceLock;
 
 use coffre_sync_protocol::{DevicesResponse, Hash, PublicKey, ServerInfo, VaultInfo};
 use ed25519_dalek::SigningKey;
@@ -10,19 +14,35 @@ use crate::client::{
 use crate::error::{Result, SyncError};
 use crate::verify::{ChainState, LogView, VerifiedOp};
 
+/// The runtime all blocking clients share (two workers: the transfers are I/O-bound). Never dropped,
+/// so connections a client leaves in the pool stay valid for the next one.
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// The shared runtime, built on first use.
+pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("coffre-sync")
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Io(e.kind().to_string()))?;
+    // Two threads may race to build it: one runtime wins, the other is dropped unused.
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
 pub struct BlockingClient {
-    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) rt: &'static tokio::runtime::Runtime,
     pub(crate) inner: SyncClient,
 }
 
 impl BlockingClient {
+    /// A client for `base_url` signing as `device`, on the shared runtime (cheap: no thread is started
+    /// after the first client).
     pub fn new(base_url: &str, device: SigningKey) -> Result<BlockingClient> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("coffre-sync")
-            .enable_all()
-            .build()
-            .map_err(|e| SyncError::Io(e.kind().to_string()))?;
+        let rt = runtime()?;
         let inner = {
             let _guard = rt.enter();
             SyncClient::new(base_url, device)?
@@ -33,14 +53,6 @@ impl BlockingClient {
     /// The async client underneath (shares the connection pool).
     pub fn async_client(&self) -> &SyncClient {
         &self.inner
-    }
-
-    /// A signed request to any endpoint (see [`SyncClient::send`]).
-    /// `method` is an HTTP method name (`"GET"`, `"POST"`, ...).
-    pub fn send(&self, method: &str, path_q: &str, body: Vec<u8>) -> Result<Vec<u8>> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| SyncError::Protocol("bad HTTP method".into()))?;
-        Ok(self.rt.block_on(self.inner.send(method, path_q, body, true))?.to_vec())
     }
 
     pub fn attach(&self, vault: Hash, server_pk: PublicKey) {

@@ -9,7 +9,8 @@ use bytes::Bytes;
 use coffre_sync_protocol::{
     self as proto, AppendRequest, AppendResponse, BlobCommitRequest, BlobInfo, ChainPoint, ChunkList, DeviceAddRequest,
     DevicesResponse, ErrorBody, HDR_MAILBOX_KEY, Hash, MailboxMessage, MissingResponse, Op, PROTOCOL_VERSION,
-    PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo, VaultInfo, b64, unb64, unb64_array,
+    PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo, VaultInfo, b64, frame::split_frames, unb64,
+    unb64_array,
 };
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
@@ -205,8 +206,8 @@ impl SyncClient {
         Ok((p, format!("/v1/vaults/{}{rest}", hex::encode(p.vault))))
     }
 
-    /// Send a signed request; non-2xx answers become errors. Public for the mandate and deposit
-    /// endpoints (`coffre_core::mandate`), which build their own bodies.
+    /// Send a signed request; non-2xx answers become errors. Every endpoint has a typed method built
+    /// on this one; it stays public for tools and tests that probe the server with odd requests.
     pub async fn send(&self, method: reqwest::Method, path_q: &str, body: Vec<u8>, json: bool) -> Result<Bytes> {
         let mut nonce = [0u8; 16];
         OsRng.fill_bytes(&mut nonce);
@@ -524,27 +525,17 @@ impl SyncClient {
                 serde_json::to_vec(&ChunkList { v: PROTOCOL_VERSION, hashes: ask.iter().map(hex::encode).collect() })
                     .map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
             let framed = self.send(reqwest::Method::POST, &path, body, true).await?;
-            let mut at = 0usize;
-            let mut got = 0usize;
-            while at < framed.len() {
-                let Some(len) = framed.get(at..at + 4) else {
-                    return Err(SyncError::Tampered { what: "chunk framing", seq: None });
-                };
-                let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                let Some(end) = at.checked_add(4 + len).filter(|e| *e <= framed.len()) else {
-                    return Err(SyncError::Tampered { what: "chunk framing", seq: None });
-                };
-                let chunk = framed.slice(at + 4..end);
+            let frames = split_frames(&framed).map_err(|_| SyncError::Tampered { what: "chunk framing", seq: None })?;
+            if frames.is_empty() {
+                return Err(SyncError::Protocol("the server returned no chunk".into()));
+            }
+            for (got, chunk) in frames.into_iter().enumerate() {
                 let index = out.len();
-                if got >= ask.len() || proto::chunk_address(&chunk) != hashes[index] {
+                if got >= ask.len() || proto::chunk_address(chunk) != hashes[index] {
                     return Err(SyncError::ChunkCorrupt { index });
                 }
-                out.push(chunk);
-                got += 1;
-                at = end;
-            }
-            if got == 0 {
-                return Err(SyncError::Protocol("the server returned no chunk".into()));
+                // A view into the response, not a copy.
+                out.push(framed.slice_ref(chunk));
             }
         }
         Ok(out)

@@ -4,6 +4,7 @@ pub mod blocking;
 pub mod client;
 pub mod error;
 pub mod link;
+pub mod mandate;
 pub mod recovery;
 pub mod share;
 pub mod verify;

@@ -2,7 +2,7 @@
 
 use coffre_sync_protocol::recovery::{
     AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
-    CodeSlotResponse,
+    CodeSlotResponse, KeysRotated,
 };
 use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array, unhex32};
 
@@ -80,6 +80,15 @@ impl SyncClient {
         self.post_json(&path, &AssistedRelease { v: PROTOCOL_VERSION, pin_verifier: b64(pin_verifier) }).await
     }
 
+    /// Tells the audit trail that a lost device was removed and the collection keys rotated (the keys
+    /// themselves travel in the log, never here).
+    pub async fn report_keys_rotated(&self, body: &KeysRotated) -> Result<()> {
+        let (_, path) = self.vault_path("/recovery/keys-rotated")?;
+        let body = serde_json::to_vec(body).map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+        self.send(reqwest::Method::POST, &path, body, true).await?;
+        Ok(())
+    }
+
     /// Closes the vault on the server; the receipt is checked against the pinned server key.
     pub async fn close_vault(&self) -> Result<ClosureReceipt> {
         let (p, path) = self.vault_path("")?;
@@ -112,6 +121,9 @@ impl BlockingClient {
     }
     pub fn release_assisted(&self, vault: &[u8; 32], pin_verifier: &[u8; 32]) -> Result<AssistedShares> {
         self.rt.block_on(self.inner.release_assisted(vault, pin_verifier))
+    }
+    pub fn report_keys_rotated(&self, body: &KeysRotated) -> Result<()> {
+        self.rt.block_on(self.inner.report_keys_rotated(body))
     }
     pub fn close_vault(&self) -> Result<ClosureReceipt> {
         self.rt.block_on(self.inner.close_vault())

@@ -60,11 +60,7 @@ pub struct FetchedShare {
 /// (`share_expired`, `share_revoked`, `share_exhausted`, `share_not_found`).
 pub fn fetch_share(base_url: &str, id: &str) -> Result<FetchedShare> {
     crate::init_tls();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SyncError::Io(e.kind().to_string()))?;
-    rt.block_on(async {
+    crate::blocking::runtime()?.block_on(async {
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(15))
             .timeout(std::time::Duration::from_secs(120))

@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ProtocolError;
+/// The share body's framing, kept at this path for its users.
+pub use crate::frame::{join_frames, split_frames};
 
 /// Version of the share wire format and of the link.
 pub const SHARE_VERSION: u32 = 1;
@@ -182,51 +184,10 @@ pub fn parse_share_id(s: &str) -> Result<[u8; SHARE_ID_LEN], ProtocolError> {
     crate::unb64_array(s, "share id")
 }
 
-/// Splits `len(be32) || bytes` frames; refuses trailing or truncated data.
-pub fn split_frames(mut body: &[u8]) -> Result<Vec<&[u8]>, ProtocolError> {
-    let mut out = Vec::new();
-    while !body.is_empty() {
-        if body.len() < 4 {
-            return Err(ProtocolError::Length("frame header"));
-        }
-        let (len, rest) = body.split_at(4);
-        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
-        if len > rest.len() {
-            return Err(ProtocolError::Length("frame"));
-        }
-        let (frame, rest) = rest.split_at(len);
-        out.push(frame);
-        body = rest;
-    }
-    Ok(out)
-}
-
-/// Joins frames for [`split_frames`].
-pub fn join_frames(frames: &[&[u8]]) -> Result<Vec<u8>, ProtocolError> {
-    let mut out = Vec::with_capacity(frames.iter().map(|f| f.len() + 4).sum());
-    for f in frames {
-        let len = u32::try_from(f.len()).map_err(|_| ProtocolError::Length("frame"))?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(f);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn frames_round_trip_and_refuse_truncation() {
-        let body = join_frames(&[b"abc", b"", b"de"]).unwrap();
-        assert_eq!(split_frames(&body).unwrap(), vec![&b"abc"[..], b"", b"de"]);
-        for cut in 1..body.len() {
-            let r = split_frames(&body[..cut]);
-            // every proper prefix either fails or yields fewer frames
-            assert!(r.is_err() || r.unwrap().len() < 3);
-        }
-    }
 
     #[test]
     fn share_ids_are_22_chars() {

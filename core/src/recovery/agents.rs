@@ -11,7 +11,6 @@
 //!   ([`AssistedRequest::org_share_from_approvals`]).
 
 use coffre_crypto::{ExchangePublic, ExchangeSecret};
-use coffre_mandate::wire::OrgInfo;
 use coffre_mandate::{AgentCertificate, AgentKeys, AgentRevocation, MandateError, OrgRegistration};
 use coffre_recovery::approval::{ApprovalRequest, approve, org_share_from_approvals};
 use coffre_recovery::assisted::AssistedError;
@@ -21,35 +20,12 @@ use coffre_sync::{BlockingClient, SyncError};
 use coffre_vault::Vault;
 use zeroize::Zeroizing;
 
-use super::recovery::{AssistedRequest, setup_assisted};
-use super::{EngineError, Result, session};
+use super::assisted_request::{AssistedRequest, setup_assisted};
+use crate::error::{AgentCheckError, Result};
+use crate::session::session;
 
 const REQUEST_PREFIX: &str = "COFFRE-ASSIST-REQ:";
 const APPROVAL_PREFIX: &str = "COFFRE-ASSIST-OK:";
-
-/// Why agents cannot hold (or give) an organisation's pieces. Holds no key material.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AgentCheckError {
-    /// A certificate that does not verify, has expired or is not valid yet.
-    #[error("agent certificate: {0}")]
-    Certificate(#[from] MandateError),
-    /// Certificates of several organisations, or not of the one named.
-    #[error("the agents are not all of the chosen organisation")]
-    OtherOrganisation,
-    /// The same agent device twice (two approvals must be two agents).
-    #[error("the same agent is listed twice")]
-    Duplicate,
-    /// The organisation's signed list on the server revokes one of the agents.
-    #[error("the organisation revoked one of these agents")]
-    Revoked,
-    /// The server does not know the organisation.
-    #[error("the organisation is not registered on this server")]
-    UnknownOrganisation,
-    /// Not an approval request or approval text.
-    #[error("not an assisted-recovery request or approval")]
-    NotARequest,
-}
 
 fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -76,12 +52,7 @@ pub fn certified_agents(
         }
         seen.extend([c.device_pk, c.x25519_pk]);
     }
-    let info = match client.send("GET", &format!("/v1/orgs/{}", b64(&org)), Vec::new()) {
-        Ok(body) => serde_json::from_slice::<OrgInfo>(&body)
-            .map_err(|_| SyncError::Protocol("malformed organisation info".into()))?,
-        Err(SyncError::Server { status: 404, .. }) => return Err(AgentCheckError::UnknownOrganisation.into()),
-        Err(e) => return Err(e.into()),
-    };
+    let info = client.org_info(&org)?.ok_or(AgentCheckError::UnknownOrganisation)?;
     let bad = |_| SyncError::Protocol("malformed organisation info".into());
     let reg = OrgRegistration::decode_verified(&unb64(&info.registration, "registration").map_err(bad)?)
         .map_err(AgentCheckError::from)?;
@@ -107,9 +78,9 @@ pub fn setup_assisted_with_agents(
     org: Option<&[u8; 32]>,
     certs: &[AgentCertificate],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let s = session(vault)?;
-    let (org, agents) = certified_agents(&s.client, org, certs, now())?;
-    drop(s);
+    let client = session(vault)?.client;
+    let (org, agents) = certified_agents(&client, org, certs, now())?;
+    drop(client);
     setup_assisted(vault, pin, &org, &agents)
 }
 
@@ -157,10 +128,4 @@ pub fn agent_approve(cert: &AgentCertificate, keys: &AgentKeys, request: &str) -
     let req = ApprovalRequest::decode(&unb64(body, "request").map_err(|_| AgentCheckError::NotARequest)?)?;
     let approval = approve(&keys.exchange, &req)?;
     Ok(Approval { text: format!("{APPROVAL_PREFIX}{}", b64(&approval)), vault: hex::encode(req.vault) })
-}
-
-impl From<AgentCheckError> for EngineError {
-    fn from(e: AgentCheckError) -> Self {
-        EngineError::AgentCheck(e)
-    }
 }

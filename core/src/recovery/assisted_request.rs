@@ -1,0 +1,147 @@
+//! Assisted recovery without the code (docs/recovery.md §3): the holder sets it up from an enrolled
+//! device; a new phone starts a request with a temporary device key and, after the delay, gets the
+//! provider share with the PIN. [`super::agents`] adds the organisation's certified agents.
+
+use coffre_crypto::{ExchangePublic, random_bytes};
+use coffre_recovery::assisted::pin_verifier;
+use coffre_sync::BlockingClient;
+use coffre_sync::protocol::b64;
+use coffre_sync::protocol::recovery::{AssistedShares, AssistedStatus, SealedPiece};
+use coffre_vault::{Vault, VaultError};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::kit::KIT_SHARE;
+use crate::error::Result;
+use crate::session::{hex32, session};
+use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::view::key_of;
+use crate::sync_engine::{certify, queue_and_sync};
+
+/// Sets up assisted recovery (the holder chooses to, and with which organisation): the assisted
+/// recovery device is certified in the log, the server gets the slot, the PIN verifier, its share
+/// and the organisation's pieces sealed to `agents`. Returns the kit share, to print on the kit.
+pub fn setup_assisted(
+    vault: &mut Vault,
+    pin: &str,
+    org: &[u8; 32],
+    agents: &[ExchangePublic],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let s = session(vault)?;
+    let set = coffre_recovery::assisted::setup(vault.root_key(), &s.vault_hash, agents)?;
+    let device = ed25519_dalek::SigningKey::from_bytes(&set.key.device_seed());
+    let device_pk = device.verifying_key().to_bytes();
+    let cert = certify(vault.root_key(), &s.vault_hash, &device_pk);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
+    let body = coffre_sync::protocol::recovery::AssistedPut {
+        v: coffre_sync::protocol::PROTOCOL_VERSION,
+        device_pk: b64(&device_pk),
+        slot: b64(&set.slot),
+        pin_verifier: b64(&*pin_verifier(pin, &s.vault_hash)?),
+        provider_share: b64(&set.provider_share),
+        org: b64(org),
+        org_pieces: set
+            .org_pieces
+            .iter()
+            .map(|(agent, piece)| SealedPiece { agent: b64(agent.as_bytes()), piece: b64(piece) })
+            .collect(),
+    };
+    if let Some(old) = s.client.put_assisted(&body)? {
+        queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&old) })?;
+    }
+    vault.state_set(KIT_SHARE, &set.kit_share)?;
+    Ok(set.kit_share)
+}
+
+/// Cancels a pending assisted recovery (from any enrolled device, e.g. when the holder did not ask).
+pub fn cancel_assisted(vault: &mut Vault) -> Result<AssistedStatus> {
+    Ok(session(vault)?.client.cancel_assisted()?)
+}
+
+/// The new phone's side of assisted recovery: a temporary device key that starts the request and,
+/// after the delay, asks for the provider share with the PIN.
+pub struct AssistedRequest {
+    client: BlockingClient,
+    pub(super) vault: [u8; 32],
+    device: Zeroizing<[u8; 32]>,
+    /// X25519 secret where the agents seal their approvals ([`super::agents`]).
+    pub(super) exchange: Zeroizing<[u8; 32]>,
+    server_url: String,
+    ready_at: u64,
+}
+
+/// A request kept between app launches (the 72 h wait): the temporary device key and where.
+#[derive(Serialize, Deserialize)]
+struct SavedRequest {
+    v: u32,
+    server_url: String,
+    vault: String,
+    device: String,
+    exchange: String,
+    /// When the delay ends (Unix seconds, server clock), for a phone to say so after a restart.
+    /// Absent (0) in requests saved before it was kept.
+    #[serde(default)]
+    ready_at: u64,
+}
+
+impl AssistedRequest {
+    /// Starts the request for `vault_hex` (the agent at the desk reads it from the holder's mandate).
+    pub fn start(server_url: &str, vault_hex: &str) -> Result<(AssistedRequest, AssistedStatus)> {
+        let vault = hex32(vault_hex)?;
+        let device = Zeroizing::new(random_bytes::<32>());
+        let exchange = Zeroizing::new(random_bytes::<32>());
+        let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
+        let status = client.start_assisted(&vault)?;
+        let ready_at = status.ready_at;
+        Ok((AssistedRequest { client, vault, device, exchange, server_url: server_url.to_string(), ready_at }, status))
+    }
+
+    /// The request as text to keep (secret: it holds the temporary device key) until the delay ends.
+    pub fn save(&self) -> Zeroizing<String> {
+        let saved = SavedRequest {
+            v: 1,
+            server_url: self.server_url.clone(),
+            vault: hex::encode(self.vault),
+            device: hex::encode(*self.device),
+            exchange: hex::encode(*self.exchange),
+            ready_at: self.ready_at,
+        };
+        Zeroizing::new(serde_json::to_string(&saved).unwrap_or_default())
+    }
+
+    /// A request kept with [`Self::save`].
+    pub fn resume(text: &str) -> Result<AssistedRequest> {
+        let bad = || VaultError::InvalidInput("not a saved assisted-recovery request".into());
+        let saved: SavedRequest = serde_json::from_str(text).map_err(|_| bad())?;
+        if saved.v != 1 {
+            return Err(bad().into());
+        }
+        let vault = hex32(&saved.vault)?;
+        let device = Zeroizing::new(hex32(&saved.device)?);
+        let exchange = Zeroizing::new(hex32(&saved.exchange)?);
+        let client = BlockingClient::new(&saved.server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
+        Ok(AssistedRequest { client, vault, device, exchange, server_url: saved.server_url, ready_at: saved.ready_at })
+    }
+
+    /// The server the request was started on (where the vault is restored from).
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
+    /// The vault this request is for (hex).
+    pub fn vault_hex(&self) -> String {
+        hex::encode(self.vault)
+    }
+
+    /// When the server releases the shares (Unix seconds, server clock), as it said at the start;
+    /// 0 for a request saved before this was kept.
+    pub fn ready_at(&self) -> u64 {
+        self.ready_at
+    }
+
+    /// After the delay: the provider share (checked PIN) and the organisation's sealed pieces.
+    pub fn release(&self, pin: &str) -> Result<AssistedShares> {
+        let verifier = pin_verifier(pin, &self.vault)?;
+        Ok(self.client.release_assisted(&self.vault, &verifier)?)
+    }
+}
