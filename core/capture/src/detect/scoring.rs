@@ -355,94 +355,16 @@ impl<'a> ScoreCtx<'a> {
         Some((0.5 * mean + 0.5 * min) * (1.0 - CONTINUATION_PENALTY * self.continuation(q)))
     }
 
+    /// The full score of a plausible quad: edge support and contrast along its four sides,
+    /// discounted for sides that continue past the corners, an inside like its surroundings, a small
+    /// area, skewed angles, an extreme aspect and sides out of frame.
     pub(super) fn score(&self, q: &Quad) -> Option<f32> {
-        if !q.is_convex() {
-            return None;
-        }
-        let (w, h) = (self.w, self.h);
-        let frac = q.area() / (w * h);
-        if !(0.02..=1.02).contains(&frac) {
-            return None;
-        }
-        let angles = q.angles();
-        let max_dev = angles.iter().map(|a| (a - 90.0).abs()).fold(0.0, f32::max);
-        if max_dev > 55.0 {
-            return None;
-        }
-        let sides = q.sides();
-        let (s_min, s_max) =
-            (sides.iter().copied().fold(f32::MAX, f32::min), sides.iter().copied().fold(0.0, f32::max));
-        if s_min < 0.06 * w.min(h) {
-            return None;
-        }
-        // Aspect of the document from mean opposite sides.
-        let a1 = 0.5 * (sides[0] + sides[2]);
-        let a2 = 0.5 * (sides[1] + sides[3]);
-        let aspect = a1.max(a2) / a1.min(a2).max(1.0);
-        if aspect > 6.0 || s_max / s_min > 8.0 {
-            return None;
-        }
-
-        let mut supports = [0.0f32; 4];
-        let mut contrasts = [0.0f32; 4];
-        let mut inside_frac = [0.0f32; 4];
-        let nch = self.planes.len();
-        for k in 0..4 {
-            let p0 = q.corners[k];
-            let p1 = q.corners[(k + 1) % 4];
-            let len = p0.dist(p1);
-            let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
-            let (nx, ny) = (ty, -tx); // outward for a clockwise quad
-            // A side lying along the image border is the frame, not a document edge.
-            let on_border = |a: f32, b: f32, lim: f32| {
-                a.abs() < 3.0 && b.abs() < 3.0 || (a - lim).abs() < 3.0 && (b - lim).abs() < 3.0
-            };
-            if on_border(p0.x, p1.x, w - 1.0) || on_border(p0.y, p1.y, h - 1.0) {
-                continue;
-            }
-            let n = (len / 1.5).max(8.0) as usize;
-            let mut sup = 0usize;
-            let mut tot = 0usize;
-            let mut diffs: Vec<f32> = Vec::with_capacity(n);
-            for i in 0..n {
-                let s = 0.05 + 0.9 * (i as f32 + 0.5) / n as f32;
-                let px = p0.x + (p1.x - p0.x) * s;
-                let py = p0.y + (p1.y - p0.y) * s;
-                if px < 1.0 || py < 1.0 || px > w - 2.0 || py > h - 2.0 {
-                    continue;
-                }
-                tot += 1;
-                let mut best = 0.0f32;
-                for o in [-1.5f32, -0.75, 0.0, 0.75, 1.5] {
-                    let xi = (px + o * nx).round().clamp(0.0, w - 1.0) as usize;
-                    let yi = (py + o * ny).round().clamp(0.0, h - 1.0) as usize;
-                    let j = yi * self.grad.mag.w + xi;
-                    let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
-                    if d >= 0.7 * self.grad.mag.data[j] {
-                        best = best.max(d);
-                    }
-                }
-                // Colour step across the side: a document edge is a step, a line (grout, text,
-                // table seam) is not.
-                let (ix, iy) = (px - 3.0 * nx, py - 3.0 * ny);
-                let (ox, oy) = (px + 3.0 * nx, py + 3.0 * ny);
-                let mut d2 = 0.0;
-                for c in 0..nch {
-                    let dv = self.planes[c].bilinear(ix, iy) - self.planes[c].bilinear(ox, oy);
-                    d2 += dv * dv;
-                }
-                if best >= SUPPORT_MIN && d2 >= STEP_MIN * STEP_MIN {
-                    sup += 1;
-                }
-                diffs.push(d2.sqrt());
-            }
-            inside_frac[k] = tot as f32 / n as f32;
-            if tot > 0 {
-                supports[k] = sup as f32 / tot as f32;
-                diffs.sort_by(f32::total_cmp);
-                contrasts[k] = diffs[diffs.len() / 2];
-            }
-        }
+        let (frac, max_dev, aspect) = self.plausible(q)?;
+        let sides: [SideEvidence; 4] =
+            std::array::from_fn(|k| self.side_evidence(q.corners[k], q.corners[(k + 1) % 4]));
+        let supports = sides.map(|s| s.support);
+        let contrasts = sides.map(|s| s.contrast);
+        let inside_frac = sides.map(|s| s.visible);
         let mean = |v: &[f32; 4]| v.iter().sum::<f32>() / 4.0;
         let min = |v: &[f32; 4]| v.iter().copied().fold(f32::MAX, f32::min);
         // Sides partly out of frame are judged on their visible part, with a mild penalty.
@@ -466,4 +388,73 @@ impl<'a> ScoreCtx<'a> {
             * (0.7 + 0.3 * visible);
         Some(score)
     }
+
+    /// Edge support and contrast along the side `p0 → p1` of a clockwise quad; all zero for a
+    /// side lying along the image border (the frame, not a document edge).
+    fn side_evidence(&self, p0: Point, p1: Point) -> SideEvidence {
+        let (w, h) = (self.w, self.h);
+        let nch = self.planes.len();
+        let len = p0.dist(p1);
+        let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
+        let (nx, ny) = (ty, -tx); // outward for a clockwise quad
+        let on_border =
+            |a: f32, b: f32, lim: f32| a.abs() < 3.0 && b.abs() < 3.0 || (a - lim).abs() < 3.0 && (b - lim).abs() < 3.0;
+        if on_border(p0.x, p1.x, w - 1.0) || on_border(p0.y, p1.y, h - 1.0) {
+            return SideEvidence::default();
+        }
+        let n = (len / 1.5).max(8.0) as usize;
+        let mut sup = 0usize;
+        let mut tot = 0usize;
+        let mut diffs: Vec<f32> = Vec::with_capacity(n);
+        for i in 0..n {
+            let s = 0.05 + 0.9 * (i as f32 + 0.5) / n as f32;
+            let px = p0.x + (p1.x - p0.x) * s;
+            let py = p0.y + (p1.y - p0.y) * s;
+            if px < 1.0 || py < 1.0 || px > w - 2.0 || py > h - 2.0 {
+                continue;
+            }
+            tot += 1;
+            let mut best = 0.0f32;
+            for o in [-1.5f32, -0.75, 0.0, 0.75, 1.5] {
+                let xi = (px + o * nx).round().clamp(0.0, w - 1.0) as usize;
+                let yi = (py + o * ny).round().clamp(0.0, h - 1.0) as usize;
+                let j = yi * self.grad.mag.w + xi;
+                let d = (self.grad.gx.data[j] * nx + self.grad.gy.data[j] * ny).abs();
+                if d >= 0.7 * self.grad.mag.data[j] {
+                    best = best.max(d);
+                }
+            }
+            // Colour step across the side: a document edge is a step, a line (grout, text,
+            // table seam) is not.
+            let (ix, iy) = (px - 3.0 * nx, py - 3.0 * ny);
+            let (ox, oy) = (px + 3.0 * nx, py + 3.0 * ny);
+            let mut d2 = 0.0;
+            for c in 0..nch {
+                let dv = self.planes[c].bilinear(ix, iy) - self.planes[c].bilinear(ox, oy);
+                d2 += dv * dv;
+            }
+            if best >= SUPPORT_MIN && d2 >= STEP_MIN * STEP_MIN {
+                sup += 1;
+            }
+            diffs.push(d2.sqrt());
+        }
+        let mut side = SideEvidence { visible: tot as f32 / n as f32, ..SideEvidence::default() };
+        if tot > 0 {
+            side.support = sup as f32 / tot as f32;
+            diffs.sort_by(f32::total_cmp);
+            side.contrast = diffs[diffs.len() / 2];
+        }
+        side
+    }
+}
+
+/// What the samples along one side of a quad show.
+#[derive(Debug, Clone, Copy, Default)]
+struct SideEvidence {
+    /// Fraction of the visible samples on a supported colour step.
+    support: f32,
+    /// Median colour difference across the side (grey levels).
+    contrast: f32,
+    /// Fraction of the samples inside the frame.
+    visible: f32,
 }
