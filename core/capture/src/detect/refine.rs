@@ -113,12 +113,8 @@ pub(super) fn at_full_resolution(quad: Quad, scale: f32, full: &dyn Sampler) -> 
 /// Moves each side of `q` onto the strongest nearby edge of `img` (within `radius` pixels along the
 /// side's normal), fitting a robust line per side; corners are the intersections of adjacent lines.
 fn refine(q: &Quad, img: &dyn Sampler, radius: f32, step: f32) -> Option<Quad> {
-    let nch = img.channels();
-    let mut buf = vec![0.0f32; nch];
+    let mut profile = Profile::new(img.channels(), radius, step);
     let mut lines: Vec<Line> = Vec::with_capacity(4);
-    let nd = (radius / step).ceil() as i32;
-    let npos = (2 * nd + 3) as usize;
-    let mut prof = vec![0.0f32; npos * nch];
     for k in 0..4 {
         let p0 = q.corners[k];
         let p1 = q.corners[(k + 1) % 4];
@@ -126,56 +122,14 @@ fn refine(q: &Quad, img: &dyn Sampler, radius: f32, step: f32) -> Option<Quad> {
         if len < 4.0 {
             return None;
         }
-        let (tx, ty) = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
-        let (nx, ny) = (ty, -tx);
+        let t = ((p1.x - p0.x) / len, (p1.y - p0.y) / len);
+        let n = (t.1, -t.0);
         let m = ((len / (4.0 * step)) as usize).clamp(8, 48);
         let mut pts: Vec<Point> = Vec::with_capacity(m);
         for i in 0..m {
             let s = 0.08 + 0.84 * (i as f32 + 0.5) / m as f32;
-            let cx = p0.x + (p1.x - p0.x) * s;
-            let cy = p0.y + (p1.y - p0.y) * s;
-            // Profile across the side, averaged along it.
-            prof.iter_mut().for_each(|v| *v = 0.0);
-            for j in 0..npos {
-                let d = (j as i32 - nd - 1) as f32 * step;
-                for t in [-2.0f32, -1.0, 0.0, 1.0, 2.0] {
-                    let x = cx + d * nx + t * step * tx;
-                    let y = cy + d * ny + t * step * ty;
-                    if x < 0.0 || y < 0.0 || x > img.width() - 1.0 || y > img.height() - 1.0 {
-                        continue;
-                    }
-                    img.sample(x, y, &mut buf);
-                    for c in 0..nch {
-                        prof[j * nch + c] += buf[c] / 5.0;
-                    }
-                }
-            }
-            let mut best = (0.0f32, 0usize);
-            let mut mags = vec![0.0f32; npos];
-            for j in 1..npos - 1 {
-                let mut s2 = 0.0;
-                for c in 0..nch {
-                    let dv = prof[(j + 1) * nch + c] - prof[(j - 1) * nch + c];
-                    s2 += dv * dv;
-                }
-                let mag = s2.sqrt() / (2.0 * step);
-                mags[j] = mag;
-                let d = (j as i32 - nd - 1) as f32 / nd.max(1) as f32;
-                let wgt = mag * (1.0 - 0.4 * d * d);
-                if wgt > best.0 {
-                    best = (wgt, j);
-                }
-            }
-            let j = best.1;
-            if best.0 < 2.0 || j == 0 || j + 1 >= npos {
-                continue;
-            }
-            // Sub-sample peak by parabola.
-            let (a, b, c) = (mags[j - 1], mags[j], mags[j + 1]);
-            let den = a - 2.0 * b + c;
-            let off = if den.abs() > 1e-6 { (0.5 * (a - c) / den).clamp(-0.5, 0.5) } else { 0.0 };
-            let d = (j as f32 - nd as f32 - 1.0 + off) * step;
-            pts.push(Point::new(cx + d * nx, cy + d * ny));
+            let c = Point::new(p0.x + (p1.x - p0.x) * s, p0.y + (p1.y - p0.y) * s);
+            pts.extend(profile.edge_point(img, c, t, n));
         }
         let line = if pts.len() * 10 >= m * 4 {
             Line::fit_robust(&pts, f64::from(step) * 0.75)?
@@ -190,4 +144,74 @@ fn refine(q: &Quad, img: &dyn Sampler, radius: f32, step: f32) -> Option<Quad> {
     }
     let out = Quad { corners };
     (out.is_convex() && out.max_corner_distance(q) <= 3.0 * radius + 2.0).then_some(out)
+}
+
+/// The colour profile across a side at one point: `2 nd + 3` positions `step` apart along the
+/// normal, each the mean of 5 samples along the side. Its buffers are reused from point to point.
+struct Profile {
+    nch: usize,
+    nd: i32,
+    npos: usize,
+    step: f32,
+    values: Vec<f32>,
+    buf: Vec<f32>,
+}
+
+impl Profile {
+    fn new(nch: usize, radius: f32, step: f32) -> Self {
+        let nd = (radius / step).ceil() as i32;
+        let npos = (2 * nd + 3) as usize;
+        Self { nch, nd, npos, step, values: vec![0.0f32; npos * nch], buf: vec![0.0f32; nch] }
+    }
+
+    /// The strongest edge across the side through `c` (tangent `t`, normal `n`), weighted towards
+    /// the side's current position and located to a fraction of a step; `None` if too faint.
+    fn edge_point(&mut self, img: &dyn Sampler, c: Point, t: (f32, f32), n: (f32, f32)) -> Option<Point> {
+        let (nch, nd, npos, step) = (self.nch, self.nd, self.npos, self.step);
+        let (cx, cy) = (c.x, c.y);
+        let ((tx, ty), (nx, ny)) = (t, n);
+        // Profile across the side, averaged along it.
+        let prof = &mut self.values;
+        prof.iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..npos {
+            let d = (j as i32 - nd - 1) as f32 * step;
+            for t in [-2.0f32, -1.0, 0.0, 1.0, 2.0] {
+                let x = cx + d * nx + t * step * tx;
+                let y = cy + d * ny + t * step * ty;
+                if x < 0.0 || y < 0.0 || x > img.width() - 1.0 || y > img.height() - 1.0 {
+                    continue;
+                }
+                img.sample(x, y, &mut self.buf);
+                for c in 0..nch {
+                    prof[j * nch + c] += self.buf[c] / 5.0;
+                }
+            }
+        }
+        let mut best = (0.0f32, 0usize);
+        let mut mags = vec![0.0f32; npos];
+        for j in 1..npos - 1 {
+            let mut s2 = 0.0;
+            for c in 0..nch {
+                let dv = prof[(j + 1) * nch + c] - prof[(j - 1) * nch + c];
+                s2 += dv * dv;
+            }
+            let mag = s2.sqrt() / (2.0 * step);
+            mags[j] = mag;
+            let d = (j as i32 - nd - 1) as f32 / nd.max(1) as f32;
+            let wgt = mag * (1.0 - 0.4 * d * d);
+            if wgt > best.0 {
+                best = (wgt, j);
+            }
+        }
+        let j = best.1;
+        if best.0 < 2.0 || j == 0 || j + 1 >= npos {
+            return None;
+        }
+        // Sub-sample peak by parabola.
+        let (a, b, c) = (mags[j - 1], mags[j], mags[j + 1]);
+        let den = a - 2.0 * b + c;
+        let off = if den.abs() > 1e-6 { (0.5 * (a - c) / den).clamp(-0.5, 0.5) } else { 0.0 };
+        let d = (j as f32 - nd as f32 - 1.0 + off) * step;
+        Some(Point::new(cx + d * nx, cy + d * ny))
+    }
 }
