@@ -35,7 +35,7 @@ use crate::geometry::Quad;
 use crate::planes::{LumaSampler, RgbSampler, Sampler, WorkImage, gradient};
 
 use edges::EdgeMap;
-use scoring::{ScoreCtx, confidence_of};
+use scoring::{Cand, ScoreCtx, confidence_of, shortlist_and_score};
 pub use sources::CandidateSource;
 use trace::Tracer;
 pub use trace::{DetectTrace, TraceEvent};
@@ -178,7 +178,7 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions, trace: &mut T
     if edges.is_flat(work.w, work.h) {
         return NONE;
     }
-    let cands = sources::candidates(&ctx, &edges, opts, trace);
+    let cands = candidates(&ctx, &edges, opts, trace);
     trace.lap("scoring");
     let top = refine::distinct(cands, 3.0, 5);
     trace_shortlist(&ctx, work, &top, trace);
@@ -198,8 +198,30 @@ fn run(work: &WorkImage, full: &dyn Sampler, opts: &DetectOptions, trace: &mut T
     Detection { quad: Some(Quad::from_points(quad.corners)), confidence }
 }
 
+/// Score above which no further candidate source is tried.
+const EARLY_ACCEPT: f32 = 0.92;
+
+/// Scored candidates of the sources tried, best first. Sources run from the cheapest to the most
+/// expensive, and a later one only when the earlier ones found nothing convincing (most photos
+/// stop after the edge contours).
+fn candidates(ctx: &ScoreCtx<'_>, edges: &EdgeMap, opts: &DetectOptions, trace: &mut Tracer<'_>) -> Vec<Cand> {
+    let mut cands: Vec<Cand> = Vec::new();
+    for source in CandidateSource::ALL {
+        let quads = source.quads(ctx, edges, opts.use_lines);
+        let n = quads.len();
+        cands.extend(shortlist_and_score(ctx, quads));
+        cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+        trace.emit(|| TraceEvent::Source { source, quads: n, best: cands.first().map(|c| c.score) });
+        trace.lap("source");
+        if cands.first().is_some_and(|c| c.score >= EARLY_ACCEPT) {
+            break;
+        }
+    }
+    cands
+}
+
 /// Reports the probe quad's scores and the shortlisted candidates.
-fn trace_shortlist(ctx: &ScoreCtx<'_>, work: &WorkImage, top: &[scoring::Cand], trace: &mut Tracer<'_>) {
+fn trace_shortlist(ctx: &ScoreCtx<'_>, work: &WorkImage, top: &[Cand], trace: &mut Tracer<'_>) {
     if let Some(probe) = trace.probe() {
         let q = probe.scaled(1.0 / work.scale);
         trace.emit(|| TraceEvent::Probe {
