@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub use coffre_capture as capture;
 pub use coffre_crypto as crypto;

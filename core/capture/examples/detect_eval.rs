@@ -2,12 +2,46 @@
 //! detection time per image (best of `COFFRE_EVAL_RUNS`, default 1). For quick iteration; the
 //! figures of record come from `scripts/capture-bench.sh`.
 //!
-//! `cargo run -p coffre-capture --release --example detect_eval -- DIR`
+//! `cargo run -p coffre-capture --release --example detect_eval -- DIR [scene]`
+//!
+//! `COFFRE_DEBUG=1` prints the detector's trace (stage times, candidates, scores) on stderr;
+//! `COFFRE_DEBUG_QUAD=x0,y0,…,x3,y3` (input pixels) prints the scores of that quad.
 
 use std::time::Instant;
 
-use coffre_capture::{LumaFrame, Quad, decode, detect, detect_preview, quad_iou};
+use coffre_capture::{
+    DetectOptions, DetectTrace, Detection, LumaFrame, Quad, TraceEvent, decode, detect_luma_traced, detect_luma_with,
+    detect_traced, detect_with, quad_iou,
+};
 use coffre_fixtures::Truth;
+use image::RgbImage;
+
+/// The trace settings read from the environment.
+struct Debug {
+    all: bool,
+    probe: Option<Quad>,
+}
+
+impl Debug {
+    fn from_env() -> Self {
+        let probe = std::env::var("COFFRE_DEBUG_QUAD").ok().and_then(|v| {
+            let c: Vec<f32> = v.split(',').filter_map(|t| t.trim().parse().ok()).collect();
+            (c.len() == 8).then(|| Quad::from_array([[c[0], c[1]], [c[2], c[3]], [c[4], c[5]], [c[6], c[7]]]))
+        });
+        Self { all: std::env::var_os("COFFRE_DEBUG").is_some(), probe }
+    }
+
+    fn active(&self) -> bool {
+        self.all || self.probe.is_some()
+    }
+
+    /// Prints every event with `COFFRE_DEBUG`, else only the probe's.
+    fn print(&self, event: TraceEvent) {
+        if self.all || matches!(event, TraceEvent::Probe { .. }) {
+            eprintln!("{event}");
+        }
+    }
+}
 
 fn main() {
     let Some(dir) = std::env::args().nth(1) else {
@@ -26,6 +60,7 @@ fn main() {
     let mut t_med = Vec::new();
     let mut t_prev = Vec::new();
     let only = std::env::args().nth(2);
+    let debug = Debug::from_env();
     for t in &truths {
         if only.as_ref().is_some_and(|o| !t.file.contains(o.as_str())) {
             continue;
@@ -41,11 +76,7 @@ fn main() {
         let mut det = None;
         for _ in 0..runs.max(1) {
             let t0 = Instant::now();
-            let d = if preview {
-                LumaFrame::new(img.width(), img.height(), img.width() as usize, &luma).ok().map(|f| detect_preview(&f))
-            } else {
-                Some(detect(&img))
-            };
+            let d = detect_one(&img, &luma, preview, &debug);
             best = best.min(t0.elapsed().as_secs_f64() * 1e3);
             det = d;
         }
@@ -101,4 +132,23 @@ fn main() {
         mean(&t_med),
         mean(&t_prev)
     );
+}
+
+/// Detection of one image (a preview-sized one through the luma fast path), traced only when asked
+/// (tracing costs time, and the times are part of the report).
+fn detect_one(img: &RgbImage, luma: &[u8], preview: bool, debug: &Debug) -> Option<Detection> {
+    let mut print = |event: TraceEvent| debug.print(event);
+    if preview {
+        let frame = LumaFrame::new(img.width(), img.height(), img.width() as usize, luma).ok()?;
+        let opts = DetectOptions::preview();
+        Some(if debug.active() {
+            detect_luma_traced(&frame, &opts, DetectTrace { sink: &mut print, probe: debug.probe })
+        } else {
+            detect_luma_with(&frame, &opts)
+        })
+    } else {
+        let opts = DetectOptions::default();
+        let trace = DetectTrace { sink: &mut print, probe: debug.probe };
+        Some(if debug.active() { detect_traced(img, &opts, trace) } else { detect_with(img, &opts) })
+    }
 }

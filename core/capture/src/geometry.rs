@@ -52,6 +52,12 @@ impl Quad {
         Self { corners }
     }
 
+    /// [`Quad::from_points`] when the result is convex: the one shape check of every candidate source.
+    pub(crate) fn convex_from(points: [Point; 4]) -> Option<Self> {
+        let q = Self::from_points(points);
+        q.is_convex().then_some(q)
+    }
+
     /// Builds a quad from `[[x, y]; 4]`, sorting the corners like [`Quad::from_points`].
     pub fn from_array(a: [[f32; 2]; 4]) -> Self {
         Self::from_points(a.map(|p| Point::new(p[0], p[1])))

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 #![allow(clippy::needless_range_loop)] // index loops read better in pixel code
 
 mod autocapture;
@@ -16,7 +17,10 @@ mod planes;
 pub use autocapture::{AutoCapture, AutoCaptureConfig, CaptureAdvice};
 pub use decode::{DecodeLimits, LumaFrame, MIN_SIDE, decode, decode_with_limits, upright_dimensions};
 pub use deskew::{DeskewOptions, Deskewed, PaperFormat, deskew, estimate_aspect, snap_format};
-pub use detect::{DetectJson, DetectOptions, Detection, detect, detect_luma_with, detect_preview, detect_with};
+pub use detect::{
+    CandidateSource, DetectJson, DetectOptions, DetectTrace, Detection, TraceEvent, detect, detect_luma_traced,
+    detect_luma_with, detect_preview, detect_traced, detect_with,
+};
 pub use encode::{EncodeOptions, EncodedPage, THUMBNAIL_SIDE, encode_page, thumbnail};
 pub use enhance::{Enhanced, Mode, choose_mode, enhance};
 pub use error::{CaptureError, Result};

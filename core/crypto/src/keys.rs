@@ -1,24 +1,17 @@
-//! Key types: [`SymmetricKey`], [`AccountRootKey`], [`IdentityKeys`], and the random source.
+//! Key types: [`SymmetricKey`], [`AccountRootKey`], [`IdentityKeys`].
 //!
 //! Every secret type zeroizes its bytes on drop and prints `[redacted]` in `Debug`. Equality between
 //! keys is constant time.
 
 use std::fmt;
 
-use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::kdf;
+use crate::rng::random_bytes;
 use crate::seal::ExchangeSecret;
 use crate::sign::SigningKey;
-
-/// `N` bytes from the operating system's CSPRNG (`getrandom`).
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    OsRng.fill_bytes(&mut out);
-    out
-}
 
 /// A 256-bit symmetric key (XChaCha20-Poly1305, key wrapping, blob STREAM).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod aead;
 mod error;
 mod hash;
 mod kdf;
 mod keys;
 pub mod passphrase;
+mod rng;
 pub mod seal;
 pub mod sign;
 pub mod stream;
@@ -14,8 +17,9 @@ mod wrap;
 
 pub use error::{CryptoError, Result};
 pub use hash::{Sha256Hasher, sha256};
-pub use keys::{AccountRootKey, IdentityKeys, SymmetricKey, random_bytes};
+pub use keys::{AccountRootKey, IdentityKeys, SymmetricKey};
 pub use passphrase::{KdfParams, stored_kdf_params, unwrap_ark_with_passphrase, wrap_ark_with_passphrase};
+pub use rng::random_bytes;
 pub use seal::{ExchangePublic, ExchangeSecret, open_sealed, seal_to};
 pub use sign::{Signature, SigningKey, VerifyingKey};
 pub use stream::{BlobContext, CHUNK_SIZE, StreamStats, decrypt_stream, decrypt_to_vec, encrypt_stream, encrypted_len};

@@ -17,10 +17,11 @@
 use argon2::{Algorithm, Argon2, AssociatedData, Block, ParamsBuilder, Version};
 use zeroize::Zeroizing;
 
+use crate::aead::{NONCE_LEN, TAG_LEN, bound_aad, xchacha_open, xchacha_seal};
 use crate::error::{CryptoError, Result};
 use crate::kdf;
-use crate::keys::{AccountRootKey, random_bytes};
-use crate::wrap::{NONCE_LEN, TAG_LEN, bound_aad, xchacha_open, xchacha_seal};
+use crate::keys::AccountRootKey;
+use crate::rng::random_bytes;
 
 /// Version byte of a passphrase-wrapped ARK.
 pub const PASSPHRASE_WRAP_VERSION: u8 = 1;

@@ -15,10 +15,10 @@ use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::aead::{NONCE_LEN, TAG_LEN, bound_aad, xchacha_open, xchacha_seal};
 use crate::error::{CryptoError, Result};
 use crate::kdf;
-use crate::keys::random_bytes;
-use crate::wrap::{NONCE_LEN, TAG_LEN, bound_aad, xchacha_open, xchacha_seal};
+use crate::rng::random_bytes;
 
 /// Version byte of sealed envelopes.
 pub const SEALED_VERSION: u8 = 1;

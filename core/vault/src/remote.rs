@@ -11,7 +11,8 @@ use crate::hlc::Hlc;
 use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::DocId;
 use crate::ops::{BlobRef, FieldChanges, Op, OpBody};
-use crate::vault::{Vault, apply_field_changes, reindex, resolve_category, set_field_clock};
+use crate::rows::{apply_field_changes, promote_if_newer, record_version, reindex, resolve_category, set_field_clock};
+use crate::vault::Vault;
 use crate::{Result, VaultError, date::now_ms};
 use coffre_crypto::{SymmetricKey, unwrap_key};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -147,22 +148,11 @@ impl Vault {
                     )?;
                     record_synced_blobs(&tx, &self.dir, &doc, version, &doc_key, &blobs, created)?;
                     apply_fields_lww(&tx, &doc, &fields, &hlc)?;
-                    crate::versions::record_version(
-                        &tx,
-                        &doc,
-                        version,
-                        None,
-                        key_generation,
-                        &wrapped_doc_key,
-                        origin,
-                        &hlc,
-                    )?;
+                    record_version(&tx, &doc, version, None, key_generation, &wrapped_doc_key, origin, &hlc)?;
                     Applied::Changed
                 }
             }
-            body @ OpBody::AddVersion { .. } => {
-                crate::versions::apply_remote_version(&tx, &self.dir, &self.ark, &doc, &hlc, &body)?
-            }
+            body @ OpBody::AddVersion { .. } => apply_remote_version(&tx, &self.dir, &self.ark, &doc, &hlc, &body)?,
             OpBody::Set { fields } => {
                 if doc_exists(&tx, &doc)? {
                     apply_fields_lww(&tx, &doc, &fields, &hlc)?
@@ -390,6 +380,50 @@ fn observe_clock(tx: &Transaction<'_>, remote: &Hlc) -> Result<()> {
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)", [adopted.encode().into_bytes()])?;
     }
     Ok(())
+}
+
+/// Applies another device's new version: recorded (its keys checked against ours), its pages to
+/// fetch, and current if its clock is the newest. Idempotent.
+pub(crate) fn apply_remote_version(
+    tx: &Transaction<'_>,
+    dir: &std::path::Path,
+    ark: &coffre_crypto::AccountRootKey,
+    doc: &DocId,
+    hlc: &Hlc,
+    body: &OpBody,
+) -> Result<Applied> {
+    let OpBody::AddVersion { version, parent, origin, collection, key_generation, wrapped_doc_key, blobs } = body
+    else {
+        return Err(VaultError::InvalidInput("not a version op".into()));
+    };
+    let doc_collection: Option<String> =
+        tx.query_row("SELECT collection FROM documents WHERE id = ?1", [doc.0], |r| r.get(0)).optional()?;
+    let Some(doc_collection) = doc_collection else { return Ok(Applied::Unchanged) };
+    if doc_collection != *collection {
+        return Err(corrupt("a synced version names another collection than its document"));
+    }
+    let known: Option<String> = tx
+        .query_row(
+            "SELECT hlc FROM document_versions WHERE doc_id = ?1 AND version = ?2",
+            params![doc.0, version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if known.is_some() {
+        // Already recorded (a replay), or the 2^-32 clash of numbers described in the module docs.
+        return Ok(Applied::Unchanged);
+    }
+    let collection = Collection::from_code(collection).ok_or_else(|| VaultError::InvalidInput("collection".into()))?;
+    let wrapped_doc_key = hex::decode(wrapped_doc_key).map_err(|_| VaultError::InvalidInput("key".into()))?;
+    // Refuse a version whose keys do not open with ours: it would be unreadable later.
+    keys::current_collection_key(tx, ark, collection)?;
+    let ck = keys::collection_key(tx, ark, collection, *key_generation)?;
+    let doc_key = unwrap_key(&ck, &wrapped_doc_key, &doc_key_aad(doc, *version, collection, *key_generation))
+        .map_err(|_| corrupt("document key in a synced version"))?;
+    record_version(tx, doc, *version, Some(*parent), *key_generation, &wrapped_doc_key, *origin, hlc)?;
+    record_synced_blobs(tx, dir, doc, *version, &doc_key, blobs, hlc.wall_ms)?;
+    promote_if_newer(tx, doc, *version, hlc)?;
+    Ok(Applied::Changed)
 }
 
 impl Vault {

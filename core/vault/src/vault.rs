@@ -7,18 +7,20 @@ use crate::date::{self, now_ms};
 use crate::db::{self, DB_FILE};
 use crate::error::corrupt;
 use crate::header::{HEADER_VERSION, Header};
-use crate::hlc::Hlc;
 use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::*;
 use crate::ops::Op;
+use crate::pages::{
+    LimitedReader, PageSource, PageWriter, blob_error, blob_refs, insert_pages, open_blob, remove_pages,
+};
+use crate::rows::{apply_field_changes, queue, record_version, reindex, resolve_category, set_field_clock, tick};
 use crate::sniff::{FileKind, SNIFF_LEN, sniff};
-use crate::versions::{blob_refs, insert_pages, record_version, remove_pages};
 use crate::{Result, VaultError};
 use coffre_crypto::{
     AccountRootKey, BlobContext, KdfParams, SymmetricKey, decrypt_stream, decrypt_to_vec, unwrap_ark_with_passphrase,
     unwrap_key, wrap_ark_with_passphrase, wrap_key,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{self, File};
 use std::io::{BufReader, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
@@ -211,9 +213,15 @@ impl Vault {
         self.limits = limits;
     }
 
-    #[doc(hidden)]
+    /// Test hook (feature `test-hooks`): wraps every blob file writer, e.g. to simulate a full disk.
+    #[cfg(feature = "test-hooks")]
     pub fn set_blob_writer_wrap_for_tests(&mut self, wrap: Option<WriterWrap>) {
         self.blob_writer_wrap = wrap;
+    }
+
+    /// Writes page files into this vault, under its size limit.
+    pub(crate) fn page_writer(&self) -> PageWriter<'_> {
+        PageWriter { dir: &self.dir, wrap: self.blob_writer_wrap, max_file_bytes: self.limits.max_file_bytes }
     }
 
     /// The Account Root Key, for the sync, sharing and recovery layers.
@@ -319,7 +327,7 @@ impl Vault {
             wrap_key(&collection_key, &doc_key, &doc_key_aad(&doc_id, version, cat.collection, generation));
 
         // 1. Blob files, durable before any row refers to them.
-        let written = self.write_pages(&doc_id, version, &doc_key, sources)?;
+        let written = self.page_writer().write(&doc_id, version, &doc_key, sources)?;
 
         // 2. One transaction: document, its first version, tags, blobs, search index, outbox.
         let now = now_ms();
@@ -382,19 +390,6 @@ impl Vault {
         }
         Ok(doc_id)
     }
-}
-
-/// Advances the vault's hybrid logical clock inside `tx`.
-pub(crate) fn tick(tx: &Transaction<'_>, writer_id: &str) -> Result<Hlc> {
-    let last: Option<Vec<u8>> =
-        tx.query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0)).optional()?;
-    let last = match last {
-        Some(b) => Some(Hlc::decode(&String::from_utf8_lossy(&b))?),
-        None => None,
-    };
-    let hlc = Hlc::tick(last.as_ref(), now_ms(), writer_id);
-    tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)", [hlc.encode().into_bytes()])?;
-    Ok(hlc)
 }
 
 impl Vault {
@@ -788,69 +783,6 @@ pub struct ListQuery {
     pub offset: Option<u32>,
 }
 
-pub(crate) struct PageSource<'a> {
-    pub(crate) reader: Box<dyn Read + 'a>,
-    pub(crate) mime: &'static str,
-    pub(crate) role: PageRole,
-}
-
-/// Stops a stream that grows past the size limit (a file that changes while read).
-struct LimitedReader<R> {
-    inner: R,
-    read: u64,
-    limit: u64,
-}
-
-#[derive(Debug)]
-struct OverLimit;
-impl std::fmt::Display for OverLimit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("file over the size limit")
-    }
-}
-impl std::error::Error for OverLimit {}
-
-impl<R: Read> Read for LimitedReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read > self.limit {
-            return Err(std::io::Error::other(OverLimit));
-        }
-        Ok(n)
-    }
-}
-
-pub(crate) fn map_limit_error(e: VaultError, limit: u64) -> VaultError {
-    match e {
-        VaultError::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<OverLimit>()) => {
-            VaultError::TooLarge { size: limit + 1, limit }
-        }
-        VaultError::Crypto(coffre_crypto::CryptoError::Io(io)) => map_limit_error(io.into(), limit),
-        other => other,
-    }
-}
-
-/// Opens a blob file: a missing one is damage; other I/O errors (permissions, full table) stay I/O.
-pub(crate) fn open_blob(path: &Path) -> Result<File> {
-    File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => corrupt("a page file is missing"),
-        _ => e.into(),
-    })
-}
-
-pub(crate) fn blob_error(e: coffre_crypto::CryptoError) -> VaultError {
-    match e {
-        coffre_crypto::CryptoError::Io(io) => io.into(),
-        _ => corrupt("a page failed its integrity check"),
-    }
-}
-
-pub(crate) fn resolve_category(code: &str) -> Result<&'static Category> {
-    let code = if code.trim().is_empty() { "autre" } else { code.trim() };
-    category(code).ok_or_else(|| VaultError::InvalidInput("unknown document category (see `coffre categories`)".into()))
-}
-
 fn clean_title(title: &str, cat: &Category) -> String {
     let t = title.trim();
     if t.is_empty() { cat.label_fr.to_string() } else { t.chars().take(200).collect() }
@@ -940,68 +872,4 @@ fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Document>> 
         })
     })();
     Ok(built)
-}
-
-/// Rebuilds the search entry of one document.
-pub(crate) fn reindex(tx: &Transaction<'_>, id: &DocId) -> Result<()> {
-    let (rowid, title, notes, cat): (i64, String, String, String) =
-        tx.query_row("SELECT rowid, title, notes, category FROM documents WHERE id = ?1", [id.0], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-    let tags: String =
-        tx.query_row("SELECT coalesce(group_concat(tag, ' '), '') FROM tags WHERE doc_id = ?1", [id.0], |r| r.get(0))?;
-    let cat_text = category(&cat).map(|c| format!("{} {}", c.label_fr, c.label_en)).unwrap_or_default();
-    tx.execute("DELETE FROM documents_fts WHERE rowid = ?1", [rowid])?;
-    tx.execute(
-        "INSERT INTO documents_fts (rowid, title, tags, notes, category) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![rowid, title, tags, notes, cat_text],
-    )?;
-    Ok(())
-}
-
-pub(crate) fn apply_field_changes(
-    tx: &Transaction<'_>,
-    id: &DocId,
-    c: &crate::ops::FieldChanges,
-    now: i64,
-) -> Result<()> {
-    if let Some(code) = &c.category {
-        let cat = resolve_category(code)?;
-        // The document key stays wrapped under its original collection; the category label moves.
-        tx.execute("UPDATE documents SET category = ?2 WHERE id = ?1", params![id.0, cat.code])?;
-    }
-    if let Some(t) = &c.title {
-        tx.execute("UPDATE documents SET title = ?2 WHERE id = ?1", params![id.0, t])?;
-    }
-    if let Some(d) = &c.issued_on {
-        tx.execute("UPDATE documents SET issued_on = ?2 WHERE id = ?1", params![id.0, d])?;
-    }
-    if let Some(d) = &c.expires_on {
-        tx.execute("UPDATE documents SET expires_on = ?2 WHERE id = ?1", params![id.0, d])?;
-    }
-    if let Some(n) = &c.notes {
-        tx.execute("UPDATE documents SET notes = ?2 WHERE id = ?1", params![id.0, n])?;
-    }
-    if let Some(tags) = &c.tags {
-        tx.execute("DELETE FROM tags WHERE doc_id = ?1", [id.0])?;
-        for t in tags {
-            tx.execute("INSERT INTO tags (doc_id, tag) VALUES (?1, ?2)", params![id.0, t])?;
-        }
-    }
-    tx.execute("UPDATE documents SET modified_at = ?2 WHERE id = ?1", params![id.0, now])?;
-    reindex(tx, id)
-}
-
-pub(crate) fn set_field_clock(tx: &Transaction<'_>, id: &DocId, field: &str, hlc: &Hlc) -> Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO field_clock (doc_id, field, hlc) VALUES (?1, ?2, ?3)",
-        params![id.0, field, hlc.encode()],
-    )?;
-    Ok(())
-}
-
-pub(crate) fn queue(tx: &Transaction<'_>, op: &Op) -> Result<()> {
-    let bytes = serde_json::to_vec(op).map_err(|_| VaultError::InvalidInput("op serialisation".into()))?;
-    tx.execute("INSERT INTO outbox (op, created_at) VALUES (?1, ?2)", params![bytes, now_ms()])?;
-    Ok(())
 }

@@ -11,22 +11,21 @@
 //! between two offline devices has a 2^-32 chance; the version made second is then not recorded). The
 //! order people see is the clock order ([`DocVersion::number`]).
 
-use crate::blobstore::{WrittenBlob, blob_path, write_blob};
+use crate::blobstore::blob_path;
 use crate::category::Collection;
 use crate::error::corrupt;
-use crate::hlc::Hlc;
 use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::{DocId, Origin, PageInfo, PageInput, PageRole};
-use crate::ops::{BlobRef, Op, OpBody};
-use crate::remote::Applied;
+use crate::ops::{Op, OpBody};
+use crate::pages::{PageSource, blob_error, blob_refs, insert_pages, open_blob, remove_pages};
+use crate::rows::{promote_if_newer, queue, record_version, tick};
 use crate::sniff::FileKind;
-use crate::vault::{PageSource, Vault, map_limit_error, tick};
+use crate::vault::Vault;
 use crate::{Result, VaultError, date::now_ms};
 use coffre_crypto::{BlobContext, SymmetricKey, decrypt_to_vec, unwrap_key, wrap_key};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::fs;
 use std::io::{BufReader, Cursor};
 use zeroize::Zeroizing;
 
@@ -51,145 +50,7 @@ pub struct DocVersion {
     pub pages: Vec<PageInfo>,
 }
 
-/// A page written to disk, not yet recorded in the database.
-pub(crate) struct WrittenPage {
-    pub blob: WrittenBlob,
-    pub role: PageRole,
-    pub index: u32,
-    pub mime: &'static str,
-    pub wrapped_key: Vec<u8>,
-}
-
-/// Removes page files that no row will refer to (a failed import or version).
-pub(crate) fn remove_pages(pages: &[WrittenPage]) {
-    for p in pages {
-        let _ = fs::remove_file(&p.blob.path);
-    }
-}
-
-/// Records the pages of `version` in `tx`.
-pub(crate) fn insert_pages(
-    tx: &Transaction<'_>,
-    doc: &DocId,
-    version: u32,
-    pages: &[WrittenPage],
-    now: i64,
-) -> Result<()> {
-    for p in pages {
-        tx.execute(
-            "INSERT INTO blobs (id, doc_id, doc_version, role, page_index, mime, plain_len, cipher_len,
-                cipher_sha256, wrapped_key, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                p.blob.id,
-                doc.0,
-                version,
-                p.role.code(),
-                p.index,
-                p.mime,
-                p.blob.stats.plaintext_len as i64,
-                p.blob.stats.ciphertext_len as i64,
-                p.blob.cipher_sha256,
-                p.wrapped_key,
-                now
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// What another device needs to fetch and read the pages (carried in the op).
-pub(crate) fn blob_refs(pages: &[WrittenPage]) -> Vec<BlobRef> {
-    pages
-        .iter()
-        .map(|p| BlobRef {
-            id: hex::encode(p.blob.id),
-            role: p.role,
-            index: p.index,
-            mime: p.mime.to_string(),
-            plain_len: p.blob.stats.plaintext_len,
-            cipher_len: p.blob.stats.ciphertext_len,
-            cipher_sha256: hex::encode(p.blob.cipher_sha256),
-            wrapped_key: hex::encode(&p.wrapped_key),
-        })
-        .collect()
-}
-
-/// Records a version row (every version has one, the first included).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record_version(
-    tx: &Transaction<'_>,
-    doc: &DocId,
-    version: u32,
-    parent: Option<u32>,
-    key_generation: u32,
-    wrapped_doc_key: &[u8],
-    origin: Origin,
-    hlc: &Hlc,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO document_versions (doc_id, version, parent, key_generation, wrapped_doc_key, origin, hlc,
-            created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![doc.0, version, parent, key_generation, wrapped_doc_key, origin.code(), hlc.encode(), hlc.wall_ms],
-    )?;
-    Ok(())
-}
-
-/// Makes `version` the current one if its clock is newer than the current version's.
-fn promote_if_newer(tx: &Transaction<'_>, doc: &DocId, version: u32, hlc: &Hlc) -> Result<bool> {
-    let current: Option<String> = tx
-        .query_row(
-            "SELECT v.hlc FROM documents d JOIN document_versions v ON v.doc_id = d.id AND v.version = d.version
-             WHERE d.id = ?1",
-            [doc.0],
-            |r| r.get(0),
-        )
-        .optional()?;
-    // The clock encoding sorts as the clock does; the first version of an older vault has "".
-    if current.is_some_and(|c| c.as_str() >= hlc.encode().as_str()) {
-        return Ok(false);
-    }
-    tx.execute(
-        "UPDATE documents SET version = v.version, key_generation = v.key_generation,
-            wrapped_doc_key = v.wrapped_doc_key, modified_at = ?3
-         FROM (SELECT version, key_generation, wrapped_doc_key FROM document_versions
-               WHERE doc_id = ?1 AND version = ?2) AS v
-         WHERE documents.id = ?1",
-        params![doc.0, version, now_ms()],
-    )?;
-    Ok(true)
-}
-
 impl Vault {
-    /// Writes pages encrypted under fresh page keys wrapped by `doc_key`; nothing is recorded yet.
-    pub(crate) fn write_pages(
-        &self,
-        doc: &DocId,
-        version: u32,
-        doc_key: &SymmetricKey,
-        sources: Vec<PageSource<'_>>,
-    ) -> Result<Vec<WrittenPage>> {
-        let mut written = Vec::new();
-        let mut index_by_role = [0u32; 2];
-        for src in sources {
-            let slot = if src.role == PageRole::Page { 0 } else { 1 };
-            let index = index_by_role[slot];
-            index_by_role[slot] += 1;
-            let page_key = SymmetricKey::generate();
-            let ctx = BlobContext { doc_id: doc.0, version };
-            let blob = match write_blob(&self.dir, &page_key, &ctx, src.reader, self.blob_writer_wrap) {
-                Ok(b) => b,
-                Err(e) => {
-                    remove_pages(&written);
-                    return Err(map_limit_error(e, self.limits.max_file_bytes));
-                }
-            };
-            let wrapped_key = wrap_key(doc_key, &page_key, &page_key_aad(&blob.id, doc, version, src.role, index));
-            written.push(WrittenPage { blob, role: src.role, index, mime: src.mime, wrapped_key });
-        }
-        Ok(written)
-    }
-
     /// Adds a new version of a live document (re-captured or replaced pages). It becomes the current
     /// version; the previous ones stay listed by [`Vault::versions`]. Queued for sync like any change.
     /// Returns the new version's identifier.
@@ -225,7 +86,7 @@ impl Vault {
                 PageSource { reader: Box::new(Cursor::new(p.bytes)), mime: kind.mime(), role: p.role }
             })
             .collect();
-        let written = self.write_pages(id, version, &doc_key, sources)?;
+        let written = self.page_writer().write(id, version, &doc_key, sources)?;
         let result = (|| -> Result<()> {
             let tx = self.conn.transaction()?;
             let hlc = tick(&tx, &self.writer_id)?;
@@ -241,7 +102,7 @@ impl Vault {
                 wrapped_doc_key: hex::encode(&wrapped_doc_key),
                 blobs: blob_refs(&written),
             };
-            crate::vault::queue(&tx, &Op::add_version(id, &hlc, body))?;
+            queue(&tx, &Op::add_version(id, &hlc, body))?;
             tx.commit()?;
             Ok(())
         })();
@@ -352,52 +213,8 @@ impl Vault {
         let page_key =
             unwrap_key(&doc_key, &wrapped_page_key, &page_key_aad(&blob_id, id, version, PageRole::Page, index))
                 .map_err(|_| corrupt("page key"))?;
-        let file = crate::vault::open_blob(&blob_path(&self.dir, &blob_id))?;
+        let file = open_blob(&blob_path(&self.dir, &blob_id))?;
         decrypt_to_vec(&page_key, &BlobContext { doc_id: id.0, version }, BufReader::with_capacity(256 * 1024, file))
-            .map_err(crate::vault::blob_error)
+            .map_err(blob_error)
     }
-}
-
-/// Applies another device's new version: recorded (its keys checked against ours), its pages to
-/// fetch, and current if its clock is the newest. Idempotent.
-pub(crate) fn apply_remote_version(
-    tx: &Transaction<'_>,
-    dir: &std::path::Path,
-    ark: &coffre_crypto::AccountRootKey,
-    doc: &DocId,
-    hlc: &Hlc,
-    body: &OpBody,
-) -> Result<Applied> {
-    let OpBody::AddVersion { version, parent, origin, collection, key_generation, wrapped_doc_key, blobs } = body
-    else {
-        return Err(VaultError::InvalidInput("not a version op".into()));
-    };
-    let doc_collection: Option<String> =
-        tx.query_row("SELECT collection FROM documents WHERE id = ?1", [doc.0], |r| r.get(0)).optional()?;
-    let Some(doc_collection) = doc_collection else { return Ok(Applied::Unchanged) };
-    if doc_collection != *collection {
-        return Err(corrupt("a synced version names another collection than its document"));
-    }
-    let known: Option<String> = tx
-        .query_row(
-            "SELECT hlc FROM document_versions WHERE doc_id = ?1 AND version = ?2",
-            params![doc.0, version],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if known.is_some() {
-        // Already recorded (a replay), or the 2^-32 clash of numbers described in the module docs.
-        return Ok(Applied::Unchanged);
-    }
-    let collection = Collection::from_code(collection).ok_or_else(|| VaultError::InvalidInput("collection".into()))?;
-    let wrapped_doc_key = hex::decode(wrapped_doc_key).map_err(|_| VaultError::InvalidInput("key".into()))?;
-    // Refuse a version whose keys do not open with ours: it would be unreadable later.
-    keys::current_collection_key(tx, ark, collection)?;
-    let ck = keys::collection_key(tx, ark, collection, *key_generation)?;
-    let doc_key = unwrap_key(&ck, &wrapped_doc_key, &doc_key_aad(doc, *version, collection, *key_generation))
-        .map_err(|_| corrupt("document key in a synced version"))?;
-    record_version(tx, doc, *version, Some(*parent), *key_generation, &wrapped_doc_key, *origin, hlc)?;
-    crate::remote::record_synced_blobs(tx, dir, doc, *version, &doc_key, blobs, hlc.wall_ms)?;
-    promote_if_newer(tx, doc, *version, hlc)?;
-    Ok(Applied::Changed)
 }

@@ -4,6 +4,8 @@
 //! The prose description is `docs/sync-protocol.md`; every constant and message layout below is the one
 //! documented there, and the snapshot tests at the bottom pin them.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
