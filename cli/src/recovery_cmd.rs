@@ -7,6 +7,7 @@ use crate::{AssistedCommand, secret};
 use coffre_core::recovery::assisted::assisted_key;
 use coffre_core::recovery::{CodeError, RecoveryCode, SlotError, WordList};
 use coffre_core::sync::SyncError;
+use coffre_core::sync::protocol::ErrorCode;
 use coffre_core::sync_engine::EngineError;
 use coffre_core::sync_engine::assisted_agents::{AgentCheckError, setup_assisted_with_agents};
 use coffre_core::sync_engine::recovery::{
@@ -235,19 +236,19 @@ fn pin(lang: Lang) -> Result<zeroize::Zeroizing<String>, CliError> {
 fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
     let lang = ctx.lang;
     let (fr, en, code) = match &e {
-        EngineError::Sync(SyncError::Server { code, .. }) => match code.as_str() {
-            "wrong_pin" => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
-            "locked" => (
+        EngineError::Sync(SyncError::Server { code, .. }) => match code {
+            ErrorCode::WrongPin => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
+            ErrorCode::Locked => (
                 "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
                 "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
                 exit::LOCKED,
             ),
-            "too_early" => (
+            ErrorCode::TooEarly => (
                 "Le délai d'attente n'est pas fini : réessayez plus tard.",
                 "The waiting delay is not over: try again later.",
                 exit::BUSY,
             ),
-            "cancelled" => (
+            ErrorCode::Cancelled => (
                 "Cette demande a été annulée depuis un appareil relié au coffre.",
                 "This request was cancelled from a device of the vault.",
                 exit::FAILURE,
