@@ -5,6 +5,7 @@
 use coffre_core::capture::CaptureError;
 use coffre_core::recovery::AgentCheckError;
 use coffre_core::recovery::assisted::AssistedError;
+use coffre_core::sync::protocol::ErrorCode;
 use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::EngineError;
 use coffre_core::vault::VaultError;
@@ -112,16 +113,16 @@ impl From<SyncError> for CoffreError {
             ErrorKind::Refused => match &e {
                 // Assisted recovery's answers (sync-server/src/recovery.rs), matched on their code;
                 // the server's text is never forwarded.
-                SyncError::Server { code, .. } if code == "wrong_pin" => {
+                SyncError::Server { code: ErrorCode::WrongPin, .. } => {
                     E::WrongPassphrase { detail: d("wrong recovery PIN") }
                 }
-                SyncError::Server { code, .. } if code == "too_early" => {
+                SyncError::Server { code: ErrorCode::TooEarly, .. } => {
                     E::Busy { detail: d("the waiting delay is not over yet: try again later") }
                 }
-                SyncError::Server { code, .. } if code == "locked" => E::Forbidden {
+                SyncError::Server { code: ErrorCode::Locked, .. } => E::Forbidden {
                     detail: d("too many wrong PINs: set assisted recovery up again from a phone of the vault"),
                 },
-                SyncError::Server { code, .. } if code == "cancelled" => {
+                SyncError::Server { code: ErrorCode::Cancelled, .. } => {
                     E::Expired { detail: d("this request was cancelled from a phone of the vault") }
                 }
                 SyncError::Server { status: 404, .. } => E::NotFound { detail: d("the server does not know this") },

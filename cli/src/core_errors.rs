@@ -7,10 +7,11 @@ use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
 use coffre_core::mandate::MandateFlowError;
 use coffre_core::mandate::formats::MandateError;
+use coffre_core::recovery::AgentCheckError;
 use coffre_core::recovery::{CodeError, SlotError};
+use coffre_core::sync::protocol::ErrorCode;
 use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::EngineError;
-use coffre_core::recovery::AgentCheckError;
 use std::path::Path;
 
 pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
@@ -97,19 +98,19 @@ pub(crate) fn recovery_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
 pub(crate) fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
     let lang = ctx.lang;
     let (fr, en, code) = match &e {
-        EngineError::Sync(SyncError::Server { code, .. }) => match code.as_str() {
-            "wrong_pin" => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
-            "locked" => (
+        EngineError::Sync(SyncError::Server { code, .. }) => match code {
+            ErrorCode::WrongPin => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
+            ErrorCode::Locked => (
                 "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
                 "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
                 exit::LOCKED,
             ),
-            "too_early" => (
+            ErrorCode::TooEarly => (
                 "Le délai d'attente n'est pas fini : réessayez plus tard.",
                 "The waiting delay is not over: try again later.",
                 exit::BUSY,
             ),
-            "cancelled" => (
+            ErrorCode::Cancelled => (
                 "Cette demande a été annulée depuis un appareil relié au coffre.",
                 "This request was cancelled from a device of the vault.",
                 exit::FAILURE,

@@ -391,8 +391,8 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
                 )
             })?;
             let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
-            let approval = coffre_core::recovery::agent_approve(&cert, &keys, request)
-                .map_err(|e| approve_error(ctx, e))?;
+            let approval =
+                coffre_core::recovery::agent_approve(&cert, &keys, request).map_err(|e| approve_error(ctx, e))?;
             if ctx.cli.json {
                 return ctx.print_json(&serde_json::json!({ "approval": approval.text, "vault": approval.vault }));
             }
@@ -546,31 +546,28 @@ pub fn deposits(ctx: &Ctx<'_>) -> Out {
 }
 
 fn kind_label(l: Lang, kind: &str) -> &'static str {
-    use coffre_core::mandate::formats::audit::kind as k;
-    match kind {
-        k::DEVICE_ADDED => l.t("appareil ajouté", "device added"),
-        k::DEVICE_REMOVED => l.t("appareil retiré", "device removed"),
-        k::MANDATE_GRANTED => l.t("mandat accordé", "mandate granted"),
-        k::MANDATE_REVOKED => l.t("mandat révoqué", "mandate revoked"),
-        k::DEPOSIT_RECEIVED => l.t("dépôt certifié", "certified deposit"),
-        k::AGENT_CONSULTED => l.t("consultation par un agent", "consulted by an agent"),
-        k::AGENT_DOWNLOADED => l.t("téléchargement par un agent", "downloaded by an agent"),
-        k::AGENT_TRANSMITTED => l.t("transmis par un agent", "transmitted by an agent"),
-        k::SHARE_OPENED => l.t("lien de partage ouvert", "share link opened"),
-        // recorded by the recovery endpoints (sync-server/src/recovery.rs)
-        "recovery_kit_made" => l.t("kit de secours créé", "recovery kit made"),
-        "recovery_kit_used" => l.t("kit de secours utilisé", "recovery kit used"),
-        "assisted_recovery_enabled" => l.t("récupération assistée activée", "assisted recovery enabled"),
-        "assisted_recovery_started" => l.t("récupération assistée demandée", "assisted recovery requested"),
-        "assisted_recovery_cancelled" => l.t("récupération assistée annulée", "assisted recovery cancelled"),
-        "assisted_recovery_wrong_pin" => l.t("code PIN erroné (récupération)", "wrong PIN (recovery)"),
-        "assisted_recovery_locked" => l.t("récupération bloquée", "recovery locked"),
-        "assisted_recovery_share_released" => l.t("part de récupération libérée", "recovery share released"),
-        "assisted_recovery_slot_fetched" => l.t("part de récupération retirée", "recovery share fetched"),
-        "collection_keys_rotated" => {
-            l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device")
-        }
-        _ => l.t("autre événement", "other event"),
+    use coffre_core::sync::protocol::AuditKind as K;
+    match K::parse(kind) {
+        K::DeviceAdded => l.t("appareil ajouté", "device added"),
+        K::DeviceRemoved => l.t("appareil retiré", "device removed"),
+        K::MandateGranted => l.t("mandat accordé", "mandate granted"),
+        K::MandateRevoked => l.t("mandat révoqué", "mandate revoked"),
+        K::DepositReceived => l.t("dépôt certifié", "certified deposit"),
+        K::AgentConsulted => l.t("consultation par un agent", "consulted by an agent"),
+        K::AgentDownloaded => l.t("téléchargement par un agent", "downloaded by an agent"),
+        K::AgentTransmitted => l.t("transmis par un agent", "transmitted by an agent"),
+        K::ShareOpened => l.t("lien de partage ouvert", "share link opened"),
+        K::RecoveryKitMade => l.t("kit de secours créé", "recovery kit made"),
+        K::RecoveryKitUsed => l.t("kit de secours utilisé", "recovery kit used"),
+        K::AssistedRecoveryEnabled => l.t("récupération assistée activée", "assisted recovery enabled"),
+        K::AssistedRecoveryStarted => l.t("récupération assistée demandée", "assisted recovery requested"),
+        K::AssistedRecoveryCancelled => l.t("récupération assistée annulée", "assisted recovery cancelled"),
+        K::AssistedRecoveryWrongPin => l.t("code PIN erroné (récupération)", "wrong PIN (recovery)"),
+        K::AssistedRecoveryLocked => l.t("récupération bloquée", "recovery locked"),
+        K::AssistedRecoveryShareReleased => l.t("part de récupération libérée", "recovery share released"),
+        K::AssistedRecoverySlotFetched => l.t("part de récupération retirée", "recovery share fetched"),
+        K::CollectionKeysRotated => l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device"),
+        K::Unknown(_) => l.t("autre événement", "other event"),
     }
 }
 

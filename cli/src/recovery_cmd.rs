@@ -8,11 +8,11 @@ use crate::i18n::{Lang, exit};
 use crate::secret;
 use clap::Subcommand;
 use coffre_core::recovery::assisted::assisted_key;
-use coffre_core::recovery::{RecoveryCode, WordList};
 use coffre_core::recovery::setup_assisted_with_agents;
 use coffre_core::recovery::{
     AssistedRequest, cancel_assisted, close_vault, make_kit, recover_with_assisted_key, recover_with_code,
 };
+use coffre_core::recovery::{RecoveryCode, WordList};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

@@ -38,7 +38,7 @@ fn wait_until(ready_at: u64) {
 
 fn status_code(e: &EngineError) -> Option<(u16, String)> {
     match e {
-        EngineError::Sync(SyncError::Server { status, code, .. }) => Some((*status, code.clone())),
+        EngineError::Sync(SyncError::Server { status, code, .. }) => Some((*status, code.to_string())),
         _ => None,
     }
 }

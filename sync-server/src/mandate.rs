@@ -12,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use coffre_mandate::audit::kind;
 use coffre_mandate::wire::{
     AgentMandate, AuditPage, DepositList, DepositReceiptBody, DepositRequest, MandateBody, MandateList, OrgInfo,
     OrgRegisterRequest, PackageBody, PendingDeposit, RevocationRequest, TransmitRequest, WIRE_VERSION,
@@ -20,23 +19,23 @@ use coffre_mandate::wire::{
 use coffre_mandate::{
     AgentRevocation, DepositReceipt, DepositStatement, Mandate, MandateError, OrgRegistration, Scope, b64, unb64,
 };
-use coffre_sync_protocol::{Hash, PublicKey};
-use serde::de::DeserializeOwned;
+use coffre_sync_protocol::{AuditKind, ErrorCode, Hash, PublicKey};
 
-use crate::AppState;
-use crate::api::{member, query_u64, short};
+use crate::audit::{self, agent_detail};
 use crate::auth::Authed;
-use crate::error::ApiError;
+use crate::clock::now_secs;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Member, VersionedJson, query_u64};
+use crate::observe::short;
+use crate::state::AppState;
 use crate::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, PackageRow};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 /// Pending deposits a vault may hold before its devices import them.
 pub const MAX_PENDING_DEPOSITS: u64 = 200;
 /// Audit entries per page.
 pub const AUDIT_PAGE: u64 = 500;
 
-/// The routes of this module (also listed in `api::ROUTES`).
+/// The routes of this module (also listed in `router::ROUTES`).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/orgs", post(register_org))
@@ -47,7 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/vaults/{vault}/mandates/{id}/package", put(put_package))
         .route("/v1/vaults/{vault}/deposits", get(list_deposits))
         .route("/v1/vaults/{vault}/deposits/{id}", delete(delete_deposit))
-        .route("/v1/vaults/{vault}/audit", get(audit))
+        .route("/v1/vaults/{vault}/audit", get(audit_page))
         .route("/v1/agent/vaults/{vault}/mandates/{id}", get(agent_mandate))
         .route("/v1/agent/vaults/{vault}/mandates/{id}/deposits", post(deposit))
         .route("/v1/agent/vaults/{vault}/mandates/{id}/package", get(agent_package))
@@ -55,75 +54,58 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/agent/vaults/{vault}/mandates/{id}/transmissions", post(transmit))
 }
 
-fn json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))
-}
-
-fn check_v(v: u32) -> ApiResult<()> {
-    if v == WIRE_VERSION { Ok(()) } else { Err(ApiError::version(v)) }
-}
-
-fn bytes(s: &str, max: usize, code: &'static str) -> ApiResult<Vec<u8>> {
+fn bytes(s: &str, max: usize, code: ErrorCode) -> ApiResult<Vec<u8>> {
     unb64(s, max, "body").map_err(|_| ApiError::bad_request(code, "bad base64url field"))
 }
 
 fn id16(s: &str) -> ApiResult<[u8; 16]> {
     let mut out = [0u8; 16];
-    hex::decode_to_slice(s, &mut out).map_err(|_| ApiError::not_found("unknown_mandate", "no such mandate"))?;
+    hex::decode_to_slice(s, &mut out).map_err(|_| ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"))?;
     Ok(out)
 }
 
 fn key32(s: &str) -> ApiResult<PublicKey> {
-    let b = unb64(s, 32, "key").map_err(|_| ApiError::not_found("unknown_org", "no such organisation"))?;
-    b.try_into().map_err(|_| ApiError::not_found("unknown_org", "no such organisation"))
+    let b = unb64(s, 32, "key").map_err(|_| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))?;
+    b.try_into().map_err(|_| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))
 }
 
 fn vault_param(s: &str) -> ApiResult<Hash> {
-    coffre_sync_protocol::unhex32(s, "vault").map_err(|_| ApiError::not_found("unknown_vault", "no such vault"))
+    coffre_sync_protocol::unhex32(s, "vault").map_err(|_| ApiError::unknown_vault())
 }
 
-fn refused(code: &'static str, msg: &'static str) -> ApiError {
+fn refused(code: ErrorCode, msg: &'static str) -> ApiError {
     ApiError::forbidden(code, msg)
 }
 
 /// Maps a verification failure of a signed object to a 400 naming the structure, never its content.
 fn invalid(e: MandateError) -> ApiError {
-    ApiError::bad_request("invalid_signed_object", e.to_string())
-}
-
-fn server_signer(state: &AppState) -> coffre_crypto::SigningKey {
-    coffre_crypto::SigningKey::from_bytes(state.server_key.to_bytes())
-}
-
-/// Records an observation in a vault's audit chain. A failure is logged, never shown to the caller:
-/// the action it observes already happened.
-pub async fn record(state: &AppState, vault: Hash, kind: &'static str, detail: serde_json::Value) {
-    let detail = detail.to_string();
-    if let Err(e) = state.mandates.append_audit(vault, kind, detail, crate::now_secs(), server_signer(state)).await {
-        tracing::error!(error = %e, kind, "audit append failed");
-    }
+    ApiError::bad_request(ErrorCode::InvalidSignedObject, e.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Organisations
 
-async fn register_org(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
-    let req: OrgRegisterRequest = json(&body)?;
-    check_v(req.v)?;
-    let raw = bytes(&req.registration, 512, "bad_registration")?;
+async fn register_org(
+    State(state): State<AppState>,
+    VersionedJson(req): VersionedJson<OrgRegisterRequest>,
+) -> ApiResult<Response> {
+    let raw = bytes(&req.registration, 512, ErrorCode::BadRegistration)?;
     let reg = OrgRegistration::decode_verified(&raw).map_err(invalid)?;
     if !state.cfg.registration_open {
-        return Err(refused("registration_closed", "this server does not register new organisations"));
+        return Err(refused(ErrorCode::RegistrationClosed, "this server does not register new organisations"));
     }
-    state.mandates.register_org(reg.org_pk, reg.name.clone(), raw, crate::now_secs()).await?;
+    state.mandates.register_org(reg.org_pk, reg.name.clone(), raw, now_secs()).await?;
     tracing::info!("organisation registered");
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "v": WIRE_VERSION }))).into_response())
 }
 
 async fn org_info(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<OrgInfo>> {
     let org = key32(&org)?;
-    let reg =
-        state.mandates.org(org).await?.ok_or_else(|| ApiError::not_found("unknown_org", "no such organisation"))?;
+    let reg = state
+        .mandates
+        .org(org)
+        .await?
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))?;
     let revocations = state.mandates.revocations(org).await?.iter().map(|r| b64(r)).collect();
     Ok(Json(OrgInfo { v: WIRE_VERSION, registration: b64(&reg), revocations }))
 }
@@ -134,17 +116,16 @@ async fn revoke_agent(
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
     let org = key32(&org)?;
-    let req: RevocationRequest = json(&body)?;
-    check_v(req.v)?;
-    let raw = bytes(&req.revocation, 256, "bad_revocation")?;
+    let req: RevocationRequest = VersionedJson::parse(&body)?;
+    let raw = bytes(&req.revocation, 256, ErrorCode::BadRevocation)?;
     let rev = AgentRevocation::decode_verified(&raw).map_err(invalid)?;
     if rev.org_pk != org {
-        return Err(ApiError::bad_request("bad_revocation", "revocation signed by another organisation"));
+        return Err(ApiError::bad_request(ErrorCode::BadRevocation, "revocation signed by another organisation"));
     }
     if state.mandates.org(org).await?.is_none() {
-        return Err(ApiError::not_found("unknown_org", "no such organisation"));
+        return Err(ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"));
     }
-    state.mandates.revoke_agent(org, rev.device_pk, rev.revoked_at.min(crate::now_secs()), raw).await?;
+    state.mandates.revoke_agent(org, rev.device_pk, rev.revoked_at.min(now_secs()), raw).await?;
     tracing::info!("agent revoked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -152,49 +133,44 @@ async fn revoke_agent(
 // ---------------------------------------------------------------------------------------------------
 // The holder's side (device-signed, enrolled devices only)
 
-async fn grant_mandate(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {
-    let vault = member(&state, &vault, &a.device).await?;
-    let req: MandateBody = json(&a.body)?;
-    check_v(req.v)?;
-    let raw = bytes(&req.mandate, coffre_mandate::mandate::MAX_MANDATE_LEN, "bad_mandate")?;
+async fn grant_mandate(
+    State(state): State<AppState>,
+    Member { vault, device: signer, body: VersionedJson(req), .. }: Member<VersionedJson<MandateBody>>,
+) -> ApiResult<Response> {
+    let raw = bytes(&req.mandate, coffre_mandate::mandate::MAX_MANDATE_LEN, ErrorCode::BadMandate)?;
     let m = Mandate::decode_verified(&raw).map_err(invalid)?;
     if m.vault != vault {
-        return Err(ApiError::bad_request("mandate_mismatch", "the mandate is for another vault"));
+        return Err(ApiError::bad_request(ErrorCode::MandateMismatch, "the mandate is for another vault"));
     }
     // The holder signed with the vault's identity key (the vault id is its hash, checked above);
     // the organisation must be one this server knows, and the agent not revoked.
     check_agent(&state, &m).await?;
     m.cert
-        .check_time(crate::now_secs())
-        .map_err(|_| refused("certificate_expired", "the agent's certificate is not valid now"))?;
+        .check_time(now_secs())
+        .map_err(|_| refused(ErrorCode::CertificateExpired, "the agent's certificate is not valid now"))?;
     let row = MandateRow {
         id: m.id,
         vault,
         agent: m.cert.device_pk,
         body: raw.clone(),
-        created_at: crate::now_secs(),
+        created_at: now_secs(),
         revoked_at: None,
     };
     if !state.mandates.put_mandate(row).await? {
-        return Err(ApiError::conflict("mandate_exists", "another mandate has this id"));
+        return Err(ApiError::conflict(ErrorCode::MandateExists, "another mandate has this id"));
     }
-    record(
+    audit::record(
         &state,
         vault,
-        kind::MANDATE_GRANTED,
-        serde_json::json!({ "mandate": b64(&raw), "by_device": b64(&a.device) }),
+        AuditKind::MandateGranted,
+        serde_json::json!({ "mandate": b64(&raw), "by_device": b64(&signer) }),
     )
     .await;
     tracing::info!(vault = %short(&vault), "mandate granted");
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "v": WIRE_VERSION }))).into_response())
 }
 
-async fn list_mandates(
-    State(state): State<AppState>,
-    Path(vault): Path<String>,
-    a: Authed,
-) -> ApiResult<Json<MandateList>> {
-    let vault = member(&state, &vault, &a.device).await?;
+async fn list_mandates(State(state): State<AppState>, Member { vault, .. }: Member) -> ApiResult<Json<MandateList>> {
     let mandates = state
         .mandates
         .mandates_of(vault)
@@ -212,19 +188,18 @@ async fn list_mandates(
 
 async fn revoke_mandate(
     State(state): State<AppState>,
-    Path((vault, id)): Path<(String, String)>,
-    a: Authed,
+    Path((_, id)): Path<(String, String)>,
+    Member { vault, device: signer, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let vault = member(&state, &vault, &a.device).await?;
     let id = id16(&id)?;
-    if !state.mandates.revoke_mandate(vault, id, crate::now_secs()).await? {
-        return Err(ApiError::not_found("unknown_mandate", "no such mandate"));
+    if !state.mandates.revoke_mandate(vault, id, now_secs()).await? {
+        return Err(ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"));
     }
-    record(
+    audit::record(
         &state,
         vault,
-        kind::MANDATE_REVOKED,
-        serde_json::json!({ "mandate_id": hex::encode(id), "by_device": b64(&a.device) }),
+        AuditKind::MandateRevoked,
+        serde_json::json!({ "mandate_id": hex::encode(id), "by_device": b64(&signer) }),
     )
     .await;
     tracing::info!(vault = %short(&vault), "mandate revoked");
@@ -233,35 +208,27 @@ async fn revoke_mandate(
 
 async fn put_package(
     State(state): State<AppState>,
-    Path((vault, id)): Path<(String, String)>,
-    a: Authed,
+    Path((_, id)): Path<(String, String)>,
+    Member { vault, body, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let vault = member(&state, &vault, &a.device).await?;
     let id = id16(&id)?;
     let row = state.mandates.mandate(id).await?.filter(|r| r.vault == vault);
-    let row = row.ok_or_else(|| ApiError::not_found("unknown_mandate", "no such mandate"))?;
+    let row = row.ok_or_else(|| ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"))?;
     if row.revoked_at.is_some() {
-        return Err(refused("mandate_revoked", "this mandate was revoked"));
+        return Err(refused(ErrorCode::MandateRevoked, "this mandate was revoked"));
     }
-    let req: PackageBody = json(&a.body)?;
-    check_v(req.v)?;
-    let sealed = bytes(&req.sealed, usize::try_from(state.cfg.max_json_bytes).unwrap_or(usize::MAX), "bad_package")?;
-    let blobs = req
-        .blobs
-        .iter()
-        .map(|b| coffre_sync_protocol::parse_blob_id(b))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| ApiError::bad_request("bad_blob_id", "blob ids must be 16 to 32 bytes of lowercase hex"))?;
-    state.mandates.put_package(id, PackageRow { sealed, blobs, updated_at: crate::now_secs() }).await?;
+    let req: PackageBody = VersionedJson::parse(&body)?;
+    let sealed =
+        bytes(&req.sealed, usize::try_from(state.cfg.max_json_bytes).unwrap_or(usize::MAX), ErrorCode::BadPackage)?;
+    let blobs =
+        req.blobs.iter().map(|b| coffre_sync_protocol::parse_blob_id(b)).collect::<Result<Vec<_>, _>>().map_err(
+            |_| ApiError::bad_request(ErrorCode::BadBlobId, "blob ids must be 16 to 32 bytes of lowercase hex"),
+        )?;
+    state.mandates.put_package(id, PackageRow { sealed, blobs, updated_at: now_secs() }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_deposits(
-    State(state): State<AppState>,
-    Path(vault): Path<String>,
-    a: Authed,
-) -> ApiResult<Json<DepositList>> {
-    let vault = member(&state, &vault, &a.device).await?;
+async fn list_deposits(State(state): State<AppState>, Member { vault, .. }: Member) -> ApiResult<Json<DepositList>> {
     let deposits = state
         .mandates
         .deposits(vault)
@@ -280,21 +247,19 @@ async fn list_deposits(
 
 async fn delete_deposit(
     State(state): State<AppState>,
-    Path((vault, id)): Path<(String, String)>,
-    a: Authed,
+    Path((_, id)): Path<(String, String)>,
+    Member { vault, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let vault = member(&state, &vault, &a.device).await?;
-    let id = id16(&id).map_err(|_| ApiError::not_found("unknown_deposit", "no such deposit"))?;
+    let id = id16(&id).map_err(|_| ApiError::not_found(ErrorCode::UnknownDeposit, "no such deposit"))?;
     if state.mandates.delete_deposit(vault, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::not_found("unknown_deposit", "no such deposit"))
+        Err(ApiError::not_found(ErrorCode::UnknownDeposit, "no such deposit"))
     }
 }
 
-async fn audit(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Json<AuditPage>> {
-    let vault = member(&state, &vault, &a.device).await?;
-    let since = query_u64(a.query.as_deref(), "since")?.unwrap_or(0);
+async fn audit_page(State(state): State<AppState>, Member { vault, query, .. }: Member) -> ApiResult<Json<AuditPage>> {
+    let since = query_u64(query.as_deref(), "since")?.unwrap_or(0);
     let mut entries = state.mandates.audit_since(vault, since, AUDIT_PAGE + 1).await?;
     let more = entries.len() as u64 > AUDIT_PAGE;
     entries.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(usize::MAX));
@@ -307,11 +272,11 @@ async fn audit(State(state): State<AppState>, Path(vault): Path<String>, a: Auth
 async fn check_agent(state: &AppState, m: &Mandate) -> ApiResult<()> {
     if state.mandates.org(m.cert.org_pk).await?.is_none() {
         state.metrics.auth_failure("mandate");
-        return Err(refused("unknown_org", "the agent's organisation is not registered on this server"));
+        return Err(refused(ErrorCode::UnknownOrg, "the agent's organisation is not registered on this server"));
     }
     if state.mandates.agent_revoked(m.cert.org_pk, m.cert.device_pk).await?.is_some() {
         state.metrics.auth_failure("mandate");
-        return Err(refused("agent_revoked", "the organisation revoked this agent"));
+        return Err(refused(ErrorCode::AgentRevoked, "the organisation revoked this agent"));
     }
     Ok(())
 }
@@ -330,42 +295,33 @@ pub async fn authorize(
         state.metrics.auth_failure("mandate");
         refused(code, msg)
     };
-    let row = state.mandates.mandate(id).await?.ok_or_else(|| deny("no_mandate", "no mandate for this agent"))?;
+    let row =
+        state.mandates.mandate(id).await?.ok_or_else(|| deny(ErrorCode::NoMandate, "no mandate for this agent"))?;
     if &row.agent != agent {
-        return Err(deny("no_mandate", "no mandate for this agent"));
+        return Err(deny(ErrorCode::NoMandate, "no mandate for this agent"));
     }
     if row.vault != vault {
-        return Err(deny("mandate_mismatch", "this mandate is for another vault"));
+        return Err(deny(ErrorCode::MandateMismatch, "this mandate is for another vault"));
     }
     if row.revoked_at.is_some() {
-        return Err(deny("mandate_revoked", "the holder revoked this mandate"));
+        return Err(deny(ErrorCode::MandateRevoked, "the holder revoked this mandate"));
     }
-    let m = Mandate::decode_verified(&row.body).map_err(|_| deny("no_mandate", "stored mandate does not verify"))?;
-    match m.check_active(crate::now_secs()) {
+    let m = Mandate::decode_verified(&row.body)
+        .map_err(|_| deny(ErrorCode::NoMandate, "stored mandate does not verify"))?;
+    match m.check_active(now_secs()) {
         Ok(()) => {}
         Err(MandateError::NotYetValid(_)) => {
-            return Err(deny("mandate_not_yet_valid", "this mandate is not valid yet"));
+            return Err(deny(ErrorCode::MandateNotYetValid, "this mandate is not valid yet"));
         }
-        Err(_) => return Err(deny("mandate_expired", "this mandate or the agent's certificate has expired")),
+        Err(_) => return Err(deny(ErrorCode::MandateExpired, "this mandate or the agent's certificate has expired")),
     }
     check_agent(state, &m).await?;
     if let Some(s) = scope
         && !m.scopes.contains(s)
     {
-        return Err(deny("scope_denied", "the mandate does not allow this"));
+        return Err(deny(ErrorCode::ScopeDenied, "the mandate does not allow this"));
     }
     Ok((vault, m))
-}
-
-fn agent_detail(m: &Mandate) -> serde_json::Value {
-    serde_json::json!({
-        "mandate_id": hex::encode(m.id),
-        "agent": m.cert.agent_name,
-        "role": m.cert.role,
-        "org": m.cert.org_name,
-        "org_pk": b64(&m.cert.org_pk),
-        "device": b64(&m.cert.device_pk),
-    })
 }
 
 async fn agent_mandate(
@@ -387,24 +343,30 @@ async fn deposit(
     a: Authed,
 ) -> ApiResult<Response> {
     let (vault, m) = authorize(&state, &a.device, &vault, &id, Some(Scope::Deposit)).await?;
-    let req: DepositRequest = json(&a.body)?;
-    check_v(req.v)?;
-    let raw = bytes(&req.statement, coffre_mandate::deposit::MAX_STATEMENT_LEN, "bad_statement")?;
-    let ciphertext =
-        bytes(&req.ciphertext, usize::try_from(state.cfg.max_json_bytes).unwrap_or(usize::MAX), "bad_ciphertext")?;
+    let req: DepositRequest = VersionedJson::parse(&a.body)?;
+    let raw = bytes(&req.statement, coffre_mandate::deposit::MAX_STATEMENT_LEN, ErrorCode::BadStatement)?;
+    let ciphertext = bytes(
+        &req.ciphertext,
+        usize::try_from(state.cfg.max_json_bytes).unwrap_or(usize::MAX),
+        ErrorCode::BadCiphertext,
+    )?;
     let st = DepositStatement::decode_verified(&raw).map_err(invalid)?;
     if st.cert.device_pk != a.device {
-        return Err(refused("statement_mismatch", "the statement is signed by another device"));
+        return Err(refused(ErrorCode::StatementMismatch, "the statement is signed by another device"));
     }
-    let now = crate::now_secs();
+    let now = now_secs();
     if st.deposited_at.abs_diff(now) > state.cfg.clock_skew_secs {
-        return Err(ApiError::bad_request("stale_statement", "the deposit time is outside the accepted window"));
+        return Err(ApiError::bad_request(
+            ErrorCode::StaleStatement,
+            "the deposit time is outside the accepted window",
+        ));
     }
-    st.check_against(&m).map_err(|_| refused("statement_mismatch", "the statement does not match the mandate"))?;
+    st.check_against(&m)
+        .map_err(|_| refused(ErrorCode::StatementMismatch, "the statement does not match the mandate"))?;
     if st.ct_hash != coffre_crypto::sha256(&ciphertext) || st.ct_len != ciphertext.len() as u64 {
-        return Err(ApiError::bad_request("hash_mismatch", "the sealed bytes do not match the statement"));
+        return Err(ApiError::bad_request(ErrorCode::HashMismatch, "the sealed bytes do not match the statement"));
     }
-    let receipt = DepositReceipt::sign(&server_signer(&state), &st, now);
+    let receipt = DepositReceipt::sign(&state.signer(), &st, now);
     let row = DepositRow {
         id: st.deposit_id,
         mandate: m.id,
@@ -418,14 +380,18 @@ async fn deposit(
             let mut detail = agent_detail(&m);
             detail["statement"] = b64(&raw).into();
             detail["receipt"] = b64(&receipt.encode()).into();
-            record(&state, vault, kind::DEPOSIT_RECEIVED, detail).await;
+            audit::record(&state, vault, AuditKind::DepositReceived, detail).await;
             tracing::info!(vault = %short(&vault), "deposit received");
         }
         DepositPutOutcome::Existing => {
-            return Err(ApiError::conflict("deposit_exists", "a deposit with this id was already received"));
+            return Err(ApiError::conflict(ErrorCode::DepositExists, "a deposit with this id was already received"));
         }
         DepositPutOutcome::Full => {
-            return Err(ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "deposits_full", "too many pending deposits"));
+            return Err(ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::DepositsFull,
+                "too many pending deposits",
+            ));
         }
     }
     let body = DepositReceiptBody { v: WIRE_VERSION, receipt: b64(&receipt.encode()) };
@@ -438,11 +404,10 @@ async fn agent_package(
     a: Authed,
 ) -> ApiResult<Json<PackageBody>> {
     let (vault, m) = authorize(&state, &a.device, &vault, &id, Some(Scope::Consult)).await?;
-    let p =
-        state.mandates.package(m.id).await?.ok_or_else(|| {
-            ApiError::not_found("no_package", "the holder's phone has not published the documents yet")
-        })?;
-    record(&state, vault, kind::AGENT_CONSULTED, agent_detail(&m)).await;
+    let p = state.mandates.package(m.id).await?.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::NoPackage, "the holder's phone has not published the documents yet")
+    })?;
+    audit::record(&state, vault, AuditKind::AgentConsulted, agent_detail(&m)).await;
     Ok(Json(PackageBody { v: WIRE_VERSION, sealed: b64(&p.sealed), blobs: p.blobs.iter().map(hex::encode).collect() }))
 }
 
@@ -457,27 +422,31 @@ async fn agent_blob(
     let scope = if extract { Scope::Extract } else { Scope::Consult };
     let (vault, m) = authorize(&state, &a.device, &vault, &id, Some(scope)).await?;
     let blob = coffre_sync_protocol::parse_blob_id(&blob_id)
-        .map_err(|_| ApiError::bad_request("bad_blob_id", "bad blob id"))?;
+        .map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "bad blob id"))?;
     let listed = state.mandates.package(m.id).await?.is_some_and(|p| p.blobs.contains(&blob));
     if !listed {
-        return Err(refused("blob_not_shared", "this blob is not part of the mandate"));
+        return Err(refused(ErrorCode::BlobNotShared, "this blob is not part of the mandate"));
     }
     let rec = state
         .meta
         .blob(vault, blob.clone())
         .await?
-        .ok_or_else(|| ApiError::not_found("unknown_blob", "no such blob"))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownBlob, "no such blob"))?;
     let mut out = Vec::new();
     for h in &rec.chunks {
-        let bytes =
-            state.chunks.get(vault, *h).await?.ok_or_else(|| ApiError::not_found("unknown_chunk", "chunk missing"))?;
+        let bytes = state
+            .chunks
+            .get(vault, *h)
+            .await?
+            .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownChunk, "chunk missing"))?;
         let len = u32::try_from(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(&bytes);
     }
     let mut detail = agent_detail(&m);
     detail["blob"] = hex::encode(&blob).into();
-    record(&state, vault, if extract { kind::AGENT_DOWNLOADED } else { kind::AGENT_CONSULTED }, detail).await;
+    audit::record(&state, vault, if extract { AuditKind::AgentDownloaded } else { AuditKind::AgentConsulted }, detail)
+        .await;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], out).into_response())
 }
 
@@ -487,9 +456,9 @@ async fn transmit(
     a: Authed,
 ) -> ApiResult<StatusCode> {
     let (vault, m) = authorize(&state, &a.device, &vault, &id, Some(Scope::Transmit)).await?;
-    let req: TransmitRequest = json(&a.body)?;
-    check_v(req.v)?;
-    let bad = || ApiError::bad_request("bad_transmission", "recipient (1 to 120 bytes) and document ids required");
+    let req: TransmitRequest = VersionedJson::parse(&a.body)?;
+    let bad =
+        || ApiError::bad_request(ErrorCode::BadTransmission, "recipient (1 to 120 bytes) and document ids required");
     if req.recipient.trim().is_empty() || req.recipient.len() > 120 || req.recipient.chars().any(char::is_control) {
         return Err(bad());
     }
@@ -499,6 +468,6 @@ async fn transmit(
     let mut detail = agent_detail(&m);
     detail["recipient"] = req.recipient.into();
     detail["documents"] = req.documents.into();
-    record(&state, vault, kind::AGENT_TRANSMITTED, detail).await;
+    audit::record(&state, vault, AuditKind::AgentTransmitted, detail).await;
     Ok(StatusCode::NO_CONTENT)
 }

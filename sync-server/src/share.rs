@@ -14,14 +14,15 @@ use coffre_sync_protocol::share::{
     MAX_SHARE_PAGES, MAX_SHARE_SECS, OPENING_TTL_SECS, SHARE_VERSION, ShareCreate, ShareList, ShareOpened,
     ShareRefusal, parse_share_id, split_frames,
 };
-use coffre_sync_protocol::{PROTOCOL_VERSION, b64, is_padme, sha256, unb64_array};
+use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, b64, is_padme, sha256, unb64_array};
 
-use crate::AppState;
-use crate::auth::Authed;
-use crate::error::ApiError;
+use crate::audit;
+use crate::clock::now_secs;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Member;
+use crate::observe::short;
+use crate::state::AppState;
 use crate::store::shares::{NewShare, ShareCreateOutcome, ShareId};
-
-type ApiResult<T> = Result<T, ApiError>;
 
 /// The viewer page (the same bytes for every id: it reveals nothing about a share).
 pub const VIEWER_HTML: &str = include_str!("../viewer/index.html");
@@ -32,6 +33,7 @@ pub const VIEWER_JS: &str = include_str!("../viewer/dist/share-viewer.js");
 const VIEWER_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' blob:; \
      style-src 'unsafe-inline'; frame-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The routes of this module (also listed in `router::ROUTES`).
 pub fn routes(state: &AppState) -> Router<AppState> {
     let share_limit = usize::try_from(state.cfg.max_share_bytes).unwrap_or(usize::MAX);
     Router::new()
@@ -58,48 +60,49 @@ fn refused(r: ShareRefusal) -> ApiError {
         ShareRefusal::Revoked => (StatusCode::GONE, "this share was revoked"),
         ShareRefusal::Exhausted => (StatusCode::GONE, "this share was opened as many times as allowed"),
     };
-    ApiError::new(status, r.code(), message)
+    ApiError::new(status, ErrorCode::Share(r), message)
 }
 
 fn rate_limit(state: &AppState, id: &ShareId) -> ApiResult<()> {
     let key = sha256(&[b"share/".as_slice(), id].concat());
     if let Err(wait) = state.limiter.take(key) {
         state.metrics.rate_limited();
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests for this share");
-        e.retry_after = Some(wait);
-        return Err(e);
+        return Err(ApiError::rate_limited("too many requests for this share", wait));
     }
     Ok(())
 }
 
-async fn create_share(State(state): State<AppState>, Path(vault): Path<String>, a: Authed) -> ApiResult<Response> {
-    let vault = crate::api::member(&state, &vault, &a.device).await?;
-    let frames = split_frames(&a.body).map_err(|_| ApiError::bad_request("bad_frames", "malformed share body"))?;
+async fn create_share(State(state): State<AppState>, Member { vault, body, .. }: Member) -> ApiResult<Response> {
+    let frames =
+        split_frames(&body).map_err(|_| ApiError::bad_request(ErrorCode::BadFrames, "malformed share body"))?;
     let [header, manifest, pages @ ..] = frames.as_slice() else {
-        return Err(ApiError::bad_request("bad_frames", "a share has a header and a manifest"));
+        return Err(ApiError::bad_request(ErrorCode::BadFrames, "a share has a header and a manifest"));
     };
     let req: ShareCreate = serde_json::from_slice(header).map_err(|e| ApiError::bad_json(&e))?;
     if req.v != SHARE_VERSION {
         return Err(ApiError::version(req.v));
     }
-    let id = parse_share_id(&req.id).map_err(|_| ApiError::bad_request("bad_share_id", "id is 16 bytes base64url"))?;
-    let now = crate::now_secs();
+    let id = parse_share_id(&req.id)
+        .map_err(|_| ApiError::bad_request(ErrorCode::BadShareId, "id is 16 bytes base64url"))?;
+    let now = now_secs();
     if req.expires_at <= now || req.expires_at > now + MAX_SHARE_SECS + state.cfg.clock_skew_secs {
-        return Err(ApiError::bad_request("bad_expiry", "a share lives from 1 second to 31 days"));
+        return Err(ApiError::bad_request(ErrorCode::BadExpiry, "a share lives from 1 second to 31 days"));
     }
     if req.max_opens == Some(0) {
-        return Err(ApiError::bad_request("bad_max_opens", "max_opens is at least 1"));
+        return Err(ApiError::bad_request(ErrorCode::BadMaxOpens, "max_opens is at least 1"));
     }
     if pages.is_empty() || pages.len() > MAX_SHARE_PAGES || pages.len() != req.pages as usize {
-        return Err(ApiError::bad_request("bad_page_count", format!("1 to {MAX_SHARE_PAGES} pages, as announced")));
+        return Err(ApiError::bad_request(
+            ErrorCode::BadPageCount,
+            format!("1 to {MAX_SHARE_PAGES} pages, as announced"),
+        ));
     }
     for part in std::iter::once(manifest).chain(pages) {
         if part.len() < 4 || !is_padme(part.len() as u64) {
-            return Err(ApiError::bad_request("bad_padding", "share parts must have Padmé lengths"));
+            return Err(ApiError::bad_request(ErrorCode::BadPadding, "share parts must have Padmé lengths"));
         }
     }
-    let (_, usage) =
-        state.meta.vault_state(vault).await?.ok_or_else(|| ApiError::not_found("unknown_vault", "no such vault"))?;
+    let (_, usage) = state.meta.vault_state(vault).await?.ok_or_else(ApiError::unknown_vault)?;
     let share = NewShare {
         vault,
         id,
@@ -111,31 +114,25 @@ async fn create_share(State(state): State<AppState>, Path(vault): Path<String>, 
     };
     match state.shares.create_share(share, usage, state.cfg.quota_bytes).await? {
         ShareCreateOutcome::Created => {
-            tracing::info!(vault = %crate::api::short(&vault), pages = pages.len(), "share created");
+            tracing::info!(vault = %short(&vault), pages = pages.len(), "share created");
             Ok((StatusCode::CREATED, Json(serde_json::json!({"v": PROTOCOL_VERSION}))).into_response())
         }
-        ShareCreateOutcome::IdTaken => Err(ApiError::conflict("share_id_taken", "this share id is taken")),
+        ShareCreateOutcome::IdTaken => Err(ApiError::conflict(ErrorCode::ShareIdTaken, "this share id is taken")),
         ShareCreateOutcome::QuotaExceeded => Err(ApiError::quota()),
     }
 }
 
-async fn list_shares(
-    State(state): State<AppState>,
-    Path(vault): Path<String>,
-    a: Authed,
-) -> ApiResult<Json<ShareList>> {
-    let vault = crate::api::member(&state, &vault, &a.device).await?;
+async fn list_shares(State(state): State<AppState>, Member { vault, .. }: Member) -> ApiResult<Json<ShareList>> {
     Ok(Json(ShareList { v: PROTOCOL_VERSION, shares: state.shares.list_shares(vault).await? }))
 }
 
 async fn revoke_share(
     State(state): State<AppState>,
-    Path((vault, id)): Path<(String, String)>,
-    a: Authed,
+    Path((_, id)): Path<(String, String)>,
+    Member { vault, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let vault = crate::api::member(&state, &vault, &a.device).await?;
     let id = share_id(&id)?;
-    if state.shares.revoke_share(vault, id, crate::now_secs()).await? {
+    if state.shares.revoke_share(vault, id, now_secs()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(refused(ShareRefusal::NotFound))
@@ -167,10 +164,10 @@ async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     rate_limit(&state, &id)?;
     let mut token = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
-    let opening = state.shares.open_share(id, token, crate::now_secs()).await?.map_err(refused)?;
+    let opening = state.shares.open_share(id, token, now_secs()).await?.map_err(refused)?;
     // The holder's audit trail: a server-signed observation (the share id, never the link key).
     let detail = serde_json::json!({ "share": b64(&id), "opening": opening.opening });
-    crate::mandate::record(&state, opening.vault, coffre_mandate::audit::kind::SHARE_OPENED, detail).await;
+    audit::record(&state, opening.vault, AuditKind::ShareOpened, detail).await;
     let body = ShareOpened {
         v: SHARE_VERSION,
         manifest: b64(&opening.manifest),
@@ -197,8 +194,7 @@ async fn share_page(
     rate_limit(&state, &id)?;
     let index: u32 = index.parse().map_err(|_| refused(ShareRefusal::NotFound))?;
     let token: [u8; 16] = unb64_array(&q.t, "token").map_err(|_| refused(ShareRefusal::NotFound))?;
-    let bytes =
-        state.shares.share_page(id, index, token, crate::now_secs(), OPENING_TTL_SECS).await?.map_err(refused)?;
+    let bytes = state.shares.share_page(id, index, token, now_secs(), OPENING_TTL_SECS).await?.map_err(refused)?;
     let mut resp = ([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)

@@ -290,7 +290,7 @@ fn openapi_lists_exactly_the_routes() {
         }
     }
     let mut routes: Vec<(String, String)> =
-        coffre_sync_server::api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        coffre_sync_server::router::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     documented.sort();
     routes.sort();
     assert_eq!(documented, routes);

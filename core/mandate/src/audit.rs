@@ -20,26 +20,13 @@ use crate::org::verifying;
 const AUDIT_LABEL: &[u8] = b"coffre-audit-v1";
 const GENESIS_LABEL: &[u8] = b"coffre-audit-genesis-v1";
 
-/// Event kinds.
-pub mod kind {
-    pub const DEVICE_ADDED: &str = "device_added";
-    pub const DEVICE_REMOVED: &str = "device_removed";
-    pub const MANDATE_GRANTED: &str = "mandate_granted";
-    pub const MANDATE_REVOKED: &str = "mandate_revoked";
-    pub const DEPOSIT_RECEIVED: &str = "deposit_received";
-    pub const AGENT_CONSULTED: &str = "agent_consulted";
-    pub const AGENT_DOWNLOADED: &str = "agent_downloaded";
-    pub const AGENT_TRANSMITTED: &str = "agent_transmitted";
-    /// Recorded by the share-link server code when a link is opened.
-    pub const SHARE_OPENED: &str = "share_opened";
-}
-
 /// One observation, as stored and served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub seq: u64,
     /// Unix seconds, server clock.
     pub time: u64,
+    /// What happened: an `AuditKind` of the sync protocol, as its string (signed as these bytes).
     pub kind: String,
     /// JSON text (hashed as these exact bytes).
     pub detail: String,
@@ -135,8 +122,7 @@ mod tests {
         let mut prev = genesis(&vault);
         let mut out = Vec::new();
         for i in 1..=n {
-            let (e, h) =
-                AuditEntry::sign(&server, &vault, i, 100 + i, kind::DEVICE_ADDED, format!("{{\"n\":{i}}}"), &prev);
+            let (e, h) = AuditEntry::sign(&server, &vault, i, 100 + i, "device_added", format!("{{\"n\":{i}}}"), &prev);
             out.push(e);
             prev = h;
         }

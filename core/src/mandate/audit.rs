@@ -2,6 +2,7 @@
 
 use coffre_mandate::audit::{AuditEntry, genesis};
 use coffre_mandate::{DepositSummary, Mandate, MandateError, b64, identity_line, unb64};
+use coffre_sync::protocol::AuditKind;
 use coffre_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
 
@@ -66,19 +67,19 @@ fn event(e: &AuditEntry, holder: &[u8; 32]) -> Result<AuditEvent> {
     let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
     let s = |k: &str| detail.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let big = coffre_mandate::mandate::MAX_MANDATE_LEN;
-    let (actor, writer_signed) = match e.kind.as_str() {
-        coffre_mandate::audit::kind::MANDATE_GRANTED => {
+    let (actor, writer_signed) = match AuditKind::parse(&e.kind) {
+        AuditKind::MandateGranted => {
             let m = Mandate::decode_verified(&unb64(&s("mandate"), big, "mandate")?)?;
             if &m.holder_pk != holder {
                 return Err(MandateError::Mismatch("audit: mandate not signed by this holder").into());
             }
             (format!("{} → {}", s("by_device"), identity_line(&m.cert, true)), true)
         }
-        coffre_mandate::audit::kind::DEPOSIT_RECEIVED => {
+        AuditKind::DepositReceived => {
             let st = coffre_mandate::DepositStatement::decode_verified(&unb64(&s("statement"), big, "statement")?)?;
             (identity_line(&st.cert, true), true)
         }
-        k if k.starts_with("agent_") => (format!("{} ({}) — {}", s("agent"), s("role"), s("org")), false),
+        k if k.is_agent_action() => (format!("{} ({}) — {}", s("agent"), s("role"), s("org")), false),
         _ => (s("by_device"), false),
     };
     Ok(AuditEvent { seq: e.seq, time: e.time, kind: e.kind.clone(), actor, writer_signed, detail })

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use coffre_sync::SyncError;
 use coffre_sync::protocol::share::{MAX_SHARE_PAGES, MAX_SHARE_SECS, SHARE_VERSION, ShareCreate, ShareRefusal};
-use coffre_sync::protocol::{pad_payload, sha256};
+use coffre_sync::protocol::{ErrorCode, pad_payload, sha256};
 use coffre_vault::{DocId, Document, PageRole, Vault, VaultError};
 
 use crate::error::{EngineError, ErrorKind};
@@ -96,9 +96,9 @@ impl From<VaultError> for ShareError {
 
 impl From<SyncError> for ShareError {
     fn from(e: SyncError) -> Self {
-        match e.code().and_then(ShareRefusal::from_code) {
-            Some(r) => ShareError::Refused(r),
-            None => ShareError::Engine(EngineError::Sync(e)),
+        match e.error_code() {
+            Some(ErrorCode::Share(r)) => ShareError::Refused(*r),
+            _ => ShareError::Engine(EngineError::Sync(e)),
         }
     }
 }
@@ -425,7 +425,7 @@ pub fn revoke_share(vault: &mut Vault, id: &str) -> Result<()> {
     match session(vault)?.client.share_revoke(id) {
         Ok(()) => {}
         // Already purged on the server (e.g. long expired): revoked all the same.
-        Err(e) if e.code() == Some(ShareRefusal::NotFound.code()) => {}
+        Err(e) if e.error_code() == Some(&ErrorCode::Share(ShareRefusal::NotFound)) => {}
         Err(e) => return Err(e.into()),
     }
     record.revoked_at = Some(now_secs());

@@ -8,9 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use coffre_sync_protocol::{
     self as proto, AppendRequest, AppendResponse, BlobCommitRequest, BlobInfo, ChainPoint, ChunkList, DeviceAddRequest,
-    DevicesResponse, ErrorBody, HDR_MAILBOX_KEY, Hash, MailboxMessage, MissingResponse, Op, PROTOCOL_VERSION,
-    PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo, VaultInfo, b64, frame::split_frames, unb64,
-    unb64_array,
+    DevicesResponse, ErrorBody, ErrorCode, HDR_MAILBOX_KEY, Hash, MailboxMessage, MissingResponse, Op,
+    PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo, VaultInfo, b64,
+    frame::split_frames, unb64, unb64_array,
 };
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
@@ -231,12 +231,12 @@ impl SyncClient {
             return Ok(bytes);
         }
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(e) => (e.error, e.message),
-            Err(_) => ("http_error".to_string(), String::new()),
+            Ok(e) => (e.code(), e.message),
+            Err(_) => (ErrorCode::HttpError, String::new()),
         };
-        Err(match (status.as_u16(), code.as_str()) {
-            (507, _) | (_, "quota_exceeded") => SyncError::QuotaExceeded,
-            (_, "device_revoked") => SyncError::DeviceRevoked,
+        Err(match (status.as_u16(), &code) {
+            (507, _) | (_, ErrorCode::QuotaExceeded) => SyncError::QuotaExceeded,
+            (_, ErrorCode::DeviceRevoked) => SyncError::DeviceRevoked,
             _ => SyncError::Server { status: status.as_u16(), code, message },
         })
     }
@@ -507,7 +507,7 @@ impl SyncClient {
                         bytes_sent,
                     });
                 }
-                Err(SyncError::Server { code, .. }) if code == "missing_chunks" => continue,
+                Err(SyncError::Server { code: ErrorCode::MissingChunks, .. }) => continue,
                 Err(e) => return Err(e),
             }
         }

@@ -1,5 +1,7 @@
 //! Errors of the sync client. `Display` never shows keys, payloads, URLs or document names.
 
+use coffre_sync_protocol::ErrorCode;
+
 /// What a UI can do about an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -24,7 +26,7 @@ pub enum SyncError {
     #[error("network error: {0}")]
     Network(String),
     #[error("server refused the request ({status} {code}): {message}")]
-    Server { status: u16, code: String, message: String },
+    Server { status: u16, code: ErrorCode, message: String },
     #[error("the server went back in history: this device had verified {known} operations, it now shows {served}")]
     Rollback { known: u64, served: u64 },
     #[error("the server showed a different history (fork detected at operation {seq})")]
@@ -82,8 +84,13 @@ impl SyncError {
         }
     }
 
-    /// The server's error code, for `Server` errors.
+    /// The server's error code as sent, for `Server` errors.
     pub fn code(&self) -> Option<&str> {
+        self.error_code().map(ErrorCode::as_str)
+    }
+
+    /// The server's error code, for `Server` errors.
+    pub fn error_code(&self) -> Option<&ErrorCode> {
         match self {
             SyncError::Server { code, .. } => Some(code),
             _ => None,

@@ -63,7 +63,7 @@ impl ChunkStore for FsChunks {
             Ok(result?)
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+        .map_err(StoreError::Task)?
     }
 
     async fn get(&self, vault: Hash, hash: Hash) -> StoreResult<Option<bytes::Bytes>> {
@@ -110,7 +110,7 @@ impl ChunkStore for FsChunks {
             Ok(out)
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+        .map_err(StoreError::Task)?
     }
 
     async fn ping(&self) -> StoreResult<()> {

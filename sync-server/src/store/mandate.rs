@@ -1,11 +1,11 @@
 //! Storage of organisations, agent revocations, mandates, per-mandate access packages, certified
 //! deposits and the per-vault audit chain, behind its own trait so another backend can implement it
 //! apart from [`super::MetaStore`]. Every method is atomic. The embedded implementation is
-//! `mandate_sqlite.rs` (tables from migration 2).
+//! `sqlite/mandates.rs` (tables from migration 2).
 
 use async_trait::async_trait;
 use coffre_mandate::AuditEntry;
-use coffre_sync_protocol::{Hash, PublicKey};
+use coffre_sync_protocol::{AuditKind, Hash, PublicKey};
 
 use super::StoreResult;
 
@@ -78,7 +78,7 @@ pub trait MandateStore: Send + Sync + 'static {
     async fn append_audit(
         &self,
         vault: Hash,
-        kind: &'static str,
+        kind: AuditKind,
         detail: String,
         now: u64,
         server: coffre_crypto::SigningKey,

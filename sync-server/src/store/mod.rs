@@ -1,7 +1,10 @@
-//! Storage behind two traits, so another backend (PostgreSQL, S3-compatible object storage) can be added
+//! Storage behind traits, so another backend (PostgreSQL, S3-compatible object storage) can be added
 //! without touching the handlers:
 //! - [`MetaStore`]: vaults, devices, the op log and its chain, chunk records and quotas, blobs, mailboxes;
-//! - [`ChunkStore`]: the ciphertext chunk bytes, content-addressed by SHA-256, per vault.
+//! - [`ChunkStore`]: the ciphertext chunk bytes, content-addressed (BLAKE3), per vault;
+//! - [`mandate::MandateStore`], [`recovery::RecoveryStore`], [`shares::ShareStore`]: their features' rows.
+//!
+//! The embedded backends are [`sqlite`] (every metadata trait, one file per store) and [`fs`] (chunks).
 //!
 //! Invariant between the two: a chunk is *recorded* in the `MetaStore` only after the `ChunkStore` has
 //! durably stored it, so "recorded" implies "readable"; a crash in between leaves at worst an orphan file,
@@ -9,31 +12,25 @@
 
 pub mod fs;
 pub mod mandate;
-pub mod mandate_sqlite;
 pub mod recovery;
-mod recovery_sqlite;
 pub mod shares;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use coffre_sync_protocol::{ChainPoint, Hash, Op, PublicKey};
 
+/// A storage failure. It keeps the backend's error as its source (for logs); callers only learn
+/// "internal".
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage failure: {0}")]
     Backend(String),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
-    }
-}
-
-impl From<std::io::Error> for StoreError {
-    fn from(e: std::io::Error) -> Self {
-        StoreError::Backend(e.to_string())
-    }
+    #[error("storage failure: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("storage failure: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("storage failure: blocking task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

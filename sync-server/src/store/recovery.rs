@@ -1,7 +1,7 @@
 //! [`RecoveryStore`]: recovery slots (the ARK wrapped under a key derived from a high-entropy secret,
 //! opaque to the server) and the closure of a vault. Kept apart from [`super::MetaStore`] so another
 //! backend implements it on its own; the embedded one is [`super::sqlite::SqliteMeta`]
-//! (`recovery_sqlite.rs`), on the same database and writer connection.
+//! (`sqlite/recovery.rs`), on the same database and writer connection.
 
 use async_trait::async_trait;
 use coffre_sync_protocol::{Hash, PublicKey};

@@ -12,9 +12,14 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod audit_kind;
+mod error_code;
 pub mod frame;
 pub mod recovery;
 pub mod share;
+
+pub use audit_kind::AuditKind;
+pub use error_code::ErrorCode;
 
 /// Version carried by every JSON body (`"v": 2`). The `/v1/` path prefix names the API's routes and
 /// stays. Version 2 changed chunk addresses from SHA-256 to BLAKE3 ([`chunk_address`]); version 1 was
@@ -423,6 +428,13 @@ pub struct ErrorBody {
     /// For `missing_chunks`: the hashes the server still lacks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+}
+
+impl ErrorBody {
+    /// The typed code (`error` stays a string on the wire).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::parse(&self.error)
+    }
 }
 
 fn v1() -> u32 {

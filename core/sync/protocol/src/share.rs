@@ -72,7 +72,7 @@ pub struct ShareOpened {
 }
 
 /// Why a link does not open; the `error` code of the refusal, which the viewer turns into French.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ShareRefusal {
     NotFound,
     Expired,

@@ -1,6 +1,8 @@
 //! Server schema migrations from every older version, with data kept (see docs/NOTES-migrations.md
 //! for the vault's; the same rules hold here).
 
+use rusqlite::params;
+
 use super::*;
 
 fn at_version(path: &Path, version: usize) -> Connection {

@@ -1,4 +1,4 @@
-//! [`ShareStore`] on the embedded SQLite database (tables of migration 2). Page ciphertexts are
+//! [`ShareStore`] on the embedded SQLite database (migration 5). Page ciphertexts are
 //! stored as rows, so creating, revoking and purging a share are each one transaction.
 
 use async_trait::async_trait;
@@ -9,6 +9,33 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use super::{SqliteMeta, i, u};
 use crate::store::StoreResult;
 use crate::store::shares::{ENDED_SHARE_RETENTION_SECS, NewShare, Opening, ShareCreateOutcome, ShareId, ShareStore};
+
+/// Migration 5: share links (store/sqlite/shares.rs); pages in their own rowid table (large rows)
+pub(super) const MIGRATION_5: &str = "CREATE TABLE shares (
+        id BLOB PRIMARY KEY,
+        vault BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        max_opens INTEGER,
+        revoked_at INTEGER,
+        pages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        manifest BLOB
+    ) WITHOUT ROWID;
+    CREATE INDEX shares_by_vault ON shares (vault, created_at);
+    CREATE INDEX shares_by_expiry ON shares (expires_at);
+    CREATE TABLE share_pages (
+        share BLOB NOT NULL,
+        idx INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (share, idx)
+    );
+    CREATE TABLE share_opens (
+        share BLOB NOT NULL,
+        opened_at INTEGER NOT NULL,
+        token BLOB NOT NULL UNIQUE
+    );
+    CREATE INDEX share_opens_by_share ON share_opens (share, opened_at);";
 
 /// The share's row as the checks need it.
 struct Row {

@@ -1,24 +1,20 @@
-//! Embedded `MetaStore`: one SQLite file (through the workspace's rusqlite; an unkeyed SQLCipher database
-//! is plain SQLite). One writer connection and a few reader connections (WAL), each behind a mutex, used
-//! from `spawn_blocking`, so the async workers never block on the disk.
+//! [`MetaStore`] on the embedded SQLite database: vaults, devices, the op log and its chain, chunk
+//! records and quotas, blobs, linking mailboxes (migration 1).
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use coffre_sync_protocol::{ChainPoint, Hash, Op, PublicKey};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{
+use super::{SqliteMeta, arr32, arr64, i, u};
+use crate::store::{
     AppendOutcome, BlobRecord, ChunkRecordOutcome, CommitOutcome, DeviceRecord, MailboxPutOutcome, Membership,
     MetaStore, RegisterOutcome, StoreError, StoreResult, StoredOp,
 };
 
-/// Numbered migrations; `PRAGMA user_version` holds how many ran. Append only, never edit one.
-const MIGRATIONS: &[&str] = &[
-    // 1: initial schema
-    "CREATE TABLE vaults (
+/// Migration 1: initial schema
+pub(super) const MIGRATION_1: &str = "CREATE TABLE vaults (
         id BLOB PRIMARY KEY,
         identity_pk BLOB NOT NULL,
         first_device BLOB NOT NULL,
@@ -68,203 +64,7 @@ const MIGRATIONS: &[&str] = &[
         id BLOB PRIMARY KEY,
         message BLOB NOT NULL,
         expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID;",
-    // 2: organisations, agent revocations, mandates and their packages, deposits, audit chain
-    //    (`store/mandate_sqlite.rs`)
-    "CREATE TABLE orgs (
-        pk BLOB PRIMARY KEY,
-        name TEXT NOT NULL,
-        registration BLOB NOT NULL,
-        created_at INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE agent_revocations (
-        org BLOB NOT NULL,
-        device BLOB NOT NULL,
-        revoked_at INTEGER NOT NULL,
-        statement BLOB NOT NULL,
-        PRIMARY KEY (org, device)
-    ) WITHOUT ROWID;
-    CREATE TABLE mandates (
-        id BLOB PRIMARY KEY,
-        vault BLOB NOT NULL,
-        agent BLOB NOT NULL,
-        body BLOB NOT NULL,
-        created_at INTEGER NOT NULL,
-        revoked_at INTEGER
-    ) WITHOUT ROWID;
-    CREATE INDEX mandates_by_vault ON mandates (vault);
-    CREATE TABLE mandate_packages (
-        mandate BLOB PRIMARY KEY,
-        sealed BLOB NOT NULL,
-        blobs BLOB NOT NULL,
-        updated_at INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE deposits (
-        vault BLOB NOT NULL,
-        id BLOB NOT NULL,
-        mandate BLOB NOT NULL,
-        statement BLOB NOT NULL,
-        receipt BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
-        received_at INTEGER NOT NULL,
-        PRIMARY KEY (vault, id)
-    ) WITHOUT ROWID;
-    CREATE TABLE audit (
-        vault BLOB NOT NULL,
-        seq INTEGER NOT NULL,
-        time INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        detail TEXT NOT NULL,
-        prev BLOB NOT NULL,
-        hash BLOB NOT NULL,
-        sig TEXT NOT NULL,
-        PRIMARY KEY (vault, seq)
-    ) WITHOUT ROWID;",
-    // 3: recovery slots (see store/recovery.rs). `kind` names the high-entropy secret the slot is
-    // wrapped under; `device` is the recovery device derived from the same secret.
-    "CREATE TABLE recovery_slots (
-        vault BLOB NOT NULL,
-        kind TEXT NOT NULL,
-        device BLOB NOT NULL,
-        slot BLOB NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (vault, kind)
-    ) WITHOUT ROWID;
-    CREATE INDEX recovery_slots_by_device ON recovery_slots (device);",
-    // 4: assisted recovery (store/recovery.rs): the provider's Shamir share (one of three), the SHA-256
-    // of the PIN verifier, the organisation's sealed pieces, failures, and the current request.
-    "CREATE TABLE recovery_assisted (
-        vault BLOB PRIMARY KEY,
-        pin_hash BLOB NOT NULL,
-        provider_share BLOB NOT NULL,
-        org BLOB NOT NULL,
-        pieces BLOB NOT NULL,
-        failures INTEGER NOT NULL DEFAULT 0,
-        requester BLOB,
-        started_at INTEGER,
-        cancelled_at INTEGER
-    ) WITHOUT ROWID;",
-    // 5: share links (store/sqlite/shares.rs); pages in their own rowid table (large rows)
-    "CREATE TABLE shares (
-        id BLOB PRIMARY KEY,
-        vault BLOB NOT NULL,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        max_opens INTEGER,
-        revoked_at INTEGER,
-        pages INTEGER NOT NULL,
-        bytes INTEGER NOT NULL,
-        manifest BLOB
-    ) WITHOUT ROWID;
-    CREATE INDEX shares_by_vault ON shares (vault, created_at);
-    CREATE INDEX shares_by_expiry ON shares (expires_at);
-    CREATE TABLE share_pages (
-        share BLOB NOT NULL,
-        idx INTEGER NOT NULL,
-        bytes BLOB NOT NULL,
-        PRIMARY KEY (share, idx)
-    );
-    CREATE TABLE share_opens (
-        share BLOB NOT NULL,
-        opened_at INTEGER NOT NULL,
-        token BLOB NOT NULL UNIQUE
-    );
-    CREATE INDEX share_opens_by_share ON share_opens (share, opened_at);",
-];
-
-#[cfg(test)]
-mod migration_tests;
-mod shares;
-
-/// Reader connections (WAL lets them read while the writer writes).
-const READERS: usize = 4;
-
-pub struct SqliteMeta {
-    writer: Arc<Mutex<Connection>>,
-    readers: Vec<Arc<Mutex<Connection>>>,
-    next_reader: std::sync::atomic::AtomicUsize,
-}
-
-pub(super) fn i(v: u64) -> StoreResult<i64> {
-    i64::try_from(v).map_err(|_| StoreError::Backend("integer out of range".into()))
-}
-
-pub(super) fn u(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-pub(super) fn arr32(v: Vec<u8>) -> StoreResult<[u8; 32]> {
-    v.try_into().map_err(|_| StoreError::Backend("corrupt 32-byte column".into()))
-}
-
-fn arr64(v: Vec<u8>) -> StoreResult<[u8; 64]> {
-    v.try_into().map_err(|_| StoreError::Backend("corrupt 64-byte column".into()))
-}
-
-fn open_conn(path: &Path) -> StoreResult<Connection> {
-    let c = Connection::open(path)?;
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
-    c.pragma_update(None, "journal_mode", "WAL")?;
-    c.pragma_update(None, "synchronous", "NORMAL")?;
-    c.pragma_update(None, "foreign_keys", "ON")?;
-    // Deleted rows are overwritten, so a closed vault leaves nothing in free pages (docs/recovery.md).
-    c.pragma_update(None, "secure_delete", "ON")?;
-    Ok(c)
-}
-
-fn migrate(c: &mut Connection) -> StoreResult<()> {
-    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let done = usize::try_from(version).unwrap_or(0);
-    if done > MIGRATIONS.len() {
-        return Err(StoreError::Backend(format!("database schema {done} is newer than this server")));
-    }
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = c.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", n as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-impl SqliteMeta {
-    pub fn open(path: &Path) -> StoreResult<SqliteMeta> {
-        let mut w = open_conn(path)?;
-        migrate(&mut w)?;
-        let readers =
-            (0..READERS).map(|_| open_conn(path).map(|c| Arc::new(Mutex::new(c)))).collect::<StoreResult<Vec<_>>>()?;
-        Ok(SqliteMeta { writer: Arc::new(Mutex::new(w)), readers, next_reader: std::sync::atomic::AtomicUsize::new(0) })
-    }
-
-    async fn with<T, F>(conn: &Arc<Mutex<Connection>>, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let conn = conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Backend("connection mutex poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
-    }
-
-    pub(crate) async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
-        Self::with(&self.writer, f).await
-    }
-
-    pub(crate) async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
-        let i = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.readers.len();
-        Self::with(&self.readers[i], f).await
-    }
-}
+    ) WITHOUT ROWID;";
 
 fn hash_at(c: &Connection, vault: &Hash, seq: u64) -> StoreResult<Option<Hash>> {
     if seq == 0 {
@@ -559,7 +359,7 @@ impl MetaStore for SqliteMeta {
             if usage.saturating_add(size) > quota {
                 return Ok(ChunkRecordOutcome::QuotaExceeded);
             }
-            let now = crate::now_secs();
+            let now = crate::clock::now_secs();
             tx.prepare_cached("INSERT INTO chunks (vault, hash, size, created_at) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![vault, hash, i(size)?, i(now)?])?;
             tx.prepare_cached("UPDATE vaults SET usage_bytes = usage_bytes + ?2 WHERE id = ?1")?

@@ -1,12 +1,38 @@
-//! The embedded [`RecoveryStore`] on [`SqliteMeta`]'s database (migration 2: `recovery_slots`).
+//! The embedded [`RecoveryStore`] on [`SqliteMeta`]'s database (migrations 3 and 4).
 
 use async_trait::async_trait;
 use coffre_sync_protocol::{Hash, PublicKey};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::StoreResult;
-use super::recovery::{AssistedRequest, AssistedRow, PutSlotOutcome, RecoveryStore, SlotRecord};
-use super::sqlite::{SqliteMeta, arr32, i, u};
+use super::{SqliteMeta, arr32, i, u};
+use crate::store::StoreResult;
+use crate::store::recovery::{AssistedRequest, AssistedRow, PutSlotOutcome, RecoveryStore, SlotRecord};
+
+/// Migration 3: recovery slots (see store/recovery.rs). `kind` names the high-entropy secret the slot is
+/// wrapped under; `device` is the recovery device derived from the same secret.
+pub(super) const MIGRATION_3: &str = "CREATE TABLE recovery_slots (
+        vault BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        device BLOB NOT NULL,
+        slot BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (vault, kind)
+    ) WITHOUT ROWID;
+    CREATE INDEX recovery_slots_by_device ON recovery_slots (device);";
+
+/// Migration 4: assisted recovery (store/recovery.rs): the provider's Shamir share (one of three), the SHA-256
+/// of the PIN verifier, the organisation's sealed pieces, failures, and the current request.
+pub(super) const MIGRATION_4: &str = "CREATE TABLE recovery_assisted (
+        vault BLOB PRIMARY KEY,
+        pin_hash BLOB NOT NULL,
+        provider_share BLOB NOT NULL,
+        org BLOB NOT NULL,
+        pieces BLOB NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        requester BLOB,
+        started_at INTEGER,
+        cancelled_at INTEGER
+    ) WITHOUT ROWID;";
 
 type SlotRow = (Vec<u8>, String, Vec<u8>, Vec<u8>, i64);
 

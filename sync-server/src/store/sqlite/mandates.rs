@@ -1,25 +1,64 @@
-//! [`MandateStore`] on the embedded SQLite database (tables created by migration 2 in `sqlite.rs`).
+//! [`MandateStore`] on the embedded SQLite database (migration 2).
 
 use async_trait::async_trait;
 use coffre_mandate::AuditEntry;
-use coffre_sync_protocol::{Hash, PublicKey};
+use coffre_sync_protocol::{AuditKind, Hash, PublicKey};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::mandate::{DepositPutOutcome, DepositRow, MandateRow, MandateStore, PackageRow};
-use super::sqlite::SqliteMeta;
-use super::{StoreError, StoreResult};
+use super::{SqliteMeta, arr, i, u};
+use crate::store::StoreResult;
+use crate::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, MandateStore, PackageRow};
 
-fn i(v: u64) -> StoreResult<i64> {
-    i64::try_from(v).map_err(|_| StoreError::Backend("integer out of range".into()))
-}
-
-fn u(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn arr<const N: usize>(v: Vec<u8>) -> StoreResult<[u8; N]> {
-    v.try_into().map_err(|_| StoreError::Backend("corrupt fixed-size column".into()))
-}
+/// Migration 2: organisations, agent revocations, mandates and their packages, deposits, audit chain
+pub(super) const MIGRATION_2: &str = "CREATE TABLE orgs (
+        pk BLOB PRIMARY KEY,
+        name TEXT NOT NULL,
+        registration BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE agent_revocations (
+        org BLOB NOT NULL,
+        device BLOB NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        statement BLOB NOT NULL,
+        PRIMARY KEY (org, device)
+    ) WITHOUT ROWID;
+    CREATE TABLE mandates (
+        id BLOB PRIMARY KEY,
+        vault BLOB NOT NULL,
+        agent BLOB NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX mandates_by_vault ON mandates (vault);
+    CREATE TABLE mandate_packages (
+        mandate BLOB PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        blobs BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE deposits (
+        vault BLOB NOT NULL,
+        id BLOB NOT NULL,
+        mandate BLOB NOT NULL,
+        statement BLOB NOT NULL,
+        receipt BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (vault, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+        vault BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        sig TEXT NOT NULL,
+        PRIMARY KEY (vault, seq)
+    ) WITHOUT ROWID;";
 
 /// Blob id lists are stored as `len(u8) || id` repeated.
 fn pack_ids(ids: &[Vec<u8>]) -> Vec<u8> {
@@ -241,7 +280,7 @@ impl MandateStore for SqliteMeta {
     async fn append_audit(
         &self,
         vault: Hash,
-        kind: &'static str,
+        kind: AuditKind,
         detail: String,
         now: u64,
         server: coffre_crypto::SigningKey,
@@ -259,7 +298,7 @@ impl MandateStore for SqliteMeta {
                 Some((s, h, t)) => (u(s) + 1, arr::<32>(h)?, now.max(u(t))),
                 None => (1, coffre_mandate::audit::genesis(&vault), now),
             };
-            let (entry, hash) = AuditEntry::sign(&server, &vault, seq, time, kind, detail, &prev);
+            let (entry, hash) = AuditEntry::sign(&server, &vault, seq, time, kind.as_str(), detail, &prev);
             tx.execute(
                 "INSERT INTO audit (vault, seq, time, kind, detail, prev, hash, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![vault, i(seq)?, i(time)?, entry.kind, entry.detail, prev, hash, entry.sig],

@@ -1,0 +1,136 @@
+//! The state every handler shares: configuration, the stores, the server key, and the in-memory guards.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+
+use crate::config::Config;
+use crate::guards::{NonceCache, RateLimiter};
+use crate::membership::MembershipCache;
+use crate::metrics::Metrics;
+use crate::store::fs::FsChunks;
+use crate::store::mandate::MandateStore;
+use crate::store::recovery::RecoveryStore;
+use crate::store::shares::ShareStore;
+use crate::store::sqlite::SqliteMeta;
+use crate::store::{ChunkStore, MetaStore};
+
+/// The storage backends, one per trait (the embedded SQLite database implements all but chunks).
+pub struct Stores {
+    pub meta: Arc<dyn MetaStore>,
+    pub chunks: Arc<dyn ChunkStore>,
+    /// Organisations, mandates, deposits, audit (`mandate.rs`).
+    pub mandates: Arc<dyn MandateStore>,
+    pub recovery: Arc<dyn RecoveryStore>,
+    /// Share links (`share.rs`).
+    pub shares: Arc<dyn ShareStore>,
+}
+
+impl Stores {
+    /// One SQLite database for every metadata store, and `chunks` for the bytes.
+    pub fn sqlite(db: Arc<SqliteMeta>, chunks: Arc<dyn ChunkStore>) -> Stores {
+        Stores { meta: db.clone(), chunks, mandates: db.clone(), recovery: db.clone(), shares: db }
+    }
+}
+
+pub struct Inner {
+    pub cfg: Config,
+    pub meta: Arc<dyn MetaStore>,
+    pub chunks: Arc<dyn ChunkStore>,
+    /// Organisations, mandates, deposits, audit (`mandate.rs`).
+    pub mandates: Arc<dyn MandateStore>,
+    pub recovery: Arc<dyn RecoveryStore>,
+    /// Share links (`share.rs`).
+    pub shares: Arc<dyn ShareStore>,
+    pub server_key: SigningKey,
+    pub nonces: NonceCache,
+    pub limiter: RateLimiter,
+    pub metrics: Metrics,
+    /// Recently confirmed enrolments, so hot paths skip a database read.
+    pub members: MembershipCache,
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Inner {
+    /// The server key as the mandate crate's signing type (audit entries, deposit receipts).
+    pub fn signer(&self) -> coffre_crypto::SigningKey {
+        coffre_crypto::SigningKey::from_bytes(self.server_key.to_bytes())
+    }
+}
+
+impl AppState {
+    pub fn new(cfg: Config, stores: Stores, server_key: SigningKey) -> AppState {
+        let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
+        let Stores { meta, chunks, mandates, recovery, shares } = stores;
+        AppState(Arc::new(Inner {
+            cfg,
+            meta,
+            chunks,
+            mandates,
+            recovery,
+            shares,
+            server_key,
+            nonces: NonceCache::default(),
+            limiter,
+            metrics: Metrics::default(),
+            members: MembershipCache::default(),
+        }))
+    }
+
+    /// The embedded backends in `cfg.data_dir`: `meta.sqlite3`, `chunks/`, `server.key`.
+    pub fn open_embedded(cfg: Config) -> Result<AppState, ServerError> {
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| ServerError::Io("create data dir", e))?;
+        let key = load_or_create_key(&cfg.data_dir.join("server.key"))?;
+        let db = Arc::new(SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(ServerError::Store)?);
+        let chunks = FsChunks::open(&cfg.data_dir).map_err(ServerError::Store)?;
+        Ok(AppState::new(cfg, Stores::sqlite(db, Arc::new(chunks)), key))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}: {1}")]
+    Io(&'static str, std::io::Error),
+    #[error("storage: {0}")]
+    Store(#[source] crate::store::StoreError),
+    #[error("server key file is corrupt")]
+    BadKey,
+}
+
+/// The server's Ed25519 signing key: 32 random bytes in `server.key`, created on first start (mode 0600).
+pub fn load_or_create_key(path: &Path) -> Result<SigningKey, ServerError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let seed: [u8; 32] = bytes.try_into().map_err(|_| ServerError::BadKey)?;
+            Ok(SigningKey::from_bytes(&seed))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SigningKey::generate(&mut rand_core::OsRng);
+            let tmp = path.with_extension("tmp");
+            {
+                use std::io::Write as _;
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(&tmp).map_err(|e| ServerError::Io("write server key", e))?;
+                f.write_all(key.as_bytes()).map_err(|e| ServerError::Io("write server key", e))?;
+                f.sync_all().map_err(|e| ServerError::Io("write server key", e))?;
+            }
+            std::fs::rename(&tmp, path).map_err(|e| ServerError::Io("write server key", e))?;
+            Ok(key)
+        }
+        Err(e) => Err(ServerError::Io("read server key", e)),
+    }
+}
