@@ -45,3 +45,13 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A CI run builds once from scratch: incremental caches only cost time and ~4 GB of disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 mkdir -p "$CARGO_TARGET_DIR"
+
+# cargo-deny (licences, duplicates, sources, advisories: deny.toml), built once into a cache directory
+# beside the target directory (a cold `cargo install` took 20 min on a busy 2-core machine).
+COFFRE_TOOLS="${COFFRE_TOOLS:-$HOME/.cache/coffre/tools}"
+CARGO_DENY_VERSION=0.20.2
+if ! "$COFFRE_TOOLS/bin/cargo-deny" --version 2>/dev/null | grep -qF " $CARGO_DENY_VERSION"; then
+  echo "setup: cargo install cargo-deny $CARGO_DENY_VERSION into $COFFRE_TOOLS" >&2
+  (unset CARGO_TARGET_DIR; cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION" --root "$COFFRE_TOOLS")
+fi
+export PATH="$COFFRE_TOOLS/bin:$PATH"
