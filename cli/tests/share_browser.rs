@@ -52,17 +52,8 @@ fn viewer_decrypts_in_chromium_and_refuses_ended_links() {
     let writer = log.clone();
     tracing_subscriber::fmt().with_env_filter("trace").with_ansi(false).with_writer(move || writer.clone()).init();
 
-    let data = tempfile::tempdir().unwrap();
-    let cfg = coffre_sync_server::config::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data.path().to_path_buf(),
-        shutdown_grace_secs: 1,
-        ..Default::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server =
-        rt.block_on(coffre_sync_server::spawn(coffre_sync_server::AppState::open_embedded(cfg).unwrap())).unwrap();
-    let url = server.url();
+    let mut server = common::local_server();
+    let url = server.url.clone();
 
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("v");
@@ -99,7 +90,7 @@ fn viewer_decrypts_in_chromium_and_refuses_ended_links() {
     ok(coffre(&vault, &["share", "open", &link(&exhausted)]));
     ok(coffre(&vault, &["share", "revoke", revoked["id"].as_str().unwrap()]));
     let id_bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(expired["id"].as_str().unwrap()).unwrap();
-    let db = rusqlite::Connection::open(data.path().join("meta.sqlite3")).unwrap();
+    let db = rusqlite::Connection::open(server.dir.path().join("meta.sqlite3")).unwrap();
     assert_eq!(db.execute("UPDATE shares SET expires_at = 1 WHERE id = ?1", [&id_bytes]).unwrap(), 1);
 
     // A link whose key was changed: opens on the server, decrypts nothing.
@@ -143,11 +134,11 @@ fn viewer_decrypts_in_chromium_and_refuses_ended_links() {
     assert_eq!(good_opens["opened_at"].as_array().unwrap().len(), 2);
 
     // No link key in the server's log or anywhere in its storage.
-    rt.block_on(server.shutdown()).unwrap();
+    server.stop();
     let logged = String::from_utf8_lossy(&log.0.lock().unwrap()).to_string();
     assert!(logged.contains("/s/{id}/open"), "the log did capture the viewer's requests");
     let mut stored = Vec::new();
-    for entry in walk(data.path()) {
+    for entry in walk(server.dir.path()) {
         stored.extend(std::fs::read(entry).unwrap());
     }
     for l in [link(&good), link(&exhausted), link(&revoked), link(&expired)] {

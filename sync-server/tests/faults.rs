@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::BufRead as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -95,24 +94,8 @@ fn upload_resumes_after_a_cut_mid_chunk_sending_only_missing_chunks() {
     assert_eq!(client.download_blob(&rep.blob, &|_| {}, &cancel).unwrap(), blob);
 }
 
-struct Child {
-    proc: std::process::Child,
-    url: String,
-}
-
-fn start_child(dir: &std::path::Path) -> Child {
-    let mut proc = std::process::Command::new(env!("CARGO_BIN_EXE_coffre-server"))
-        .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
-        .env("COFFRE_SERVER_DATA_DIR", dir)
-        .env("COFFRE_SERVER_LOG_LEVEL", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(proc.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-    Child { proc, url: format!("http://{addr}") }
+fn start_child(dir: &std::path::Path) -> ServerProcess {
+    ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_coffre-server")), dir)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use coffre_qr::{EcLevel, MAX_PAYLOAD, QrError, decode_image, decode_luma, encode};
 use image::{GrayImage, Luma};
-use imageproc::geometric_transformations::{Interpolation, Projection, rotate_about_center, warp};
+use imageproc::geometric_transformations::{Border, Interpolation, Projection, rotate_about_center, warp};
 
 const LINK: &str = "https://coffre.example.org/s/8k3Jd9aQzX2mPq7LwR4tYc#Qm9uam91ciBsZSBtb25kZSwgY2VjaSBlc3QgdW5lIGNsZQ";
 
@@ -63,7 +63,7 @@ fn unicode_payload_round_trips() {
 #[test]
 fn rotated_blurred_noisy_jpeg_photo_decodes() {
     let mut img = scene(LINK, 5);
-    img = rotate_about_center(&img, 0.40, Interpolation::Bilinear, Luma([120]));
+    img = rotate_about_center(&img, 0.40, Interpolation::Bilinear, Border::Constant(Luma([120])));
     img = imageproc::filter::gaussian_blur_f32(&img, 1.3);
     add_noise(&mut img, 12, 99);
     let photo = jpeg(&img, 60);
@@ -77,7 +77,7 @@ fn photo_in_perspective_decodes() {
     let from = [(0.0, 0.0), (1400.0, 0.0), (1400.0, 1000.0), (0.0, 1000.0)];
     let to = [(180.0, 90.0), (1250.0, 20.0), (1390.0, 990.0), (30.0, 900.0)];
     let p = Projection::from_control_points(from, to).expect("projection");
-    let mut warped = warp(&img, &p, Interpolation::Bilinear, Luma([100]));
+    let mut warped = warp(&img, p, Interpolation::Bilinear, Border::Constant(Luma([100])));
     warped = imageproc::filter::gaussian_blur_f32(&warped, 1.0);
     assert_eq!(decode_image(&jpeg(&warped, 70)).expect("decode perspective photo"), LINK);
 }

@@ -249,7 +249,7 @@ fn export_folder_and_zip_with_manifest() {
     let zip_path = tmp.path().join("export.zip");
     v.export(&zip_path, ExportFormat::Zip).unwrap();
     let mut zip = zip::ZipArchive::new(fs::File::open(&zip_path).unwrap()).unwrap();
-    let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"manifest.json".to_string()));

@@ -85,7 +85,7 @@ fn the_kit_alone_restores_every_document_on_a_fresh_device() {
     assert!(titles(&tablet).contains(&"Quittance de loyer".to_string()));
 
     // Every slot on the server is of a high-entropy kind, and well-formed for it.
-    let slots = s.rt.block_on(s.server.state.recovery.all_slots()).unwrap();
+    let slots = s.rt.block_on(s.state.recovery.all_slots()).unwrap();
     assert_eq!(slots.len(), 1);
     for slot in &slots {
         assert!(["code", "assisted"].contains(&slot.kind.as_str()), "slot kind {}", slot.kind);
@@ -134,7 +134,7 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
     // Assisted recovery too, so its rows (provider share, sealed pieces) must go as well.
     let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
     coffre_core::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
-    assert_eq!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().len(), 2);
+    assert_eq!(s.rt.block_on(s.state.recovery.all_slots()).unwrap().len(), 2);
     // A share link too: its pages and openings are keyed by the share, not by the vault.
     let facture = {
         let meta = NewDocument { category: "autre".into(), title: "Facture".into(), ..Default::default() };
@@ -187,8 +187,8 @@ fn closure_leaves_nothing_of_the_vault_on_the_server_and_shreds_the_phone() {
 
     let receipt = close_vault(phone).unwrap().expect("an enrolled vault gets a receipt");
     assert_eq!(receipt.vault, vault_hex);
-    assert!(s.rt.block_on(s.server.state.recovery.all_slots()).unwrap().is_empty());
-    assert!(s.rt.block_on(s.server.state.recovery.assisted(vault_raw)).unwrap().is_none());
+    assert!(s.rt.block_on(s.state.recovery.all_slots()).unwrap().is_empty());
+    assert!(s.rt.block_on(s.state.recovery.assisted(vault_raw)).unwrap().is_none());
     for f in files_under(s.dir.path()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(!contains(&bytes, &vault_raw), "vault id in {f:?}");
@@ -309,7 +309,7 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     // A mandate granted earlier at the CCAS desk.
     let org = OrgKey::generate("CCAS de Lyon").unwrap();
     let reg = org.registration(coffre_sync_server::now_secs());
-    s.rt.block_on(s.server.state.mandates.register_org(reg.org_pk, reg.name.clone(), reg.encode(), 1)).unwrap();
+    s.rt.block_on(s.state.mandates.register_org(reg.org_pk, reg.name.clone(), reg.encode(), 1)).unwrap();
     let (_, keys) = AgentFile::create(b"agent").unwrap();
     let t = coffre_sync_server::now_secs();
     let cert = org.certify(keys.device_pk(), keys.x25519_pk(), "M. Petit", "Conseiller", t - 5, t + 86_400).unwrap();

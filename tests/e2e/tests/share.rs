@@ -164,14 +164,14 @@ fn shares_from_creation_to_purge() {
 
     // Purge: once every share has ended, no copy is left on the server.
     let later = coffre_sync_server::now_secs() + 32 * 24 * 3600;
-    let purged = s.rt.block_on(s.server.state.shares.purge_shares(later)).unwrap();
+    let purged = s.rt.block_on(s.state.shares.purge_shares(later)).unwrap();
     assert!(purged >= 1, "{purged}");
     let pages: i64 = s.db().query_row("SELECT COUNT(*) FROM share_pages", [], |r| r.get(0)).unwrap();
     let manifests: i64 =
         s.db().query_row("SELECT COUNT(*) FROM shares WHERE manifest IS NOT NULL", [], |r| r.get(0)).unwrap();
     assert_eq!((pages, manifests), (0, 0));
     // Much later, the ended shares themselves are forgotten.
-    s.rt.block_on(s.server.state.shares.purge_shares(later + 60 * 24 * 3600)).unwrap();
+    s.rt.block_on(s.state.shares.purge_shares(later + 60 * 24 * 3600)).unwrap();
     assert_eq!(shares_rows(&s), 0);
 }
 

@@ -54,7 +54,7 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
     let kit_share = setup_assisted(&mut phone, PIN, &[7u8; 32], &pubs).unwrap();
 
     // Every stored slot is of a high-entropy kind; none is under the PIN.
-    for slot in s.rt.block_on(s.server.state.recovery.all_slots()).unwrap() {
+    for slot in s.rt.block_on(s.state.recovery.all_slots()).unwrap() {
         assert!(["code", "assisted"].contains(&slot.kind.as_str()), "{}", slot.kind);
         assert_eq!(coffre_core::sync::protocol::recovery::slot_kind(&slot.slot), Some(slot.kind.as_str()));
     }
@@ -101,7 +101,7 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
     // the assisted recovery device can neither read nor close the vault.
     let device = ed25519_dalek::SigningKey::from_bytes(&key.device_seed());
     let as_device = coffre_core::sync::BlockingClient::new(&s.url, device).unwrap();
-    as_device.attach(vault, s.server.state.server_key.verifying_key().to_bytes());
+    as_device.attach(vault, s.state.server_key.verifying_key().to_bytes());
     for err in [as_device.vault_info().unwrap_err(), as_device.close_vault().unwrap_err()] {
         assert!(matches!(&err, SyncError::Server { status: 403, .. }), "{err:?}");
     }

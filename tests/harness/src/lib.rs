@@ -1,0 +1,203 @@
+//! The one real sync server every test runs against: a `coffre-server` on 127.0.0.1 (in-process, on its
+//! own runtime, port 0, SQLite and chunk files in a temporary directory) or, where a test needs a process
+//! to kill, the real binary as a child; plus devices, and raw signed requests for the cases the client
+//! would never send. Used by the server's, the CLI's and the end-to-end (`tests/e2e`) tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness: failing loudly is its job
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+
+use coffre_sync::protocol::{self as proto, ErrorBody, PublicKey};
+use coffre_sync::{BlockingClient, ChainState, Registration};
+use coffre_sync_server::{AppState, Config, RunningServer};
+use ed25519_dalek::SigningKey;
+
+pub fn key() -> SigningKey {
+    SigningKey::generate(&mut rand_core::OsRng)
+}
+
+pub fn now() -> u64 {
+    coffre_sync_server::now_secs()
+}
+
+/// A running server and what the tests look into: its state, its data directory, its runtime. Dropping it
+/// stops the server (graceful, bounded by a 1 s grace) and removes its data.
+pub struct TestServer {
+    pub url: String,
+    /// The server's state (stores, key, metrics), also reachable after [`TestServer::stop`].
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    pub rt: tokio::runtime::Runtime,
+    pub server: Option<RunningServer>,
+    pub server_pk: PublicKey,
+    pub http: reqwest::Client,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        shutdown_grace_secs: 1,
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    /// A server with the default configuration.
+    pub fn start() -> TestServer {
+        Self::start_with(|_| {})
+    }
+
+    /// A server whose configuration `f` adjusts (e.g. a short assisted-recovery delay).
+    pub fn start_with(f: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = test_config(dir.path());
+        f(&mut cfg);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let state = AppState::open_embedded(cfg).unwrap();
+        let server_pk = state.server_key.verifying_key().to_bytes();
+        let server = rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
+        let url = server.url();
+        let http = {
+            let _g = rt.enter();
+            coffre_sync::init_tls();
+            reqwest::Client::new()
+        };
+        TestServer { url, state, dir, rt, server: Some(server), server_pk, http }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// The server's metadata database, to check what it stores or to age a record.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("meta.sqlite3")).unwrap()
+    }
+
+    pub fn server_key(&self) -> SigningKey {
+        self.server.as_ref().unwrap().state.server_key.clone()
+    }
+
+    /// A raw request, signed by `signer` unless `None`; returns status and parsed error body (if any).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        signer: Option<&SigningKey>,
+        tweak: impl FnOnce(&mut proto::RequestAuth),
+    ) -> (u16, Option<ErrorBody>, Vec<u8>) {
+        let mut nonce = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(sk) = signer {
+            let mut auth = proto::sign_request(sk, method, path, &body, now(), &nonce);
+            tweak(&mut auth);
+            for (k, v) in auth.headers() {
+                req = req.header(k, v.to_string());
+            }
+        }
+        self.send(req.body(body))
+    }
+
+    pub fn send(&self, req: reqwest::RequestBuilder) -> (u16, Option<ErrorBody>, Vec<u8>) {
+        self.rt.block_on(async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.unwrap().to_vec();
+            (status, serde_json::from_slice::<ErrorBody>(&bytes).ok(), bytes)
+        })
+    }
+
+    pub fn client(&self, device: &SigningKey) -> BlockingClient {
+        BlockingClient::new(&self.url, device.clone()).unwrap()
+    }
+
+    /// A registered vault with its first device.
+    pub fn vault(&self) -> Holder {
+        let identity = key();
+        let device = key();
+        let client = self.client(&device);
+        let reg = client.register(&identity).unwrap();
+        assert_eq!(reg.server_pk, self.server_pk, "pinned key is the server's");
+        Holder { identity, device, client, reg }
+    }
+
+    /// Stops the server (idempotent); its data directory stays until the `TestServer` is dropped.
+    pub fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.shutdown()).unwrap();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub struct Holder {
+    pub identity: SigningKey,
+    pub device: SigningKey,
+    pub client: BlockingClient,
+    pub reg: Registration,
+}
+
+impl Holder {
+    pub fn vault_hex(&self) -> String {
+        hex::encode(self.reg.vault)
+    }
+    pub fn genesis(&self) -> ChainState {
+        ChainState::genesis(self.reg.vault)
+    }
+    /// A second device enrolled by the first, with its own client.
+    pub fn enroll(&self, url: &str) -> (SigningKey, BlockingClient) {
+        let k = key();
+        self.client.add_device(&k.verifying_key().to_bytes()).unwrap();
+        let c = BlockingClient::new(url, k.clone()).unwrap();
+        c.attach(self.reg.vault, self.reg.server_pk);
+        (k, c)
+    }
+}
+
+pub fn pk(k: &SigningKey) -> PublicKey {
+    k.verifying_key().to_bytes()
+}
+
+/// Pseudo-random, non-repeating test bytes (64-bit LCG, high bits).
+pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+/// The real `coffre-server` binary running as a child process (for tests that kill it). `bin` is the
+/// binary's path, `env!("CARGO_BIN_EXE_coffre-server")` in the server's own tests.
+pub struct ServerProcess {
+    pub proc: std::process::Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts `bin` on 127.0.0.1 (port 0) with its data in `dir`; returns once it listens.
+    pub fn start(bin: &Path, dir: &Path) -> ServerProcess {
+        let mut proc = std::process::Command::new(bin)
+            .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
+            .env("COFFRE_SERVER_DATA_DIR", dir)
+            .env("COFFRE_SERVER_LOG_LEVEL", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(proc.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
+        ServerProcess { proc, url: format!("http://{addr}") }
+    }
+}
