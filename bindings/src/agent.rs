@@ -306,8 +306,8 @@ impl MandateOffer {
                 Ok(mandate) => {
                     return Ok(AgentMandate {
                         text: m::mandate_to_text(&mandate),
-                        id: hex::encode(mandate.id),
-                        vault_id: hex::encode(mandate.vault),
+                        id: coffre_core::sync::protocol::MandateId::from(mandate.id).to_string(),
+                        vault_id: coffre_core::sync::protocol::VaultId::from(mandate.vault).to_string(),
                         server_url: self.offer.server_url.clone(),
                         scopes: mandate.scopes.list().into_iter().map(|s| s.code().to_string()).collect(),
                         collections: mandate.collections.clone(),

@@ -113,7 +113,7 @@ impl MandateApi {
         let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();
         self.inner.with_vault(|vault| {
             let granted = m::grant(vault, &qr_text, &scopes, collections, days)?;
-            let id = hex::encode(granted.id);
+            let id = coffre_core::sync::protocol::MandateId::from(granted.id).to_string();
             m::list(vault)?
                 .into_iter()
                 .find(|i| i.id == id)

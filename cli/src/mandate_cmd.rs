@@ -450,7 +450,7 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
             println!(
                 "{} {} — {} {}",
                 l.t("Mandat signé", "Mandate signed"),
-                hex_id(&m.id),
+                coffre_core::sync::protocol::MandateId::from(m.id),
                 l.t("valide jusqu'au", "valid until"),
                 fmt::date_of(m.not_after)
             );
@@ -516,10 +516,6 @@ fn qr_text(ctx: &Ctx<'_>, code: &str) -> Result<String, CliError> {
             exit::USAGE,
         )
     })
-}
-
-fn hex_id(id: &[u8; 16]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn deposits(ctx: &Ctx<'_>) -> Out {

@@ -3,6 +3,7 @@
 //! the server as this device (sync, share links, mandates, recovery) opens a [`Session`] here.
 
 use coffre_sync::BlockingClient;
+use coffre_sync::protocol::{ServerKey, VaultId};
 use coffre_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -39,8 +40,9 @@ pub(crate) fn session(vault: &mut Vault) -> Result<Session> {
     let device = device_key(vault)?;
     let device_pk = device.verifying_key().to_bytes();
     let client = BlockingClient::new(&config.server_url, device)?;
-    let vault_hash = hex32(&config.vault)?;
-    let server_pk = hex32(&config.server_pk)?;
+    let corrupt = |_| VaultError::Corrupt { what: "sync settings".into() };
+    let vault_hash = VaultId::from_hex(&config.vault).map_err(corrupt)?.to_bytes();
+    let server_pk = ServerKey::from_hex(&config.server_pk).map_err(corrupt)?.to_bytes();
     client.attach(vault_hash, server_pk);
     Ok(Session { client, vault_hash, device_pk, server_pk, server_url: config.server_url })
 }

@@ -2,9 +2,8 @@
 //! recipient read: upload frames, share ids, the JSON bodies.
 #![no_main]
 
-use coffre_sync::protocol::share::{
-    ShareCreate, ShareList, ShareOpened, parse_share_id, parse_share_link, split_frames,
-};
+use coffre_sync::protocol::ShareId;
+use coffre_sync::protocol::share::{ShareCreate, ShareList, ShareOpened, parse_share_link, split_frames};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
             let again = parse_share_link(&link.to_url()).expect("round trip");
             assert!(again == link);
         }
-        let _ = parse_share_id(text);
+        let _ = ShareId::parse(text);
     }
     if let Ok(frames) = split_frames(data) {
         assert!(frames.iter().map(|f| f.len() + 4).sum::<usize>() == data.len());

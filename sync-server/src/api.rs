@@ -13,10 +13,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use coffre_sync_protocol::{
-    self as proto, AppendRequest, AppendResponse, AuditKind, BlobCommitRequest, BlobInfo, ChainPoint, ChunkList,
-    ChunkPutResponse, DeviceAddRequest, DeviceInfo, DevicesResponse, ErrorCode, HDR_MAILBOX_KEY, Hash, MailboxMessage,
-    MissingResponse, Op, OpRecord, PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest, RegisterResponse,
-    ServerInfo, SignedHead, VaultInfo, b64, is_padme, unb64, unb64_array, unhex32,
+    self as proto, AppendRequest, AppendResponse, AuditKind, BlobCommitRequest, BlobId, BlobInfo, ChainPoint,
+    ChunkAddr, ChunkList, ChunkPutResponse, DeviceAddRequest, DeviceInfo, DevicesResponse, ErrorCode, HDR_MAILBOX_KEY,
+    Hash, MailboxMessage, MissingResponse, Op, OpRecord, PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest,
+    RegisterResponse, ServerInfo, SignedHead, VaultId, VaultInfo, b64, is_padme, unb64, unb64_array,
 };
 
 use crate::audit;
@@ -55,7 +55,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 }
 
 fn hash_param(s: &str, what: &'static str) -> ApiResult<Hash> {
-    unhex32(s, what)
+    coffre_ids::text::hex_array(s, what)
         .map_err(|_| ApiError::bad_request(ErrorCode::BadHash, format!("{what} must be 64 lowercase hex digits")))
 }
 
@@ -125,7 +125,7 @@ async fn register(State(state): State<AppState>, a: Authed) -> ApiResult<Respons
     let (point, _) = vault_head(&state, &vault).await?;
     let resp = RegisterResponse {
         v: PROTOCOL_VERSION,
-        vault: hex::encode(vault),
+        vault: VaultId::from(vault).to_string(),
         server_pk: b64(state.server_key.verifying_key().as_bytes()),
         head: head(&state, &vault, point),
     };
@@ -136,7 +136,7 @@ async fn vault_info(State(state): State<AppState>, Member { vault, .. }: Member)
     let (point, usage) = vault_head(&state, &vault).await?;
     Ok(Json(VaultInfo {
         v: PROTOCOL_VERSION,
-        vault: hex::encode(vault),
+        vault: VaultId::from(vault).to_string(),
         usage_bytes: usage,
         quota_bytes: state.cfg.quota_bytes,
         head: head(&state, &vault, point),
@@ -288,7 +288,7 @@ async fn put_chunk(
         }
     };
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    let body = ChunkPutResponse { v: PROTOCOL_VERSION, hash: hex::encode(hash), size, created };
+    let body = ChunkPutResponse { v: PROTOCOL_VERSION, hash: ChunkAddr::from(hash).to_string(), size, created };
     Ok((status, Json(body)).into_response())
 }
 
@@ -322,7 +322,10 @@ async fn missing_chunks(
 ) -> ApiResult<Json<MissingResponse>> {
     let hashes = hash_list(&state, &req.hashes)?;
     let missing = state.meta.missing_chunks(vault, hashes).await?;
-    Ok(Json(MissingResponse { v: PROTOCOL_VERSION, missing: missing.iter().map(hex::encode).collect() }))
+    Ok(Json(MissingResponse {
+        v: PROTOCOL_VERSION,
+        missing: missing.iter().map(|h| ChunkAddr::from(*h).to_string()).collect(),
+    }))
 }
 
 /// Several chunks in one signed request: `(len(be32) || bytes)*`, in the order asked, stopping before
@@ -342,7 +345,7 @@ async fn fetch_chunks(
     for (h, bytes) in hashes.iter().zip(chunks) {
         let Some(bytes) = bytes else {
             let mut e = ApiError::not_found(ErrorCode::UnknownChunk, "no such chunk in this vault");
-            e.missing = vec![hex::encode(h)];
+            e.missing = vec![ChunkAddr::from(*h).to_string()];
             return Err(e);
         };
         let len = u32::try_from(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
@@ -361,7 +364,8 @@ async fn commit_blob(
     State(state): State<AppState>,
     Member { vault, body: VersionedJson(req), .. }: Member<VersionedJson<BlobCommitRequest>>,
 ) -> ApiResult<Response> {
-    let id = proto::parse_blob_id(&req.blob_id)
+    let id = BlobId::parse(&req.blob_id)
+        .map(|b| b.as_bytes().to_vec())
         .map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "blob_id must be 16 to 32 bytes of lowercase hex"))?;
     if req.chunks.is_empty() {
         return Err(ApiError::bad_request(ErrorCode::EmptyBlob, "a blob has at least one chunk"));
@@ -384,7 +388,7 @@ async fn commit_blob(
         CommitOutcome::Missing(missing) => {
             let mut e =
                 ApiError::conflict(ErrorCode::MissingChunks, format!("{} chunk(s) not uploaded yet", missing.len()));
-            e.missing = missing.iter().map(hex::encode).collect();
+            e.missing = missing.iter().map(|h| ChunkAddr::from(*h).to_string()).collect();
             Err(e)
         }
         CommitOutcome::Conflict => {
@@ -398,13 +402,15 @@ async fn get_blob(
     Path((_, blob_id)): Path<(String, String)>,
     Member { vault, .. }: Member,
 ) -> ApiResult<Json<BlobInfo>> {
-    let id = proto::parse_blob_id(&blob_id).map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "bad blob id"))?;
+    let id = BlobId::parse(&blob_id)
+        .map(|b| b.as_bytes().to_vec())
+        .map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "bad blob id"))?;
     let rec =
         state.meta.blob(vault, id).await?.ok_or_else(|| ApiError::not_found(ErrorCode::UnknownBlob, "no such blob"))?;
     Ok(Json(BlobInfo {
         v: PROTOCOL_VERSION,
         blob_id,
-        chunks: rec.chunks.iter().map(hex::encode).collect(),
+        chunks: rec.chunks.iter().map(|h| ChunkAddr::from(*h).to_string()).collect(),
         size: rec.size,
         committed_at: rec.committed_at,
     }))

@@ -20,7 +20,7 @@ pub async fn record(state: &AppState, vault: Hash, kind: AuditKind, detail: serd
 /// Who acted for an agent's action: the mandate and the agent's certified identity.
 pub fn agent_detail(m: &Mandate) -> serde_json::Value {
     serde_json::json!({
-        "mandate_id": hex::encode(m.id),
+        "mandate_id": coffre_sync_protocol::MandateId::from(m.id).to_string(),
         "agent": m.cert.agent_name,
         "role": m.cert.role,
         "org": m.cert.org_name,

@@ -14,7 +14,7 @@ use coffre_mandate::wire::{
 use coffre_sync_protocol::recovery::{AssistedPut, AssistedRelease, CodeSlotPut, KeysRotated};
 use coffre_sync_protocol::{
     AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, MailboxMessage, PROTOCOL_VERSION,
-    PublicKey, RegisterRequest, unhex32,
+    PublicKey, RegisterRequest, VaultId,
 };
 use serde::de::DeserializeOwned;
 
@@ -53,9 +53,14 @@ impl<B: FromBody> FromRequest<AppState> for Member<B> {
     }
 }
 
+/// The vault named in a path: a malformed id is an unknown vault.
+pub(crate) fn vault_param(vault: &str) -> ApiResult<Hash> {
+    VaultId::parse(vault).map(VaultId::to_bytes).map_err(|_| ApiError::unknown_vault())
+}
+
 /// The vault named in the path, if `device` is enrolled in it (the membership cache first).
 async fn enrolled(state: &AppState, vault: &str, device: &PublicKey) -> ApiResult<Hash> {
-    let vault = unhex32(vault, "vault").map_err(|_| ApiError::unknown_vault())?;
+    let vault = vault_param(vault)?;
     let now = Instant::now();
     let epoch = match state.members.lookup(&vault, device, now) {
         Lookup::Fresh => return Ok(vault),

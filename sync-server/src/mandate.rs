@@ -19,13 +19,15 @@ use coffre_mandate::wire::{
 use coffre_mandate::{
     AgentRevocation, DepositReceipt, DepositStatement, Mandate, MandateError, OrgRegistration, Scope, b64, unb64,
 };
-use coffre_sync_protocol::{AuditKind, ErrorCode, Hash, PublicKey};
+use coffre_sync_protocol::{
+    AuditKind, BlobId, DepositId, DocId, ErrorCode, Hash, IdError, MandateId, OrgKey, PublicKey,
+};
 
 use crate::audit::{self, agent_detail};
 use crate::auth::Authed;
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Member, VersionedJson, query_u64};
+use crate::extract::{Member, VersionedJson, query_u64, vault_param};
 use crate::observe::short;
 use crate::state::AppState;
 use crate::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, PackageRow};
@@ -58,19 +60,21 @@ fn bytes(s: &str, max: usize, code: ErrorCode) -> ApiResult<Vec<u8>> {
     unb64(s, max, "body").map_err(|_| ApiError::bad_request(code, "bad base64url field"))
 }
 
-fn id16(s: &str) -> ApiResult<[u8; 16]> {
-    let mut out = [0u8; 16];
-    hex::decode_to_slice(s, &mut out).map_err(|_| ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"))?;
-    Ok(out)
+/// The mandate named in a path: a malformed id is an unknown mandate.
+fn mandate_param(s: &str) -> ApiResult<[u8; 16]> {
+    MandateId::parse(s)
+        .map(MandateId::to_bytes)
+        .map_err(|_| ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"))
 }
 
-fn key32(s: &str) -> ApiResult<PublicKey> {
-    let b = unb64(s, 32, "key").map_err(|_| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))?;
-    b.try_into().map_err(|_| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))
+fn org_param(s: &str) -> ApiResult<PublicKey> {
+    OrgKey::parse(s)
+        .map(OrgKey::to_bytes)
+        .map_err(|_| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))
 }
 
-fn vault_param(s: &str) -> ApiResult<Hash> {
-    coffre_sync_protocol::unhex32(s, "vault").map_err(|_| ApiError::unknown_vault())
+fn blob_param(s: &str) -> Result<Vec<u8>, IdError> {
+    BlobId::parse(s).map(|b| b.as_bytes().to_vec())
 }
 
 fn refused(code: ErrorCode, msg: &'static str) -> ApiError {
@@ -100,7 +104,7 @@ async fn register_org(
 }
 
 async fn org_info(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<OrgInfo>> {
-    let org = key32(&org)?;
+    let org = org_param(&org)?;
     let reg = state
         .mandates
         .org(org)
@@ -115,7 +119,7 @@ async fn revoke_agent(
     Path(org): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
-    let org = key32(&org)?;
+    let org = org_param(&org)?;
     let req: RevocationRequest = VersionedJson::parse(&body)?;
     let raw = bytes(&req.revocation, 256, ErrorCode::BadRevocation)?;
     let rev = AgentRevocation::decode_verified(&raw).map_err(invalid)?;
@@ -191,7 +195,7 @@ async fn revoke_mandate(
     Path((_, id)): Path<(String, String)>,
     Member { vault, device: signer, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let id = id16(&id)?;
+    let id = mandate_param(&id)?;
     if !state.mandates.revoke_mandate(vault, id, now_secs()).await? {
         return Err(ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"));
     }
@@ -199,7 +203,7 @@ async fn revoke_mandate(
         &state,
         vault,
         AuditKind::MandateRevoked,
-        serde_json::json!({ "mandate_id": hex::encode(id), "by_device": b64(&signer) }),
+        serde_json::json!({ "mandate_id": MandateId::from(id).to_string(), "by_device": b64(&signer) }),
     )
     .await;
     tracing::info!(vault = %short(&vault), "mandate revoked");
@@ -211,7 +215,7 @@ async fn put_package(
     Path((_, id)): Path<(String, String)>,
     Member { vault, body, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let id = id16(&id)?;
+    let id = mandate_param(&id)?;
     let row = state.mandates.mandate(id).await?.filter(|r| r.vault == vault);
     let row = row.ok_or_else(|| ApiError::not_found(ErrorCode::UnknownMandate, "no such mandate"))?;
     if row.revoked_at.is_some() {
@@ -221,9 +225,9 @@ async fn put_package(
     let sealed =
         bytes(&req.sealed, usize::try_from(state.cfg.max_json_bytes).unwrap_or(usize::MAX), ErrorCode::BadPackage)?;
     let blobs =
-        req.blobs.iter().map(|b| coffre_sync_protocol::parse_blob_id(b)).collect::<Result<Vec<_>, _>>().map_err(
-            |_| ApiError::bad_request(ErrorCode::BadBlobId, "blob ids must be 16 to 32 bytes of lowercase hex"),
-        )?;
+        req.blobs.iter().map(|b| blob_param(b)).collect::<Result<Vec<_>, _>>().map_err(|_| {
+            ApiError::bad_request(ErrorCode::BadBlobId, "blob ids must be 16 to 32 bytes of lowercase hex")
+        })?;
     state.mandates.put_package(id, PackageRow { sealed, blobs, updated_at: now_secs() }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -235,7 +239,7 @@ async fn list_deposits(State(state): State<AppState>, Member { vault, .. }: Memb
         .await?
         .into_iter()
         .map(|d| PendingDeposit {
-            id: hex::encode(d.id),
+            id: DepositId::from(d.id).to_string(),
             statement: b64(&d.statement),
             receipt: b64(&d.receipt),
             ciphertext: b64(&d.ciphertext),
@@ -250,7 +254,9 @@ async fn delete_deposit(
     Path((_, id)): Path<(String, String)>,
     Member { vault, .. }: Member,
 ) -> ApiResult<StatusCode> {
-    let id = id16(&id).map_err(|_| ApiError::not_found(ErrorCode::UnknownDeposit, "no such deposit"))?;
+    let id = DepositId::parse(&id)
+        .map(DepositId::to_bytes)
+        .map_err(|_| ApiError::not_found(ErrorCode::UnknownDeposit, "no such deposit"))?;
     if state.mandates.delete_deposit(vault, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -290,7 +296,7 @@ pub async fn authorize(
     scope: Option<Scope>,
 ) -> ApiResult<(Hash, Mandate)> {
     let vault = vault_param(vault)?;
-    let id = id16(id)?;
+    let id = mandate_param(id)?;
     let deny = |code, msg| {
         state.metrics.auth_failure("mandate");
         refused(code, msg)
@@ -421,8 +427,7 @@ async fn agent_blob(
     let extract = a.query.as_deref().is_some_and(|q| q.split('&').any(|kv| kv == "purpose=extract"));
     let scope = if extract { Scope::Extract } else { Scope::Consult };
     let (vault, m) = authorize(&state, &a.device, &vault, &id, Some(scope)).await?;
-    let blob = coffre_sync_protocol::parse_blob_id(&blob_id)
-        .map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "bad blob id"))?;
+    let blob = blob_param(&blob_id).map_err(|_| ApiError::bad_request(ErrorCode::BadBlobId, "bad blob id"))?;
     let listed = state.mandates.package(m.id).await?.is_some_and(|p| p.blobs.contains(&blob));
     if !listed {
         return Err(refused(ErrorCode::BlobNotShared, "this blob is not part of the mandate"));
@@ -462,7 +467,7 @@ async fn transmit(
     if req.recipient.trim().is_empty() || req.recipient.len() > 120 || req.recipient.chars().any(char::is_control) {
         return Err(bad());
     }
-    if req.documents.is_empty() || req.documents.len() > 50 || req.documents.iter().any(|d| id16(d).is_err()) {
+    if req.documents.is_empty() || req.documents.len() > 50 || req.documents.iter().any(|d| DocId::parse(d).is_err()) {
         return Err(bad());
     }
     let mut detail = agent_detail(&m);

@@ -19,16 +19,16 @@ use coffre_sync_protocol::recovery::{
     AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
     CodeSlotResponse, KeysRotated, SealedPiece, slot_kind,
 };
-use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array};
+use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, PublicKey, VaultId, b64, unb64, unb64_array};
 
 use crate::audit;
 use crate::auth::Authed;
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Member, VersionedJson};
+use crate::extract::{Member, VersionedJson, vault_param};
 use crate::observe::short;
 use crate::state::AppState;
-use crate::store::recovery::{AssistedRow, PutSlotOutcome};
+use crate::store::recovery::{AssistedRow, Enrolment, PutSlotOutcome, SlotKind};
 
 /// The routes of this module (also listed in `router::ROUTES`).
 pub fn routes() -> Router<AppState> {
@@ -73,7 +73,7 @@ async fn put_code_slot(
     if slot_kind(&slot) != Some("code") {
         return Err(ApiError::bad_request(ErrorCode::BadSlot, "not a recovery-code slot of a supported version"));
     }
-    match state.recovery.put_slot(vault, "code", device, slot, signer, now_secs(), true).await? {
+    match state.recovery.put_slot(vault, SlotKind::Code, device, slot, signer, now_secs(), Enrolment::Now).await? {
         PutSlotOutcome::Stored { replaced } => {
             if let Some(old) = &replaced {
                 state.members.forget_device(&vault, old);
@@ -103,7 +103,7 @@ async fn get_code_slot(State(state): State<AppState>, a: Authed) -> ApiResult<Js
     audit::record(&state, rec.vault, AuditKind::RecoveryKitUsed, detail).await;
     Ok(Json(CodeSlotResponse {
         v: PROTOCOL_VERSION,
-        vault: hex::encode(rec.vault),
+        vault: VaultId::from(rec.vault).to_string(),
         server_pk: b64(state.server_key.verifying_key().as_bytes()),
         slot: b64(&rec.slot),
     }))
@@ -129,10 +129,6 @@ async fn close_vault(State(state): State<AppState>, Member { vault, .. }: Member
 // Assisted recovery: nothing is released before `recovery_delay_secs` after a request starts, any
 // enrolled device can cancel meanwhile, and the provider share needs the PIN (`recovery_pin_tries`
 // wrong ones lock it until an enrolled device sets assisted recovery up again).
-
-fn vault_param(vault: &str) -> ApiResult<[u8; 32]> {
-    coffre_sync_protocol::unhex32(vault, "vault").map_err(|_| ApiError::unknown_vault())
-}
 
 fn status(state: &AppState, row: &AssistedRow) -> AssistedStatus {
     let (started_at, cancelled) = row.request.map(|r| (r.started_at, r.cancelled_at.is_some())).unwrap_or((0, false));
@@ -190,7 +186,11 @@ async fn put_assisted(
     }
     let pieces = serde_json::to_vec(&req.org_pieces).map_err(|_| bad(ErrorCode::BadPieces, "malformed pieces"))?;
     let now = now_secs();
-    let replaced = match state.recovery.put_slot(vault, "assisted", device, slot, signer, now, false).await? {
+    let replaced = match state
+        .recovery
+        .put_slot(vault, SlotKind::Assisted, device, slot, signer, now, Enrolment::WhenFetched)
+        .await?
+    {
         PutSlotOutcome::Stored { replaced } => {
             if let Some(old) = &replaced {
                 state.members.forget_device(&vault, old);
@@ -338,7 +338,7 @@ async fn get_assisted_slot(State(state): State<AppState>, a: Authed) -> ApiResul
     .await;
     Ok(Json(CodeSlotResponse {
         v: PROTOCOL_VERSION,
-        vault: hex::encode(rec.vault),
+        vault: VaultId::from(rec.vault).to_string(),
         server_pk: b64(state.server_key.verifying_key().as_bytes()),
         slot: b64(&rec.slot),
     }))

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use coffre_sync_protocol::share::{
     MAX_SHARE_PAGES, MAX_SHARE_SECS, OPENING_TTL_SECS, SHARE_VERSION, ShareCreate, ShareList, ShareOpened,
-    ShareRefusal, parse_share_id, split_frames,
+    ShareRefusal, split_frames,
 };
 use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, b64, is_padme, sha256, unb64_array};
 
@@ -49,7 +49,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 }
 
 fn share_id(s: &str) -> ApiResult<ShareId> {
-    parse_share_id(s).map_err(|_| refused(ShareRefusal::NotFound))
+    ShareId::parse(s).map_err(|_| refused(ShareRefusal::NotFound))
 }
 
 /// The refusal as an API error: the viewer turns its code into a French sentence.
@@ -64,7 +64,7 @@ fn refused(r: ShareRefusal) -> ApiError {
 }
 
 fn rate_limit(state: &AppState, id: &ShareId) -> ApiResult<()> {
-    let key = sha256(&[b"share/".as_slice(), id].concat());
+    let key = sha256(&[b"share/".as_slice(), id.as_bytes()].concat());
     if let Err(wait) = state.limiter.take(key) {
         state.metrics.rate_limited();
         return Err(ApiError::rate_limited("too many requests for this share", wait));
@@ -82,7 +82,7 @@ async fn create_share(State(state): State<AppState>, Member { vault, body, .. }:
     if req.v != SHARE_VERSION {
         return Err(ApiError::version(req.v));
     }
-    let id = parse_share_id(&req.id)
+    let id = ShareId::parse(&req.id)
         .map_err(|_| ApiError::bad_request(ErrorCode::BadShareId, "id is 16 bytes base64url"))?;
     let now = now_secs();
     if req.expires_at <= now || req.expires_at > now + MAX_SHARE_SECS + state.cfg.clock_skew_secs {
@@ -166,7 +166,7 @@ async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
     let opening = state.shares.open_share(id, token, now_secs()).await?.map_err(refused)?;
     // The holder's audit trail: a server-signed observation (the share id, never the link key).
-    let detail = serde_json::json!({ "share": b64(&id), "opening": opening.opening });
+    let detail = serde_json::json!({ "share": id.to_string(), "opening": opening.opening });
     audit::record(&state, opening.vault, AuditKind::ShareOpened, detail).await;
     let body = ShareOpened {
         v: SHARE_VERSION,

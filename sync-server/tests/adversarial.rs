@@ -379,9 +379,12 @@ fn swapped_or_flipped_chunks_are_detected() {
     // Single-chunk GET is checked too.
     let c0 = rep.blob.chunks[0].clone();
     let c1 = rep.blob.chunks[1].clone();
-    let chunk1 = w.s.rt.block_on(w.a.client.async_client().get_chunk(&proto::unhex32(&c1, "h").unwrap())).unwrap();
+    let chunk1 =
+        w.s.rt
+            .block_on(w.a.client.async_client().get_chunk(&proto::ChunkAddr::parse(&c1).unwrap().to_bytes()))
+            .unwrap();
     w.set_hook(move |_, path, body| if path.ends_with(&c0) { chunk1.to_vec() } else { body });
-    let h0 = proto::unhex32(&rep.blob.chunks[0], "h").unwrap();
+    let h0 = proto::ChunkAddr::parse(&rep.blob.chunks[0]).unwrap().to_bytes();
     assert!(matches!(w.s.rt.block_on(victim.async_client().get_chunk(&h0)), Err(SyncError::Tampered { .. })));
     // A reordered chunk list in a doctored BlobRef is caught by the hashes too (the app takes BlobRef from a
     // verified op, never from the server).

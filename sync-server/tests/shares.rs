@@ -10,7 +10,7 @@ use coffre_sync::protocol::share::{
     MAX_SHARE_SECS, SHARE_VERSION, ShareCreate, ShareOpened, ShareRefusal, join_frames,
 };
 use coffre_sync::protocol::{b64, pad_payload};
-use coffre_sync_server::store::shares::{NewShare, ShareCreateOutcome, ShareStore};
+use coffre_sync_server::store::shares::{NewShare, ShareCreateOutcome, ShareId, ShareStore};
 use coffre_sync_server::store::sqlite::SqliteMeta;
 use common::{TestServer, key, now};
 
@@ -131,7 +131,7 @@ fn store_enforces_expiry_tokens_and_purges() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let share = |id: u8, expires_at: u64| NewShare {
         vault: [1; 32],
-        id: [id; 16],
+        id: ShareId::from([id; 16]),
         created_at: 1_000,
         expires_at,
         max_opens: None,
@@ -141,23 +141,35 @@ fn store_enforces_expiry_tokens_and_purges() {
     rt.block_on(async {
         assert_eq!(store.create_share(share(1, 2_000), 0, u64::MAX).await.unwrap(), ShareCreateOutcome::Created);
         assert_eq!(store.create_share(share(2, 9_000), 0, u64::MAX).await.unwrap(), ShareCreateOutcome::Created);
-        assert!(store.open_share([1; 16], [9; 16], 1_500).await.unwrap().is_ok());
+        assert!(store.open_share(ShareId::from([1; 16]), [9; 16], 1_500).await.unwrap().is_ok());
         // Tokens last an hour (here 100 s) and die with the share.
-        assert!(store.share_page([1; 16], 0, [9; 16], 1_550, 100).await.unwrap().is_ok());
-        assert_eq!(store.share_page([1; 16], 0, [9; 16], 1_700, 100).await.unwrap(), Err(ShareRefusal::NotFound));
-        assert_eq!(store.share_page([1; 16], 0, [8; 16], 1_550, 100).await.unwrap(), Err(ShareRefusal::NotFound));
-        assert_eq!(store.open_share([1; 16], [7; 16], 2_000).await.unwrap(), Err(ShareRefusal::Expired));
-        assert_eq!(store.share_page([1; 16], 0, [9; 16], 2_000, 10_000).await.unwrap(), Err(ShareRefusal::Expired));
+        assert!(store.share_page(ShareId::from([1; 16]), 0, [9; 16], 1_550, 100).await.unwrap().is_ok());
+        assert_eq!(
+            store.share_page(ShareId::from([1; 16]), 0, [9; 16], 1_700, 100).await.unwrap(),
+            Err(ShareRefusal::NotFound)
+        );
+        assert_eq!(
+            store.share_page(ShareId::from([1; 16]), 0, [8; 16], 1_550, 100).await.unwrap(),
+            Err(ShareRefusal::NotFound)
+        );
+        assert_eq!(store.open_share(ShareId::from([1; 16]), [7; 16], 2_000).await.unwrap(), Err(ShareRefusal::Expired));
+        assert_eq!(
+            store.share_page(ShareId::from([1; 16]), 0, [9; 16], 2_000, 10_000).await.unwrap(),
+            Err(ShareRefusal::Expired)
+        );
         // Purge at 2 500: share 1's material goes, its status stays; share 2 is untouched.
         assert_eq!(store.purge_shares(2_500).await.unwrap(), 1);
         let list = store.list_shares([1; 32]).await.unwrap();
         let one = list.iter().find(|s| s.id == b64(&[1; 16])).unwrap();
         assert_eq!((one.bytes, one.opened_at.clone()), (0, vec![1_500]));
-        assert_eq!(store.open_share([1; 16], [6; 16], 2_500).await.unwrap(), Err(ShareRefusal::Expired));
-        assert!(store.open_share([2; 16], [5; 16], 2_500).await.unwrap().is_ok());
+        assert_eq!(store.open_share(ShareId::from([1; 16]), [6; 16], 2_500).await.unwrap(), Err(ShareRefusal::Expired));
+        assert!(store.open_share(ShareId::from([2; 16]), [5; 16], 2_500).await.unwrap().is_ok());
         // 30 days after it ended, share 1 is forgotten.
         store.purge_shares(2_000 + 30 * 24 * 3600).await.unwrap();
-        assert_eq!(store.open_share([1; 16], [4; 16], 3_000).await.unwrap(), Err(ShareRefusal::NotFound));
+        assert_eq!(
+            store.open_share(ShareId::from([1; 16]), [4; 16], 3_000).await.unwrap(),
+            Err(ShareRefusal::NotFound)
+        );
         assert_eq!(store.list_shares([1; 32]).await.unwrap().len(), 1);
     });
 }

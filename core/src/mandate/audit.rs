@@ -103,7 +103,7 @@ pub fn audit_export(vault: &mut Vault) -> Result<AuditExport> {
     let (_, entries) = audit(vault)?;
     Ok(AuditExport {
         v: 1,
-        vault: hex::encode(vault_hash),
+        vault: coffre_sync::protocol::VaultId::from(vault_hash).to_string(),
         server_pk: b64(&server_pk),
         entries,
         deposits: deposit_certificates(vault)?,

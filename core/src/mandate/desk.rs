@@ -77,7 +77,7 @@ pub fn grant(
     client.store_mandate(&body)?;
     client.mailbox_put(&mailbox_secret(&offer), &m.encode())?;
     if m.scopes.contains(Scope::Consult) || m.scopes.contains(Scope::Extract) {
-        publish_package(vault, &hex::encode(m.id))?;
+        publish_package(vault, &coffre_sync::protocol::MandateId::from(m.id).to_string())?;
     }
     Ok(m)
 }

@@ -41,7 +41,7 @@ pub fn list(vault: &mut Vault) -> Result<Vec<MandateInfo>> {
     Ok(holder_mandates(vault)?
         .into_iter()
         .map(|(m, revoked)| MandateInfo {
-            id: hex::encode(m.id),
+            id: coffre_sync::protocol::MandateId::from(m.id).to_string(),
             agent: m.cert.agent_name.clone(),
             role: m.cert.role.clone(),
             org: m.cert.org_name.clone(),

@@ -82,7 +82,7 @@ pub fn publish_packages(vault: &mut Vault) -> Result<usize> {
         .map(|(m, _)| m.id)
         .collect();
     for id in &ids {
-        publish_package(vault, &hex::encode(id))?;
+        publish_package(vault, &coffre_sync::protocol::MandateId::from(*id).to_string())?;
     }
     Ok(ids.len())
 }
@@ -91,7 +91,7 @@ pub fn publish_packages(vault: &mut Vault) -> Result<usize> {
 pub fn publish_package(vault: &mut Vault, mandate_hex: &str) -> Result<usize> {
     let (m, _) = holder_mandates(vault)?
         .into_iter()
-        .find(|(m, _)| hex::encode(m.id) == mandate_hex)
+        .find(|(m, _)| coffre_sync::protocol::MandateId::from(m.id).to_string() == mandate_hex)
         .ok_or(VaultError::NotFound("mandate"))?;
     let client = session(vault)?.client;
     let key = vault.root_key().derive_subkey(&format!("mandate-package/{mandate_hex}"));
@@ -169,7 +169,7 @@ pub fn agent_consult(server_url: &str, keys: &AgentKeys, mandate: &Mandate) -> R
     let plain = coffre_crypto::open_sealed(&keys.exchange, &sealed, &package_aad(&mandate.id))
         .map_err(|_| MandateError::BadKey("package does not open with this agent's key"))?;
     let p: AgentPackage = serde_json::from_slice(&plain).map_err(|_| MandateError::Malformed("package"))?;
-    if p.v != 1 || p.mandate != hex::encode(mandate.id) {
+    if p.v != 1 || p.mandate != coffre_sync::protocol::MandateId::from(mandate.id).to_string() {
         return Err(MandateError::Mismatch("package of another mandate").into());
     }
     Ok(p)

@@ -127,5 +127,8 @@ pub fn agent_approve(cert: &AgentCertificate, keys: &AgentKeys, request: &str) -
     let body = request.trim().strip_prefix(REQUEST_PREFIX).ok_or(AgentCheckError::NotARequest)?;
     let req = ApprovalRequest::decode(&unb64(body, "request").map_err(|_| AgentCheckError::NotARequest)?)?;
     let approval = approve(&keys.exchange, &req)?;
-    Ok(Approval { text: format!("{APPROVAL_PREFIX}{}", b64(&approval)), vault: hex::encode(req.vault) })
+    Ok(Approval {
+        text: format!("{APPROVAL_PREFIX}{}", b64(&approval)),
+        vault: coffre_sync::protocol::VaultId::from(req.vault).to_string(),
+    })
 }

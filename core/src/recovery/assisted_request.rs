@@ -101,7 +101,7 @@ impl AssistedRequest {
         let saved = SavedRequest {
             v: 1,
             server_url: self.server_url.clone(),
-            vault: hex::encode(self.vault),
+            vault: coffre_sync::protocol::VaultId::from(self.vault).to_string(),
             device: hex::encode(*self.device),
             exchange: hex::encode(*self.exchange),
             ready_at: self.ready_at,
@@ -130,7 +130,7 @@ impl AssistedRequest {
 
     /// The vault this request is for (hex).
     pub fn vault_hex(&self) -> String {
-        hex::encode(self.vault)
+        coffre_sync::protocol::VaultId::from(self.vault).to_string()
     }
 
     /// When the server releases the shares (Unix seconds, server clock), as it said at the start;

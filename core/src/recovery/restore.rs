@@ -103,8 +103,8 @@ fn rebuild(
         let server_url = server_url.trim_end_matches('/').to_string();
         let config = Config {
             server_url: server_url.clone(),
-            vault: hex::encode(vault_hash),
-            server_pk: hex::encode(server_pk),
+            vault: coffre_sync::protocol::VaultId::from(vault_hash).to_string(),
+            server_pk: coffre_sync::protocol::ServerKey::from(server_pk).to_hex(),
         };
         begin(&mut vault, Some(&device), &writers, &ChainState::genesis(vault_hash), &config)?;
         // The recovery device writes the new device's certificate.

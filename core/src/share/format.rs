@@ -61,7 +61,7 @@ impl ShareLink {
     }
 
     pub fn id_text(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.id)
+        coffre_sync::protocol::ShareId::from(self.id).to_string()
     }
 
     /// The link to show as text or QR code.
@@ -88,7 +88,7 @@ impl ShareLink {
             LinkError::BadServer => ShareError::BadLink("bad server address"),
             LinkError::BadId => ShareError::BadLink("bad share id"),
         })?;
-        Ok(ShareLink { server: p.server.clone(), id: p.id, key: p.key.clone() })
+        Ok(ShareLink { server: p.server.clone(), id: p.id.to_bytes(), key: p.key.clone() })
     }
 
     fn part_key(&self, part: Part) -> Zeroizing<[u8; 32]> {

@@ -80,8 +80,8 @@ pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
     let reg = client.register(&id_sk)?;
     let config = Config {
         server_url: server_url.trim_end_matches('/').to_string(),
-        vault: hex::encode(reg.vault),
-        server_pk: hex::encode(reg.server_pk),
+        vault: coffre_sync::protocol::VaultId::from(reg.vault).to_string(),
+        server_pk: coffre_sync::protocol::ServerKey::from(reg.server_pk).to_hex(),
     };
     let mut writers = Writers::new();
     writers.insert(key_of(&device_pk), WriterSpan { from_seq: 0, until_seq: None });
@@ -426,8 +426,8 @@ impl PendingLink {
         let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
         let config = Config {
             server_url: self.server_url.clone(),
-            vault: hex::encode(grant.vault),
-            server_pk: hex::encode(grant.server_pk),
+            vault: coffre_sync::protocol::VaultId::from(grant.vault).to_string(),
+            server_pk: coffre_sync::protocol::ServerKey::from(grant.server_pk).to_hex(),
         };
         begin(&mut vault, Some(&self.device), &writers, &ChainState::genesis(grant.vault), &config)?;
         let _ = client.mailbox_delete(&self.offer.qr().secret);

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use coffre_sync_protocol::{
-    self as proto, AppendRequest, AppendResponse, BlobCommitRequest, BlobInfo, ChainPoint, ChunkList, DeviceAddRequest,
-    DevicesResponse, ErrorBody, ErrorCode, HDR_MAILBOX_KEY, Hash, MailboxMessage, MissingResponse, Op,
-    PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo, VaultInfo, b64,
-    frame::split_frames, unb64, unb64_array,
+    self as proto, AppendRequest, AppendResponse, BlobCommitRequest, BlobInfo, ChainPoint, ChunkAddr, ChunkList,
+    DeviceAddRequest, DevicesResponse, ErrorBody, ErrorCode, HDR_MAILBOX_KEY, Hash, MailboxId, MailboxMessage,
+    MissingResponse, Op, PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo,
+    VaultId, VaultInfo, b64, frame::split_frames, unb64, unb64_array,
 };
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
@@ -160,8 +160,9 @@ pub(crate) fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
     serde_json::from_slice(b).map_err(|_| SyncError::Protocol("malformed response body".into()))
 }
 
-fn hex_hash(s: &str) -> Result<Hash> {
-    proto::unhex32(s, "hash").map_err(|_| SyncError::Protocol("bad hash in response".into()))
+/// A chunk address as the server wrote it.
+fn chunk_addr(s: &str) -> Result<Hash> {
+    ChunkAddr::parse(s).map(ChunkAddr::to_bytes).map_err(|_| SyncError::Protocol("bad hash in response".into()))
 }
 
 impl SyncClient {
@@ -203,7 +204,7 @@ impl SyncClient {
 
     pub(crate) fn vault_path(&self, rest: &str) -> Result<(Pinned, String)> {
         let p = self.pinned()?;
-        Ok((p, format!("/v1/vaults/{}{rest}", hex::encode(p.vault))))
+        Ok((p, format!("/v1/vaults/{}{rest}", VaultId::from(p.vault))))
     }
 
     /// Send a signed request; non-2xx answers become errors. Every endpoint has a typed method built
@@ -272,7 +273,9 @@ impl SyncClient {
         };
         let resp: RegisterResponse = self.post_json("/v1/vaults", &req).await?;
         let vault = proto::vault_id(&identity_pk);
-        if hex_hash(&resp.vault)? != vault {
+        if VaultId::parse(&resp.vault).map_err(|_| SyncError::Protocol("bad hash in response".into()))?.as_bytes()
+            != &vault
+        {
             return Err(SyncError::Tampered { what: "vault id", seq: None });
         }
         let server_pk: PublicKey =
@@ -384,14 +387,14 @@ impl SyncClient {
     /// Store one padded chunk; returns its hash. Idempotent.
     pub async fn put_chunk(&self, chunk: Vec<u8>) -> Result<Hash> {
         let hash = proto::chunk_address(&chunk);
-        let (_, path) = self.vault_path(&format!("/chunks/{}", hex::encode(hash)))?;
+        let (_, path) = self.vault_path(&format!("/chunks/{}", ChunkAddr::from(hash)))?;
         self.send(reqwest::Method::PUT, &path, chunk, false).await?;
         Ok(hash)
     }
 
     /// Fetch one chunk and check it against its address.
     pub async fn get_chunk(&self, hash: &Hash) -> Result<Bytes> {
-        let (_, path) = self.vault_path(&format!("/chunks/{}", hex::encode(hash)))?;
+        let (_, path) = self.vault_path(&format!("/chunks/{}", ChunkAddr::from(*hash)))?;
         let bytes = self.send(reqwest::Method::GET, &path, Vec::new(), false).await?;
         if proto::chunk_address(&bytes) != *hash {
             return Err(SyncError::Tampered { what: "chunk does not match its hash", seq: None });
@@ -404,10 +407,13 @@ impl SyncClient {
         let (_, path) = self.vault_path("/chunks/missing")?;
         let mut out = Vec::new();
         for batch in hashes.chunks(1024) {
-            let body = ChunkList { v: PROTOCOL_VERSION, hashes: batch.iter().map(hex::encode).collect() };
+            let body = ChunkList {
+                v: PROTOCOL_VERSION,
+                hashes: batch.iter().map(|h| ChunkAddr::from(*h).to_string()).collect(),
+            };
             let resp: MissingResponse = self.post_json(&path, &body).await?;
             for h in &resp.missing {
-                out.push(hex_hash(h)?);
+                out.push(chunk_addr(h)?);
             }
         }
         Ok(out)
@@ -495,11 +501,11 @@ impl SyncClient {
             let body = BlobCommitRequest {
                 v: PROTOCOL_VERSION,
                 blob_id: hex::encode(blob_id),
-                chunks: hashes.iter().map(hex::encode).collect(),
+                chunks: hashes.iter().map(|h| ChunkAddr::from(*h).to_string()).collect(),
             };
             match self.post_json::<_, BlobInfo>(&path, &body).await {
                 Ok(_) => {
-                    let blob = BlobRef { blob_id: hex::encode(blob_id), chunks: body.chunks, len };
+                    let blob = BlobRef { blob_id: body.blob_id.clone(), chunks: body.chunks, len };
                     return Ok(UploadReport {
                         blob,
                         chunks_sent: sent,
@@ -521,9 +527,11 @@ impl SyncClient {
         let mut out = Vec::with_capacity(hashes.len());
         while out.len() < hashes.len() {
             let ask = &hashes[out.len()..hashes.len().min(out.len() + FETCH_BATCH)];
-            let body =
-                serde_json::to_vec(&ChunkList { v: PROTOCOL_VERSION, hashes: ask.iter().map(hex::encode).collect() })
-                    .map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+            let body = serde_json::to_vec(&ChunkList {
+                v: PROTOCOL_VERSION,
+                hashes: ask.iter().map(|h| ChunkAddr::from(*h).to_string()).collect(),
+            })
+            .map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
             let framed = self.send(reqwest::Method::POST, &path, body, true).await?;
             let frames = split_frames(&framed).map_err(|_| SyncError::Tampered { what: "chunk framing", seq: None })?;
             if frames.is_empty() {
@@ -561,7 +569,7 @@ impl SyncClient {
         let mut hashes: Vec<Hash> = Vec::new();
         for b in blobs {
             for h in &b.chunks {
-                hashes.push(hex_hash(h)?);
+                hashes.push(chunk_addr(h)?);
             }
         }
         let batches: Vec<(usize, Vec<Hash>)> =
@@ -622,7 +630,7 @@ impl SyncClient {
 
     fn mailbox_url(&self, secret: &[u8; 32]) -> (String, String) {
         let key = proto::mailbox_key(secret);
-        (format!("{}/v1/mailbox/{}", self.0.base, hex::encode(proto::mailbox_id(&key))), b64(&key))
+        (format!("{}/v1/mailbox/{}", self.0.base, MailboxId::from(proto::mailbox_id(&key))), b64(&key))
     }
 
     pub async fn mailbox_put(&self, secret: &[u8; 32], message: &[u8]) -> Result<()> {

@@ -11,7 +11,7 @@ use coffre_mandate::wire::{
     PackageBody, RevocationRequest,
 };
 use coffre_sync_protocol::frame::split_frames;
-use coffre_sync_protocol::{Hash, PublicKey, b64};
+use coffre_sync_protocol::{ChunkAddr, Hash, MandateId, PublicKey, VaultId, b64};
 use serde::Serialize;
 
 use crate::blocking::BlockingClient;
@@ -31,7 +31,7 @@ fn json<T: Serialize>(body: &T) -> Result<Vec<u8>> {
 }
 
 fn agent_path(vault: &Hash, mandate: &[u8; 16], rest: &str) -> String {
-    format!("/v1/agent/vaults/{}/mandates/{}{rest}", hex::encode(vault), hex::encode(mandate))
+    format!("/v1/agent/vaults/{}/mandates/{}{rest}", VaultId::from(*vault), MandateId::from(*mandate))
 }
 
 impl SyncClient {
@@ -116,7 +116,7 @@ impl SyncClient {
         }
         let mut data = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
         for (chunk, want) in chunks.into_iter().zip(&blob.chunks) {
-            if hex::encode(coffre_sync_protocol::chunk_address(chunk)) != *want {
+            if ChunkAddr::from(coffre_sync_protocol::chunk_address(chunk)).to_string() != *want {
                 return Err(tampered());
             }
             data.extend_from_slice(chunk);

@@ -4,7 +4,7 @@ use coffre_sync_protocol::recovery::{
     AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
     CodeSlotResponse, KeysRotated,
 };
-use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, b64, unb64, unb64_array, unhex32};
+use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, VaultId, b64, unb64, unb64_array};
 
 use crate::blocking::BlockingClient;
 use crate::client::{SyncClient, decode};
@@ -45,7 +45,7 @@ impl SyncClient {
     async fn get_slot(&self, path: &str) -> Result<CodeSlot> {
         let resp: CodeSlotResponse = self.get_json(path).await?;
         let bad = |what: &str| SyncError::Protocol(format!("bad {what} in recovery answer"));
-        let vault = unhex32(&resp.vault, "vault").map_err(|_| bad("vault"))?;
+        let vault = VaultId::parse(&resp.vault).map_err(|_| bad("vault"))?.to_bytes();
         let server_pk: PublicKey = unb64_array(&resp.server_pk, "server_pk").map_err(|_| bad("server key"))?;
         let slot = unb64(&resp.slot, "slot").map_err(|_| bad("slot"))?;
         self.attach(vault, server_pk);
@@ -64,7 +64,7 @@ impl SyncClient {
 
     /// Starts an assisted-recovery request for `vault` (signed by this new phone's temporary key).
     pub async fn start_assisted(&self, vault: &[u8; 32]) -> Result<AssistedStatus> {
-        let path = format!("/v1/recovery/assisted/{}/start", hex::encode(vault));
+        let path = format!("/v1/recovery/assisted/{}/start", VaultId::from(*vault));
         decode(&self.send(reqwest::Method::POST, &path, Vec::new(), true).await?)
     }
 
@@ -76,7 +76,7 @@ impl SyncClient {
 
     /// After the delay, with the PIN verifier: the provider share and the organisation's pieces.
     pub async fn release_assisted(&self, vault: &[u8; 32], pin_verifier: &[u8; 32]) -> Result<AssistedShares> {
-        let path = format!("/v1/recovery/assisted/{}/release", hex::encode(vault));
+        let path = format!("/v1/recovery/assisted/{}/release", VaultId::from(*vault));
         self.post_json(&path, &AssistedRelease { v: PROTOCOL_VERSION, pin_verifier: b64(pin_verifier) }).await
     }
 

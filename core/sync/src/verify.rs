@@ -17,8 +17,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use coffre_sync_protocol::{
-    ChainPoint, Hash, Op, OpRecord, PROTOCOL_VERSION, PublicKey, PullResponse, SignedHead, b64, unb64_array,
-    unpad_payload,
+    ChainPoint, Hash, Op, OpRecord, PROTOCOL_VERSION, PublicKey, PullResponse, SignedHead, b64, unpad_payload,
 };
 use serde::{Deserialize, Serialize};
 
@@ -285,21 +284,17 @@ pub fn verify_pull(
     v.finish()
 }
 
-/// Decode a base64url public key.
-pub fn public_key(s: &str) -> Result<PublicKey> {
-    unb64_array(s, "public key").map_err(|_| SyncError::Protocol("bad public key".into()))
-}
-
+/// The vault stays bytes in [`ChainState`]; its JSON writes it as a [`VaultId`].
 mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use coffre_sync_protocol::VaultId;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(h: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(h))
+        VaultId::from(*h).serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        coffre_sync_protocol::unhex32(&s, "vault").map_err(serde::de::Error::custom)
+        VaultId::deserialize(d).map(VaultId::to_bytes)
     }
 }
 

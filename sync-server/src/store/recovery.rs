@@ -21,6 +21,33 @@ pub struct SlotRecord {
     pub created_at: u64,
 }
 
+/// Which secret a slot is wrapped under: the `kind` column (see
+/// `coffre_sync_protocol::recovery::SLOT_KINDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    Code,
+    Assisted,
+}
+
+impl SlotKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlotKind::Code => "code",
+            SlotKind::Assisted => "assisted",
+        }
+    }
+}
+
+/// When the device derived from a slot's secret joins the vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    /// Now, added by the device storing the slot: the kit's code is a full credential.
+    Now,
+    /// Only when it fetches the slot after the delay (assisted recovery), so two colluding share
+    /// holders cannot act on the vault before.
+    WhenFetched,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutSlotOutcome {
     /// Stored; the recovery device of the slot it replaced (now removed), if any.
@@ -59,19 +86,17 @@ pub struct AssistedRequest {
 #[async_trait]
 pub trait RecoveryStore: Send + Sync + 'static {
     /// Store the `kind` slot of `vault` (replacing the previous one) and remove the device of the
-    /// replaced slot. With `enrol`, `device` is enrolled now (added by `by`): the kit's code is a
-    /// full credential. Without it (assisted recovery), the device is enrolled only when it fetches
-    /// the slot after the delay, so two colluding share holders cannot act on the vault before.
+    /// replaced slot; `device` joins the vault as `enrol` says (added by `by`).
     #[allow(clippy::too_many_arguments)]
     async fn put_slot(
         &self,
         vault: Hash,
-        kind: &'static str,
+        kind: SlotKind,
         device: PublicKey,
         slot: Vec<u8>,
         by: PublicKey,
         now: u64,
-        enrol: bool,
+        enrol: Enrolment,
     ) -> StoreResult<PutSlotOutcome>;
     /// The slot whose recovery device is `device`, unless that device was removed.
     async fn slot_for_device(&self, device: PublicKey) -> StoreResult<Option<SlotRecord>>;

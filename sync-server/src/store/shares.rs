@@ -4,11 +4,11 @@
 
 use async_trait::async_trait;
 use coffre_sync_protocol::Hash;
-use coffre_sync_protocol::share::{SHARE_ID_LEN, ShareInfo, ShareRefusal};
+use coffre_sync_protocol::share::{ShareInfo, ShareRefusal};
 
 use super::StoreResult;
 
-pub type ShareId = [u8; SHARE_ID_LEN];
+pub use coffre_sync_protocol::ShareId;
 
 /// How long an ended share's row (status and opening times, no material) is kept, so the link still
 /// says "expirée"/"révoquée" rather than "introuvable" and the holder still sees who opened when.

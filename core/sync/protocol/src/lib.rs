@@ -19,6 +19,10 @@ pub mod recovery;
 pub mod share;
 
 pub use audit_kind::AuditKind;
+pub use coffre_ids::{
+    AgentKey, BlobId, ChainHash, ChunkAddr, DepositId, DeviceKey, DocId, IdError, MailboxId, MandateId, OrgKey,
+    ServerKey, ShareId, VaultId,
+};
 pub use error_code::ErrorCode;
 
 /// Version carried by every JSON body (`"v": 2`). The `/v1/` path prefix names the API's routes and
@@ -63,6 +67,15 @@ pub enum ProtocolError {
     Padding,
 }
 
+impl From<IdError> for ProtocolError {
+    fn from(e: IdError) -> Self {
+        match e {
+            IdError::Length(what) => ProtocolError::Length(what),
+            IdError::Encoding(what) => ProtocolError::Encoding(what),
+        }
+    }
+}
+
 pub type Hash = [u8; 32];
 pub type PublicKey = [u8; 32];
 
@@ -99,14 +112,6 @@ pub fn unb64(s: &str, what: &'static str) -> Result<Vec<u8>, ProtocolError> {
 
 pub fn unb64_array<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], ProtocolError> {
     unb64(s, what)?.try_into().map_err(|_| ProtocolError::Length(what))
-}
-
-pub fn unhex32(s: &str, what: &'static str) -> Result<Hash, ProtocolError> {
-    if s.len() != 64 || s.bytes().any(|c| c.is_ascii_uppercase()) {
-        return Err(ProtocolError::Length(what));
-    }
-    let v = hex::decode(s).map_err(|_| ProtocolError::Encoding(what))?;
-    v.try_into().map_err(|_| ProtocolError::Length(what))
 }
 
 pub fn verifying_key(pk: &PublicKey) -> Result<VerifyingKey, ProtocolError> {
@@ -259,7 +264,7 @@ impl Op {
             writer: b64(&self.writer),
             counter: self.counter,
             seen_seq: self.seen.seq,
-            seen_hash: hex::encode(self.seen.hash),
+            seen_hash: ChainHash::from(self.seen.hash).to_string(),
             sig: b64(&self.sig),
             payload: b64(&self.payload),
         }
@@ -269,7 +274,7 @@ impl Op {
         Ok(Op {
             writer: unb64_array(&w.writer, "writer")?,
             counter: w.counter,
-            seen: ChainPoint { seq: w.seen_seq, hash: unhex32(&w.seen_hash, "seen_hash")? },
+            seen: ChainPoint { seq: w.seen_seq, hash: ChainHash::parse(&w.seen_hash)?.to_bytes() },
             sig: unb64_array(&w.sig, "sig")?,
             payload: unb64(&w.payload, "payload")?,
         })
@@ -325,9 +330,9 @@ impl SignedHead {
         let sig = sign(sk, &head_message(vault, point.seq, &point.hash, time));
         SignedHead {
             v: PROTOCOL_VERSION,
-            vault: hex::encode(vault),
+            vault: VaultId::from(*vault).to_string(),
             seq: point.seq,
-            hash: hex::encode(point.hash),
+            hash: ChainHash::from(point.hash).to_string(),
             time,
             sig: b64(&sig),
         }
@@ -338,8 +343,8 @@ impl SignedHead {
         if self.v != PROTOCOL_VERSION {
             return Err(ProtocolError::Version(self.v));
         }
-        let vault = unhex32(&self.vault, "head vault")?;
-        let hash = unhex32(&self.hash, "head hash")?;
+        let vault = VaultId::parse(&self.vault)?.to_bytes();
+        let hash = ChainHash::parse(&self.hash)?.to_bytes();
         let sig: [u8; 64] = unb64_array(&self.sig, "head sig")?;
         verify_sig(server_pk, &head_message(&vault, self.seq, &hash, self.time), &sig)?;
         Ok((vault, ChainPoint { seq: self.seq, hash }))
@@ -579,24 +584,17 @@ pub struct MailboxMessage {
     pub expires_at: u64,
 }
 
-/// Parse a hex blob id (16..=32 bytes).
-pub fn parse_blob_id(s: &str) -> Result<Vec<u8>, ProtocolError> {
-    if !s.len().is_multiple_of(2) || !(32..=64).contains(&s.len()) || s.bytes().any(|c| c.is_ascii_uppercase()) {
-        return Err(ProtocolError::Length("blob_id"));
-    }
-    hex::decode(s).map_err(|_| ProtocolError::Encoding("blob_id"))
-}
-
+/// A chain hash stays a plain digest in [`ChainPoint`] (it is computed, compared and chained as
+/// bytes); on the wire it is a [`ChainHash`].
 mod hex_hash {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(h: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(h))
+        super::ChainHash::from(*h).serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        super::unhex32(&s, "hash").map_err(serde::de::Error::custom)
+        super::ChainHash::deserialize(d).map(super::ChainHash::to_bytes)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Hash, PROTOCOL_VERSION, ProtocolError, PublicKey, b64, sign, unb64_array, unhex32, verify_sig};
+use crate::{Hash, PROTOCOL_VERSION, ProtocolError, PublicKey, VaultId, b64, sign, unb64_array, verify_sig};
 
 const CLOSED_LABEL: &[u8] = b"coffre-closed-v1";
 
@@ -75,7 +75,7 @@ impl ClosureReceipt {
     pub fn sign(sk: &ed25519_dalek::SigningKey, vault: &Hash, closed_at: u64) -> ClosureReceipt {
         ClosureReceipt {
             v: PROTOCOL_VERSION,
-            vault: hex::encode(vault),
+            vault: VaultId::from(*vault).to_string(),
             closed_at,
             sig: b64(&sign(sk, &closure_message(vault, closed_at))),
         }
@@ -86,7 +86,7 @@ impl ClosureReceipt {
         if self.v != PROTOCOL_VERSION {
             return Err(ProtocolError::Version(self.v));
         }
-        if unhex32(&self.vault, "receipt vault")? != *vault {
+        if VaultId::parse(&self.vault)?.as_bytes() != vault {
             return Err(ProtocolError::Signature);
         }
         let sig: [u8; 64] = unb64_array(&self.sig, "receipt sig")?;

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ProtocolError;
+use crate::ShareId;
 /// The share body's framing, kept at this path for its users.
 pub use crate::frame::{join_frames, split_frames};
 
@@ -129,7 +129,7 @@ pub enum LinkError {
 pub struct ParsedLink {
     /// Scheme, host and any path prefix, without the trailing slash.
     pub server: String,
-    pub id: [u8; SHARE_ID_LEN],
+    pub id: ShareId,
     pub key: zeroize::Zeroizing<[u8; 32]>,
 }
 
@@ -159,7 +159,7 @@ pub fn parse_share_link(link: &str) -> Result<ParsedLink, LinkError> {
     if server.len() <= scheme_len || server[scheme_len..].contains(['?', '#', ' ']) {
         return Err(LinkError::BadServer);
     }
-    let id = parse_share_id(id_text).map_err(|_| LinkError::BadId)?;
+    let id = ShareId::parse(id_text).map_err(|_| LinkError::BadId)?;
     let key = zeroize::Zeroizing::new(crate::unb64_array::<32>(key_text, "link key").map_err(|_| LinkError::BadKey)?);
     Ok(ParsedLink { server: server.to_string(), id, key })
 }
@@ -170,18 +170,10 @@ impl ParsedLink {
         zeroize::Zeroizing::new(format!(
             "{}/s/{}#{LINK_FRAGMENT_PREFIX}{}",
             self.server,
-            crate::b64(&self.id),
+            self.id,
             crate::b64(self.key.as_slice())
         ))
     }
-}
-
-/// Parses a share id (22 base64url characters for 16 bytes).
-pub fn parse_share_id(s: &str) -> Result<[u8; SHARE_ID_LEN], ProtocolError> {
-    if s.len() != 22 {
-        return Err(ProtocolError::Length("share id"));
-    }
-    crate::unb64_array(s, "share id")
 }
 
 #[cfg(test)]
@@ -192,9 +184,9 @@ mod tests {
     #[test]
     fn share_ids_are_22_chars() {
         let id = crate::b64(&[7u8; 16]);
-        assert_eq!(parse_share_id(&id).unwrap(), [7u8; 16]);
-        assert!(parse_share_id(&id[..21]).is_err());
-        assert!(parse_share_id("!!!!!!!!!!!!!!!!!!!!!!").is_err());
+        assert_eq!(ShareId::parse(&id).unwrap(), ShareId::from([7u8; 16]));
+        assert!(ShareId::parse(&id[..21]).is_err());
+        assert!(ShareId::parse("!!!!!!!!!!!!!!!!!!!!!!").is_err());
     }
 
     #[test]

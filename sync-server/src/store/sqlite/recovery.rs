@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{SqliteMeta, arr32, i, u};
 use crate::store::StoreResult;
-use crate::store::recovery::{AssistedRequest, AssistedRow, PutSlotOutcome, RecoveryStore, SlotRecord};
+use crate::store::recovery::{
+    AssistedRequest, AssistedRow, Enrolment, PutSlotOutcome, RecoveryStore, SlotKind, SlotRecord,
+};
 
 /// Migration 3: recovery slots (see store/recovery.rs). `kind` names the high-entropy secret the slot is
 /// wrapped under; `device` is the recovery device derived from the same secret.
@@ -68,12 +70,12 @@ impl RecoveryStore for SqliteMeta {
     async fn put_slot(
         &self,
         vault: Hash,
-        kind: &'static str,
+        kind: SlotKind,
         device: PublicKey,
         slot: Vec<u8>,
         by: PublicKey,
         now: u64,
-        enrol: bool,
+        enrol: Enrolment,
     ) -> StoreResult<PutSlotOutcome> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -91,7 +93,7 @@ impl RecoveryStore for SqliteMeta {
             let old: Option<Vec<u8>> = tx
                 .query_row(
                     "SELECT device FROM recovery_slots WHERE vault = ?1 AND kind = ?2",
-                    params![vault, kind],
+                    params![vault, kind.as_str()],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -105,7 +107,7 @@ impl RecoveryStore for SqliteMeta {
                 }
                 _ => None,
             };
-            if enrol && removed.is_none() {
+            if enrol == Enrolment::Now && removed.is_none() {
                 tx.execute(
                     "INSERT INTO devices (vault, pk, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
                     params![vault, device, i(now)?, by],
@@ -114,7 +116,7 @@ impl RecoveryStore for SqliteMeta {
             tx.execute(
                 "INSERT INTO recovery_slots (vault, kind, device, slot, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (vault, kind) DO UPDATE SET device = ?3, slot = ?4, created_at = ?5",
-                params![vault, kind, device, slot, i(now)?],
+                params![vault, kind.as_str(), device, slot, i(now)?],
             )?;
             tx.commit()?;
             Ok(PutSlotOutcome::Stored { replaced })
