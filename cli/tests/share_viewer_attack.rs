@@ -118,7 +118,7 @@ fn a_hostile_share_runs_no_script_on_the_servers_origin() {
     let script_route = format!("/s/{}/pages/0?t={token}", carrier.id_text());
 
     let phishing = format!(
-        "<!doctype html><html><head><title>Coffre</title></head><body>\
+        "<!doctype html><html><head><meta charset=utf-8><title>Coffre</title></head><body>\
          <h1>Pour voir vos documents, tapez vos 12 mots de récupération</h1><input name=mots>\
          <script>document.title='PWNED-INLINE';fetch('/pwned/inline')</script>\
          <script src=\"{script_route}\"></script></body></html>"

@@ -85,7 +85,7 @@ async function assertNothingRan(context, requests) {
     assert.doesNotMatch(title, /PWNED/, `the creator's script ran on ${p.url()}`);
     // The creator's HTML rendered on the server's origin is already the phishing page, script or not.
     const text = await p.evaluate(() => document.body?.innerText || '').catch(() => '');
-    assert.doesNotMatch(text, /12 mots de récupération/, `the creator's page was rendered at ${p.url()}`);
+    assert.doesNotMatch(text, /tapez vos 12 mots/, `the creator's page was rendered at ${p.url()}`);
   }
   const beacons = requests.filter((u) => u.includes('/pwned'));
   assert.deepEqual(beacons, [], "the creator's script reached the server");
