@@ -371,6 +371,7 @@ async fn commit_blob(
         return Err(ApiError::bad_request(ErrorCode::EmptyBlob, "a blob has at least one chunk"));
     }
     let chunks = hash_list(&state, &req.chunks)?;
+    refuse_repeated_chunks(&chunks)?;
     let info = |size, committed_at| BlobInfo {
         v: PROTOCOL_VERSION,
         blob_id: req.blob_id.clone(),
@@ -394,6 +395,17 @@ async fn commit_blob(
         CommitOutcome::Conflict => {
             Err(ApiError::conflict(ErrorCode::BlobConflict, "this blob id was committed with other chunks"))
         }
+    }
+}
+
+/// Each chunk of a blob is encrypted with its own position, so a real blob never lists an address twice;
+/// one listed many times would turn a few stored megabytes into a gigabyte-long download for an agent.
+fn refuse_repeated_chunks(chunks: &[Hash]) -> ApiResult<()> {
+    let mut seen = std::collections::HashSet::with_capacity(chunks.len());
+    if chunks.iter().all(|h| seen.insert(*h)) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(ErrorCode::DuplicateChunk, "a blob lists each chunk once"))
     }
 }
 

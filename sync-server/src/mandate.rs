@@ -437,22 +437,38 @@ async fn agent_blob(
         .blob(vault, blob.clone())
         .await?
         .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownBlob, "no such blob"))?;
-    let mut out = Vec::new();
-    for h in &rec.chunks {
-        let bytes = state
-            .chunks
-            .get(vault, *h)
-            .await?
-            .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownChunk, "chunk missing"))?;
-        let len = u32::try_from(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&bytes);
+    if !state.meta.missing_chunks(vault, rec.chunks.clone()).await?.is_empty() {
+        return Err(ApiError::not_found(ErrorCode::UnknownChunk, "chunk missing"));
     }
     let mut detail = agent_detail(&m);
     detail["blob"] = hex::encode(&blob).into();
     audit::record(&state, vault, if extract { AuditKind::AgentDownloaded } else { AuditKind::AgentConsulted }, detail)
         .await;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], out).into_response())
+    let body = axum::body::Body::from_stream(blob_frames(state.chunks.clone(), vault, rec.chunks));
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+/// The blob's frames read one chunk at a time as the agent receives them, so the server holds about one
+/// chunk per download, whatever the blob's length. A chunk gone since the check above cuts the response
+/// short (the agent's client sees a truncated body, never wrong bytes).
+fn blob_frames(
+    chunks: std::sync::Arc<dyn crate::store::ChunkStore>,
+    vault: Hash,
+    addrs: Vec<Hash>,
+) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> {
+    use futures_util::StreamExt as _;
+    futures_util::stream::iter(addrs).then(move |h| {
+        let chunks = chunks.clone();
+        async move {
+            let gone = || std::io::Error::new(std::io::ErrorKind::NotFound, "chunk missing");
+            let bytes = chunks.get(vault, h).await.map_err(|_| gone())?.ok_or_else(gone)?;
+            let len = u32::try_from(bytes.len()).map_err(|_| std::io::Error::other("chunk too large"))?;
+            let mut frame = Vec::with_capacity(4 + bytes.len());
+            frame.extend_from_slice(&len.to_be_bytes());
+            frame.extend_from_slice(&bytes);
+            Ok(axum::body::Bytes::from(frame))
+        }
+    })
 }
 
 async fn transmit(

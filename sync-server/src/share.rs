@@ -177,6 +177,7 @@ async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     };
     let mut resp = Json(body).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(resp)
 }
 
@@ -195,7 +196,21 @@ async fn share_page(
     let index: u32 = index.parse().map_err(|_| refused(ShareRefusal::NotFound))?;
     let token: [u8; 16] = unb64_array(&q.t, "token").map_err(|_| refused(ShareRefusal::NotFound))?;
     let bytes = state.shares.share_page(id, index, token, now_secs(), OPENING_TTL_SECS).await?.map_err(refused)?;
-    let mut resp = ([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(with_page_headers(Bytes::from(bytes).into_response()))
+}
+
+/// What a page route serves is whatever bytes the creator uploaded (ciphertext, or anything a hostile
+/// creator chose): a browser must never sniff, render or run it as this origin's own.
+const PAGE_CSP: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+fn with_page_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    h.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("same-origin"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }

@@ -323,3 +323,68 @@ fn deposit_is_write_only_certified_and_audited() {
         s.raw("GET", &format!("/v1/vaults/{}/audit", v.holder.vault_hex()), vec![], Some(&a.dalek), |_| {});
     assert_eq!(st, 403);
 }
+
+/// Issue 14, agent blob amplification: a hostile device enrolled in the holder's vault commits a blob
+/// that lists one stored chunk many times (one 4 MiB chunk ×256 would be a 1 GiB download, which the
+/// server used to build in memory). The commit is refused with `duplicate_chunk`, so no agent download
+/// can ever repeat a chunk; a real blob still reaches the agent, frame for frame (now streamed).
+#[test]
+fn a_blob_repeating_a_chunk_is_refused_at_commit() {
+    let s = TestServer::start();
+    let org = OrgKey::generate("CCAS de Lyon").unwrap();
+    register_org(&s, &org);
+    let v = vault(&s);
+    let a = agent();
+    let t = now();
+    let m = sign_mandate(&v, cert(&org, &a), &[Scope::Consult], t - 10, t + 3600);
+    assert_eq!(grant(&s, &v, &m), 201);
+    assert_eq!(publish(&s, &v, &m), 204);
+    let vault_hex = v.holder.vault_hex();
+    let (hostile, _) = v.holder.enroll(&s.url);
+
+    // The chunk the holder's real blob stored, as the hostile device reads it.
+    let (st, e, body) =
+        s.raw("GET", &format!("/v1/vaults/{vault_hex}/blobs/{}", hex::encode(BLOB)), vec![], Some(&hostile), |_| {});
+    assert_eq!(st, 200, "{e:?}");
+    let chunks: Vec<String> = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["chunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    let one = chunks[0].clone();
+
+    // The attack: the same address 256 times, or once more among others.
+    let evil: [u8; 16] = [0xE1; 16];
+    for list in [vec![one.clone(); 256], [chunks.clone(), vec![one.clone()]].concat()] {
+        let commit = serde_json::json!({ "v": coffre_sync::protocol::PROTOCOL_VERSION, "blob_id": hex::encode(evil), "chunks": list });
+        let (st, e, _) = s.raw(
+            "POST",
+            &format!("/v1/vaults/{vault_hex}/blobs"),
+            commit.to_string().into_bytes(),
+            Some(&hostile),
+            |_| {},
+        );
+        assert_eq!((st, e.map(|e| e.error).unwrap_or_default().as_str()), (400, "duplicate_chunk"));
+    }
+    // Listed in a package anyway, it is not there for the agent to fetch.
+    let pkg = serde_json::json!({ "v": 1, "sealed": b64(b"sealed-to-agent"), "blobs": [hex::encode(BLOB), hex::encode(evil)] });
+    let pkg_path = format!("/v1/vaults/{vault_hex}/mandates/{}/package", hex::encode(m.id));
+    assert_eq!(s.raw("PUT", &pkg_path, pkg.to_string().into_bytes(), Some(&hostile), |_| {}).0, 204);
+    let base = format!("/v1/agent/vaults/{vault_hex}/mandates/{}/blobs", hex::encode(m.id));
+    let (st, e, _) = s.raw("GET", &format!("{base}/{}", hex::encode(evil)), vec![], Some(&a.dalek), |_| {});
+    assert_eq!((st, e.map(|e| e.error).unwrap_or_default().as_str()), (404, "unknown_blob"));
+
+    // The real blob: the streamed frames are the stored chunks, in order.
+    let (st, _, framed) = s.raw("GET", &format!("{base}/{}", hex::encode(BLOB)), vec![], Some(&a.dalek), |_| {});
+    assert_eq!(st, 200);
+    let mut expected = Vec::new();
+    for c in &chunks {
+        let (st, _, bytes) =
+            s.raw("GET", &format!("/v1/vaults/{vault_hex}/chunks/{c}"), vec![], Some(&hostile), |_| {});
+        assert_eq!(st, 200);
+        expected.extend_from_slice(&u32::try_from(bytes.len()).unwrap().to_be_bytes());
+        expected.extend_from_slice(&bytes);
+    }
+    assert_eq!(framed, expected);
+}

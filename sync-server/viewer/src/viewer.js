@@ -1,6 +1,7 @@
 // The share-link viewer (docs/sharing.md): reads the link key from the URL fragment (never sent to
 // the server), opens the share, decrypts the manifest and the pages in the browser, checks each page
-// against the manifest's SHA-256, and shows them with download and print.
+// against the manifest's SHA-256, and shows them with download and print. Only JPEG, PNG and PDF, as told by
+// the decrypted bytes themselves (never by the manifest): any other page is refused, never made a blob.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -105,6 +106,20 @@ async function request(url, init) {
 
 const dateFr = (unix) => new Date(unix * 1000).toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' });
 const EXT = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' };
+const REFUSED_PAGE = "Cette page n'est ni une image (JPEG, PNG) ni un PDF : par sécurité, elle n'est pas affichée. "
+  + 'Demandez à la personne qui vous a envoyé le lien de partager à nouveau ce document.';
+
+const startsWith = (bytes, magic) => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+
+// The type of a decrypted page, from its own first bytes: the manifest's claim is the creator's word,
+// and a creator's HTML or SVG turned into a blob: URL would run on this server's origin. Only JPEG,
+// PNG and PDF are ever shown or offered; anything else is null (refused).
+function sniffType(bytes) {
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (startsWith(bytes, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'application/pdf';
+  return null;
+}
 
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
@@ -148,15 +163,23 @@ async function run() {
       const bytes = openPart(link, page.index, framed);
       const digest = hex(sha256(bytes));
       if (digest !== page.sha256) throw new ShareError('decrypt');
-      const url = URL.createObjectURL(new Blob([bytes], { type: page.mime }));
-      const label = `${doc.title || doc.category_label} — page ${n + 1}`;
       const fig = el('figure', { 'data-index': String(page.index), 'data-sha256': digest });
-      if (page.mime.startsWith('image/')) fig.append(el('img', { src: url, alt: label }));
       const caption = el('figcaption', {}, doc.pages.length > 1 ? `Page ${n + 1} sur ${doc.pages.length}` : '');
+      const type = sniffType(bytes);
+      if (type === null) {
+        fig.setAttribute('data-refused', '');
+        fig.append(caption, el('p', { class: 'refused', role: 'alert' }, REFUSED_PAGE));
+        section.append(fig);
+        done += 1;
+        continue;
+      }
+      const url = URL.createObjectURL(new Blob([bytes], { type }));
+      const label = `${doc.title || doc.category_label} — page ${n + 1}`;
+      if (type.startsWith('image/')) fig.append(el('img', { src: url, alt: label }));
       const actions = el('div', { class: 'actions' });
-      const name = `${(doc.title || 'document').replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'document'}-${n + 1}.${EXT[page.mime] || 'bin'}`;
+      const name = `${(doc.title || 'document').replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'document'}-${n + 1}.${EXT[type]}`;
       actions.append(el('a', { class: 'button secondary', href: url, download: name }, `Télécharger ${label}`));
-      if (!page.mime.startsWith('image/')) actions.append(el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener' }, `Ouvrir ${label}`));
+      if (type === 'application/pdf') actions.append(el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener' }, `Ouvrir ${label}`));
       fig.append(caption, actions);
       section.append(fig);
       done += 1;

@@ -99,6 +99,9 @@ error_codes! {
     MissingChunks = "missing_chunks",
     BadBlobId = "bad_blob_id",
     EmptyBlob = "empty_blob",
+    /// A blob commit lists one chunk address more than once (a real blob's chunks are all distinct;
+    /// a repeated one would make the server send far more than it stores).
+    DuplicateChunk = "duplicate_chunk",
     BlobConflict = "blob_conflict",
     UnknownBlob = "unknown_blob",
 
