@@ -243,3 +243,40 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<Option<DynamicImage>> {
     }
     Ok(DynamicImage::from_decoder(decoder).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend(kind);
+        c.extend(data);
+        c.extend([0, 0, 0, 0]); // CRC is copied, not checked
+        c
+    }
+
+    #[test]
+    fn png_keeps_pixels_and_drops_text_exif_and_trailer() {
+        let mut png = PNG_SIGNATURE.to_vec();
+        png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+        png.extend(chunk(b"tEXt", b"Comment\0chez Madame Dupont"));
+        png.extend(chunk(b"eXIf", b"MM\0\x2a\0\0\0\x08\0\0"));
+        png.extend(chunk(b"IDAT", &[1, 2, 3]));
+        png.extend(chunk(b"IEND", &[]));
+        png.extend(b"trailing secret");
+        let out = strip_photo_metadata(&png, "image/png").expect("clean");
+        let mut want = PNG_SIGNATURE.to_vec();
+        want.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+        want.extend(chunk(b"IDAT", &[1, 2, 3]));
+        want.extend(chunk(b"IEND", &[]));
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn not_an_image_is_kept_as_it_is() {
+        let junk = b"\xFF\xD8\xFF\xE0 not really a jpeg".to_vec();
+        assert_eq!(strip_photo_metadata(&junk, "image/jpeg").expect("kept"), junk);
+        assert_eq!(strip_photo_metadata(b"%PDF-1.7", "application/pdf").expect("kept"), b"%PDF-1.7");
+    }
+}
