@@ -98,6 +98,13 @@ impl From<CaptureError> for CoffreError {
             | CaptureError::InvalidCorners(_)
             | CaptureError::Empty) => E::InvalidInput { detail: e.to_string() },
             CaptureError::Encode(_) => E::Internal { detail: d("the page could not be encoded") },
+            // The photo itself is the problem: the app asks for a new one (the advice is in the core).
+            CaptureError::Blurred { .. } => {
+                E::InvalidInput { detail: d("the photo is too blurred: retake it holding the phone still") }
+            }
+            CaptureError::BlankPage { .. } => {
+                E::InvalidInput { detail: d("the page came out empty: retake the photo with more light") }
+            }
             _ => E::Internal { detail: d("unexpected capture error") },
         }
     }
@@ -248,6 +255,10 @@ mod tests {
         assert!(matches!(CoffreError::from(EngineError::NotEnrolled), E::NotFound { detail } if !detail.is_empty()));
         let no_doc = CoffreError::from(CaptureError::NoDocument { confidence: 0.1 });
         assert!(matches!(no_doc, E::NotFound { .. }));
+        let blurred = CoffreError::from(CaptureError::Blurred { blur_mm: 1.0, limit_mm: 0.7 });
+        assert!(matches!(&blurred, E::InvalidInput { detail } if detail.contains("blurred")));
+        let blank = CoffreError::from(CaptureError::BlankPage { ink: 0.0 });
+        assert!(matches!(&blank, E::InvalidInput { detail } if detail.contains("empty")));
         assert_eq!(detail(CoffreError::from(VaultError::WrongPassphrase)), "wrong passphrase");
         let server = |status, code: &str| SyncError::Server { status, code: code.into(), message: String::new() };
         assert!(matches!(CoffreError::from(server(403, "wrong_pin")), E::WrongPassphrase { .. }));

@@ -107,6 +107,10 @@ pub struct Args<'a> {
 }
 
 fn capture_error(lang: Lang, file: &Path, e: &CaptureError) -> CliError {
+    if let (Some(fr), Some(en)) = (e.advice_fr(), e.advice_en()) {
+        // Blurred or empty: the photo itself is the problem; nothing was stored.
+        return CliError { message: format!("{}: {}", file.display(), lang.t(fr, en)), code: exit::POOR_PHOTO };
+    }
     let (fr, en, code) = match e {
         CaptureError::NoDocument { .. } => (
             "aucun document trouvé sur la photo. Reprenez-la sur un fond uni, ou indiquez les coins avec --corners.",
@@ -174,6 +178,9 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
     for photo in args.photos {
         let bytes = read(ctx, photo)?;
         let one = coffre_core::capture::capture(&bytes, &opts).map_err(|e| capture_error(lang, photo, &e))?;
+        for w in one.pages.iter().flat_map(|p| &p.warnings) {
+            eprintln!("{}: {}", photo.display(), lang.t(w.advice_fr(), w.advice_en()));
+        }
         match &mut doc {
             None => doc = Some(one),
             Some(d) => d.pages.extend(one.pages),
@@ -195,6 +202,7 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
                 "mode": p.mode, "format": p.format, "bytes": p.image.bytes.len(),
                 "width": p.image.width, "height": p.image.height, "confidence": p.confidence,
                 "corners": p.quad.map(|q| q.to_array()),
+                "blur_mm": p.quality.map(|q| q.blur_mm), "warnings": p.warnings,
             })
         })
         .collect();

@@ -44,6 +44,8 @@ pub mod exit {
     pub const WRONG_CODE: i32 = 8;
     /// Assisted recovery locked after too many wrong PINs.
     pub const LOCKED: i32 = 9;
+    /// The photo is too blurred to read, or the page came out empty: nothing was stored.
+    pub const POOR_PHOTO: i32 = 10;
 }
 
 /// The message and exit code for a vault error.

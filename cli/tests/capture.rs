@@ -87,3 +87,27 @@ fn no_document_is_said_not_guessed() {
     std::fs::write(&junk, b"\xFF\xD8\xFF\xE0 truncated").unwrap();
     assert_eq!(coffre(&v, &["capture", "detect", junk.to_str().unwrap()]).status.code(), Some(2));
 }
+
+#[test]
+fn a_blurred_photo_is_refused_with_advice_not_stored_blank() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("vault");
+    let mut spec = scene(false, Background::Tiles);
+    spec.blur = 25.0; // a shaken phone: σ 7.5 px on this 1200 px photo
+    let photo = tmp.path().join("floue.jpg");
+    std::fs::write(&photo, encode_scene(&render_scene(&spec))).unwrap();
+    assert!(coffre(&v, &["init"]).status.success());
+    let out = common::coffre_cmd(&v, "capture 1234", "fr_FR.UTF-8")
+        .args(["capture", photo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(10), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("La photo est floue. Reprenez-la en tenant le téléphone immobile."),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&coffre(&v, &["list", "--json"]).stdout).unwrap();
+    assert_eq!(list, serde_json::json!([]), "nothing stored");
+}

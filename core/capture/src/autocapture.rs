@@ -4,8 +4,10 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::decode::LumaFrame;
 use crate::detect::Detection;
 use crate::geometry::Quad;
+use crate::quality::{PREVIEW_BLUR_PX, blur_px};
 
 /// What the app should tell the person.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -67,6 +69,19 @@ impl AutoCapture {
         self.misses = 0;
     }
 
+    /// [`AutoCapture::push`] that also looks at the frame itself: a blurred frame (the phone moves,
+    /// or focus is not there yet) breaks the steady run, so a blurred page is never shot.
+    pub fn push_frame(&mut self, frame: &LumaFrame<'_>, detection: &Detection, timestamp_ms: u64) -> CaptureAdvice {
+        if let Some(q) = detection.quad
+            && !frame_is_sharp(frame, &q)
+        {
+            self.history.clear();
+            self.misses = 0;
+            return CaptureAdvice::HoldStill { progress: 0.0 };
+        }
+        self.push(detection, timestamp_ms)
+    }
+
     /// Adds the detection of the frame taken at `timestamp_ms` and returns the advice.
     pub fn push(&mut self, detection: &Detection, timestamp_ms: u64) -> CaptureAdvice {
         let Some(q) = detection.quad else {
@@ -99,6 +114,26 @@ impl AutoCapture {
             CaptureAdvice::HoldStill { progress: (steady as f32 / self.config.steady_ms.max(1) as f32).min(0.99) }
         }
     }
+}
+
+/// Whether the document's area of a preview frame is sharp enough to shoot.
+fn frame_is_sharp(frame: &LumaFrame<'_>, q: &Quad) -> bool {
+    let xs = q.corners.map(|p| p.x);
+    let ys = q.corners.map(|p| p.y);
+    let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max);
+    let (x0, x1) = (
+        clamp(xs.iter().copied().fold(f32::MAX, f32::min), frame.width()),
+        clamp(xs.iter().copied().fold(0.0, f32::max), frame.width()),
+    );
+    let (y0, y1) = (
+        clamp(ys.iter().copied().fold(f32::MAX, f32::min), frame.height()),
+        clamp(ys.iter().copied().fold(0.0, f32::max), frame.height()),
+    );
+    if x1 <= x0 + 16 || y1 <= y0 + 16 {
+        return false;
+    }
+    let crop = image::GrayImage::from_fn(x1 - x0, y1 - y0, |x, y| image::Luma([frame.row(y0 + y)[(x0 + x) as usize]]));
+    blur_px(&crop).is_some_and(|b| b < PREVIEW_BLUR_PX)
 }
 
 #[cfg(test)]

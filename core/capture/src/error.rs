@@ -40,12 +40,53 @@ pub enum CaptureError {
         /// Best rejected confidence.
         confidence: f32,
     },
+    /// The photo is too blurred to read: nothing is stored. Advice: retake it holding the phone
+    /// still (see [`CaptureError::advice_fr`]).
+    #[error("the photo is too blurred ({blur_mm:.2} mm of blur on the paper, limit {limit_mm:.2} mm)")]
+    Blurred {
+        /// Estimated blur of the page, millimetres of paper (see `quality::blur_mm`).
+        blur_mm: f32,
+        /// The refusal threshold it reached.
+        limit_mm: f32,
+    },
+    /// After enhancement the page is (almost) empty: storing it would keep a white sheet.
+    #[error("the page came out empty (ink {ink:.4})")]
+    BlankPage {
+        /// Fraction of ink pixels left.
+        ink: f32,
+    },
     /// No page to assemble, or an empty document.
     #[error("nothing to assemble")]
     Empty,
     /// An encoder failed (should not happen with valid pixels).
     #[error("encoding failed: {0}")]
     Encode(String),
+}
+
+impl CaptureError {
+    /// What the person should do, in French, for the errors caused by the photo itself.
+    pub fn advice_fr(&self) -> Option<&'static str> {
+        match self {
+            CaptureError::Blurred { .. } => Some("La photo est floue. Reprenez-la en tenant le téléphone immobile."),
+            CaptureError::BlankPage { .. } => Some(
+                "La page est vide : rien n'est lisible sur la photo. Reprenez-la avec plus de lumière, bien à plat, \
+                 en tenant le téléphone immobile.",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The same advice in English.
+    pub fn advice_en(&self) -> Option<&'static str> {
+        match self {
+            CaptureError::Blurred { .. } => Some("The photo is blurred. Retake it holding the phone still."),
+            CaptureError::BlankPage { .. } => Some(
+                "The page is empty: nothing can be read in the photo. Retake it with more light, flat, holding the \
+                 phone still.",
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// Result of capture operations.

@@ -13,6 +13,7 @@ mod geometry;
 mod pdf;
 mod pipeline;
 mod planes;
+mod quality;
 
 pub use autocapture::{AutoCapture, AutoCaptureConfig, CaptureAdvice};
 pub use decode::{DecodeLimits, LumaFrame, MIN_SIDE, decode, decode_with_limits, upright_dimensions};
@@ -28,4 +29,8 @@ pub use geometry::{Point, Quad, quad_iou};
 pub use pdf::assemble_pdf;
 pub use pipeline::{
     CaptureOptions, CapturedDocument, CapturedPage, capture, capture_image, capture_pages, detect_json,
+};
+pub use quality::{
+    BLANK_INK, BLUR_REFUSE_MM, BLUR_WARN_MM, MEASURE_DPI, PREVIEW_BLUR_PX, PageQuality, QualityWarning, blur_mm,
+    blur_px, ink_fraction,
 };

@@ -10,6 +10,7 @@ use crate::encode::{EncodeOptions, EncodedPage, encode_page, thumbnail};
 use crate::enhance::{Mode, choose_mode, enhance};
 use crate::error::{CaptureError, Result};
 use crate::geometry::Quad;
+use crate::quality::{BLANK_INK, BLUR_REFUSE_MM, BLUR_WARN_MM, PageQuality, QualityWarning, blur_mm, ink_fraction};
 
 /// Options of [`capture`].
 #[derive(Debug, Clone, Default)]
@@ -42,6 +43,12 @@ pub struct CapturedPage {
     pub quad: Option<Quad>,
     /// Detection confidence (`None` when the caller gave the corners).
     pub confidence: Option<f32>,
+    /// Sharpness and ink measured on this page.
+    #[serde(default)]
+    pub quality: Option<PageQuality>,
+    /// Problems to tell the person about (the page was kept).
+    #[serde(default)]
+    pub warnings: Vec<QualityWarning>,
 }
 
 /// A captured document: pages plus a thumbnail of the first page, ready for the vault.
@@ -117,11 +124,31 @@ pub fn capture_image(img: &RgbImage, opts: &CaptureOptions) -> Result<CapturedDo
         &q,
         &DeskewOptions { dpi, max_long_side: if mode == Mode::Text { 3508 } else { 2339 }, ..DeskewOptions::default() },
     )?;
+    // A blurred photo binarises to a white sheet: refuse it before spending time on it.
+    let Some(blur) = blur_mm(&page.image, page.dpi) else {
+        return Err(CaptureError::BlankPage { ink: 0.0 });
+    };
+    if blur >= BLUR_REFUSE_MM {
+        return Err(CaptureError::Blurred { blur_mm: blur, limit_mm: BLUR_REFUSE_MM });
+    }
     let enhanced = enhance(&page.image, mode);
+    let ink = ink_fraction(&enhanced);
+    if ink < BLANK_INK {
+        return Err(CaptureError::BlankPage { ink });
+    }
+    let warnings = if blur >= BLUR_WARN_MM { vec![QualityWarning::SlightlyBlurred] } else { Vec::new() };
     let encoded = encode_page(&enhanced, page.dpi, &EncodeOptions::for_page(mode, page.format))?;
     let thumbnail = thumbnail(&enhanced)?;
     Ok(CapturedDocument {
-        pages: vec![CapturedPage { image: encoded, mode, format: page.format, quad, confidence }],
+        pages: vec![CapturedPage {
+            image: encoded,
+            mode,
+            format: page.format,
+            quad,
+            confidence,
+            quality: Some(PageQuality { blur_mm: blur, ink }),
+            warnings,
+        }],
         thumbnail,
     })
 }

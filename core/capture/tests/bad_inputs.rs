@@ -42,7 +42,14 @@ fn truncated_and_corrupt_jpeg() {
     for cut in [2usize, 20, 200, good.len() / 3, good.len() / 2, good.len() - 10] {
         // Either a typed error or a (partially grey) image: never a panic.
         match capture(&good[..cut], &CaptureOptions::default()) {
-            Ok(_) | Err(CaptureError::Corrupt(_) | CaptureError::Unsupported | CaptureError::NoDocument { .. }) => {}
+            Ok(_)
+            | Err(
+                CaptureError::Corrupt(_)
+                | CaptureError::Unsupported
+                | CaptureError::NoDocument { .. }
+                | CaptureError::Blurred { .. }
+                | CaptureError::BlankPage { .. },
+            ) => {}
             Err(e) => panic!("unexpected error for a cut at {cut}: {e}"),
         }
     }
@@ -107,9 +114,9 @@ fn tiny_blank_black_and_empty_frames() {
             Err(CaptureError::NoDocument { .. }) => {}
             other => panic!("expected NoDocument, got {other:?}"),
         }
+        // Kept whole on request, the uniform frame is an empty page: refused, not stored blank.
         let whole = CaptureOptions { whole_frame_if_not_found: true, ..CaptureOptions::default() };
-        let doc = capture(&png(&img), &whole).expect("whole frame on request");
-        assert_eq!(doc.pages[0].quad, None);
+        assert!(matches!(capture(&png(&img), &whole), Err(CaptureError::BlankPage { .. })));
     }
     let plane = vec![0u8; 640 * 480];
     let frame = LumaFrame::new(640, 480, 640, &plane).expect("frame");

@@ -18,6 +18,7 @@ mod remote;
 mod rotation;
 mod rows;
 mod schema;
+mod scrub;
 mod sniff;
 mod vault;
 mod versions;
@@ -34,6 +35,7 @@ pub use model::{
 };
 pub use remote::{Applied, LocalBlob, MissingBlob};
 pub use rotation::RotatedKey;
+pub use scrub::{REENCODE_QUALITY, strip_photo_metadata};
 pub use sniff::{FileKind, SNIFF_LEN, sniff};
 pub use vault::{CreateOptions, Limits, ListQuery, Vault};
 pub use versions::DocVersion;

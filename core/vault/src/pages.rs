@@ -46,7 +46,14 @@ impl PageWriter<'_> {
             index_by_role[slot] += 1;
             let page_key = SymmetricKey::generate();
             let ctx = BlobContext { doc_id: doc.0, version };
-            let blob = match write_blob(self.dir, &page_key, &ctx, src.reader, self.wrap) {
+            let reader = match without_metadata(src.reader, src.mime) {
+                Ok(r) => r,
+                Err(e) => {
+                    remove_pages(&written);
+                    return Err(map_limit_error(e, self.max_file_bytes));
+                }
+            };
+            let blob = match write_blob(self.dir, &page_key, &ctx, reader, self.wrap) {
                 Ok(b) => b,
                 Err(e) => {
                     remove_pages(&written);
@@ -58,6 +65,17 @@ impl PageWriter<'_> {
         }
         Ok(written)
     }
+}
+
+/// Photos are read whole and cleaned of their metadata (see `scrub.rs`); other pages stream as
+/// they are.
+fn without_metadata<'a>(mut reader: Box<dyn Read + 'a>, mime: &str) -> Result<Box<dyn Read + 'a>> {
+    if !matches!(mime, "image/jpeg" | "image/png") {
+        return Ok(reader);
+    }
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    Ok(Box::new(std::io::Cursor::new(crate::scrub::strip_photo_metadata(&bytes, mime)?)))
 }
 
 /// A page written to disk, not yet recorded in the database.
