@@ -44,6 +44,9 @@ pub mod exit {
     pub const WRONG_CODE: i32 = 8;
     /// Assisted recovery locked after too many wrong PINs.
     pub const LOCKED: i32 = 9;
+    /// Standard output was closed by its reader (`coffre list | head`): 128 + SIGPIPE, as a shell
+    /// reports for any program stopped that way. Nothing is printed.
+    pub const CLOSED_PIPE: i32 = 141;
 }
 
 /// The message and exit code for a vault error.
