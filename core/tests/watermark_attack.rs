@@ -43,9 +43,9 @@ fn vault_with_id_page(dir: &std::path::Path, url: &str, page: Vec<u8>, mime: &st
 }
 
 /// What a recipient gets: the first page of the share, decoded.
-fn shared_copy(v: &mut Vault, doc: &DocId) -> RgbImage {
+fn shared_copy(v: &mut Vault, doc: DocId) -> RgbImage {
     let request = ShareRequest {
-        documents: vec![doc.clone()],
+        documents: vec![doc],
         lifetime_secs: ShareDuration::Day.secs(),
         purpose: Some(PURPOSE.into()),
         ..Default::default()
@@ -79,9 +79,7 @@ fn psnr_of_marked_area(original: &RgbImage, copy: &RgbImage, recovered: &RgbImag
             continue;
         }
         let r = recovered.get_pixel(x, y).0;
-        for i in 0..3 {
-            se += (f64::from(o.0[i]) - f64::from(r[i])).powi(2);
-        }
+        se += o.0.iter().zip(r).map(|(&a, b)| (f64::from(a) - f64::from(b)).powi(2)).sum::<f64>();
         n += 1;
     }
     let mse = se / (3.0 * n.max(1) as f64);
@@ -100,14 +98,14 @@ fn inverting_the_mark_with_a_white_page_shared_the_same_day_recovers_nothing_use
         let original = image::load_from_memory(&original_bytes).unwrap().to_rgb8();
         let holder_dir = tempfile::tempdir().unwrap();
         let (mut holder, cni) = vault_with_id_page(&holder_dir.path().join("v"), &s.url, original_bytes, mime);
-        let copy = shared_copy(&mut holder, &cni);
+        let copy = shared_copy(&mut holder, cni);
         assert_eq!(copy.dimensions(), (w, h));
 
         // The recipient's own vault: a white page of the same size, shared for the same purpose today.
         let white_bytes = encode(&RgbImage::from_pixel(w, h, Rgb([255, 255, 255])), format);
         let attacker_dir = tempfile::tempdir().unwrap();
         let (mut attacker, blank) = vault_with_id_page(&attacker_dir.path().join("v"), &s.url, white_bytes, mime);
-        let white = shared_copy(&mut attacker, &blank);
+        let white = shared_copy(&mut attacker, blank);
 
         let recovered = invert(&copy, &white);
         let (psnr, marked) = psnr_of_marked_area(&original, &copy, &recovered, threshold);
