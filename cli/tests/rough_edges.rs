@@ -78,6 +78,41 @@ fn delete_without_a_terminal_needs_yes() {
     assert!(!ok(coffre(&v, &["list"])).contains("Ma CNI"));
 }
 
+/// On a terminal (a pseudo-terminal made by util-linux `script`), `delete` asks in French first and
+/// only "oui" deletes.
+#[cfg(unix)]
+#[test]
+fn delete_on_a_terminal_asks_first() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let (v, id) = vault_with_a_jpeg(tmp.path());
+    let answer = |text: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("\"{}\" delete {id}", env!("CARGO_BIN_EXE_coffre")), "/dev/null"])
+            .env("COFFRE_VAULT", &v)
+            .env("COFFRE_PASSPHRASE", PASS)
+            .env("LANG", "fr_FR.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let no = answer("non\n");
+    let shown = String::from_utf8_lossy(&no.stdout).into_owned();
+    assert!(shown.contains("Supprimer définitivement « Ma CNI » ? [oui/non]"), "{shown}");
+    assert!(shown.contains("Suppression annulée"), "{shown}");
+    assert_eq!(no.status.code(), Some(1));
+    assert!(ok(coffre(&v, &["list"])).contains("Ma CNI"), "kept after « non »");
+    let yes = answer("oui\n");
+    assert!(yes.status.success(), "{}", String::from_utf8_lossy(&yes.stdout));
+    assert!(!ok(coffre(&v, &["list"])).contains("Ma CNI"), "deleted after « oui »");
+}
+
 #[test]
 fn sync_refuses_another_server_and_exports_are_private_zips() {
     let s = common::local_server();
