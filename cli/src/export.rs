@@ -9,8 +9,17 @@ use coffre_core::mandate;
 use coffre_core::vault::{ExportFormat, Vault};
 use std::path::Path;
 
-/// `export` on an open vault (also the final export offered by `close`).
+/// `export` on an open vault (also the final export offered by `close`). A zip named without an
+/// extension gets `.zip`, so the person's computer knows how to open it. Everything written is
+/// readable by its owner only (0600 files, 0700 folders on unix): it is the vault in clear.
 pub(crate) fn export_vault(ctx: &Ctx<'_>, vault: &mut Vault, dest: &Path, zip: bool) -> Out {
+    let named;
+    let dest = if zip && dest.extension().is_none() {
+        named = dest.with_extension("zip");
+        named.as_path()
+    } else {
+        dest
+    };
     let format = if zip { ExportFormat::Zip } else { ExportFormat::Folder };
     let summary = vault.export(dest, format).map_err(|e| ctx.err(e))?;
     // The audit trail and deposit certificates, verifiable offline (connected vaults only).
@@ -45,6 +54,7 @@ fn export_audit(
     let export = mandate::audit_export(vault).map_err(|e| flow_error(ctx, e))?;
     let path = if zip { dest.with_extension("audit.json") } else { dest.join("audit.json") };
     let text = serde_json::to_vec_pretty(&export).map_err(|_| CliError::new("JSON", exit::FAILURE))?;
-    std::fs::write(&path, text).map_err(io(ctx.lang, &path))?;
+    std::io::Write::write_all(&mut coffre_core::vault::create_private_file(&path).map_err(io(ctx.lang, &path))?, &text)
+        .map_err(io(ctx.lang, &path))?;
     Ok(Some(path))
 }

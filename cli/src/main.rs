@@ -44,14 +44,34 @@ fn main() {
         }
     };
     let ctx = Ctx { cli: &cli.global, lang };
-    let code = match commands::run(&ctx, &cli.command) {
-        Ok(code) => code,
-        Err(e) => {
+    quiet_on_closed_pipe();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(&ctx, &cli.command)));
+    let code = match run {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("coffre: {}", e.message);
             e.code
         }
+        Err(payload) if is_closed_pipe(payload.as_ref()) => exit::CLOSED_PIPE,
+        Err(payload) => std::panic::resume_unwind(payload),
     };
     std::process::exit(code);
+}
+
+/// `println!` panics when the reader of standard output went away (`coffre list | head`). That is
+/// not a failure of ours: end quietly with [`exit::CLOSED_PIPE`] instead of a panic message.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_pipe(info.payload()) {
+            default(info);
+        }
+    }));
+}
+
+fn is_closed_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+    text.is_some_and(|t| t.starts_with("failed printing to stdout") && t.contains("Broken pipe"))
 }
 
 #[cfg(test)]

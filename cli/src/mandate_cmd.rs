@@ -205,11 +205,21 @@ fn keyfile_pass(ctx: &Ctx<'_>, new: bool) -> Result<Zeroizing<String>, CliError>
     }
 }
 
+/// Writes a new key file, readable by its owner only (0600 on unix: it holds a wrapped private key).
 fn write_new(l: Lang, path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     if path.exists() {
         return Err(CliError::new(l.t("Ce fichier existe déjà.", "This file already exists."), exit::USAGE));
     }
-    std::fs::write(path, bytes).map_err(io(l, path))
+    write_private(l, path, bytes)
+}
+
+/// Replaces `path` with `bytes`, 0600 on unix (an existing file is made private too).
+fn write_private(l: Lang, path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let mut f = coffre_core::vault::create_private_file(path).map_err(io(l, path))?;
+    #[cfg(unix)]
+    f.set_permissions(<std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600))
+        .map_err(io(l, path))?;
+    std::io::Write::write_all(&mut f, bytes).map_err(io(l, path))
 }
 
 fn now() -> u64 {
@@ -289,7 +299,7 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             let mut f = read_agent(ctx, file)?;
             let cert = mandate::cert_from_text(cert).map_err(|e| flow_error(ctx, e))?;
             f.install_certificate(&cert).map_err(|e| format_error(l, e))?;
-            std::fs::write(file, f.to_json()).map_err(io(l, file))?;
+            write_private(l, file, &f.to_json())?;
             println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
         }
         AgentCommand::Offer { file, server, wait, out, png } => {

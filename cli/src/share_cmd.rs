@@ -25,6 +25,9 @@ pub enum Commands {
 #[derive(Debug, Subcommand)]
 pub enum ShareCommand {
     /// Share documents (or a whole dossier) by a link; prints the link and its QR code.
+    ///
+    /// Identity documents are shared as copies reduced to 1600 px and marked "COPIE — purpose —
+    /// date" in ink that cannot be lifted off. The mark deters reuse of the copy; it cannot prevent it.
     Create {
         /// Document ids (or their first 6+ characters).
         #[arg(long = "doc", required_unless_present = "dossier", conflicts_with = "dossier")]
@@ -219,8 +222,8 @@ fn create(
         println!(
             "{}",
             l.t(
-                "Les pièces d'identité partagées portent un filigrane « COPIE ».",
-                "Shared identity documents carry a \"COPIE\" watermark."
+                "Les pièces d'identité partagées portent un filigrane « COPIE » : il dissuade de réutiliser la copie, il ne peut pas l'empêcher.",
+                "Shared identity documents carry a \"COPIE\" watermark: it deters reuse of the copy, it cannot prevent it."
             )
         );
     }

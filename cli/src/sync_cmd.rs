@@ -59,12 +59,32 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
     }
 }
 
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// `sync --server` naming another server than the vault's: refused, with the way to move.
+fn other_server(ctx: &Ctx<'_>, current: &str, asked: &str) -> CliError {
+    let message = match ctx.lang {
+        crate::i18n::Lang::Fr => format!(
+            "Rien n'a été synchronisé : ce coffre utilise le serveur {current}, pas {asked}. Son historique est sur ce serveur, on ne peut pas en changer en cours de route. Lancez « coffre sync » sans --server pour continuer avec {current}. Pour passer à un autre serveur : exportez vos documents (coffre export --zip), créez un nouveau coffre (coffre init), réimportez-les et connectez-le avec « coffre sync --server {asked} »."
+        ),
+        crate::i18n::Lang::En => format!(
+            "Nothing synced: this vault uses the server {current}, not {asked}. Its history lives on that server, so it cannot switch. Run `coffre sync` without --server to go on with {current}. To move to another server: export your documents (coffre export --zip), create a new vault (coffre init), import them and connect it with `coffre sync --server {asked}`."
+        ),
+    };
+    CliError::new(&message, exit::USAGE)
+}
+
 pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
     let mut vault = ctx.open()?;
-    if let Some(url) = server
-        && sync_engine::server_url(&vault).map_err(|e| engine_error(ctx, e))?.is_none()
-    {
-        sync_engine::enroll(&mut vault, url).map_err(|e| engine_error(ctx, e))?;
+    if let Some(url) = server {
+        match sync_engine::server_url(&vault).map_err(|e| engine_error(ctx, e))? {
+            None => sync_engine::enroll(&mut vault, url).map_err(|e| engine_error(ctx, e))?,
+            Some(current) if same_server(&current, url) => {}
+            // The vault's history lives on its server: switching would leave it behind.
+            Some(current) => return Err(other_server(ctx, &current, url)),
+        }
     }
     let report = sync_engine::sync(&mut vault, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new())
         .map_err(|e| engine_error(ctx, e))?;

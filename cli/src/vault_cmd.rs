@@ -78,8 +78,13 @@ pub enum Commands {
         #[arg(long)]
         notes: Option<String>,
     },
-    /// Delete a document.
-    Delete { id: String },
+    /// Delete a document (asks first on a terminal; --yes to skip the question).
+    Delete {
+        id: String,
+        /// Delete without asking. Required when not run from a terminal (scripts).
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Pin a document for the desk mode (or unpin it with --off).
     Pin {
         id: String,
@@ -158,9 +163,13 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
             };
             edit(ctx, id, patch)
         }
-        Commands::Delete { id } => {
+        Commands::Delete { id, yes } => {
             let mut vault = ctx.open()?;
             let id = ctx.resolve(&vault, id)?;
+            if !*yes {
+                let title = vault.get(&id).map_err(|e| ctx.err(e))?.title;
+                confirm_delete(ctx, &title)?;
+            }
             vault.delete(&id).map_err(|e| ctx.err(e))?;
             println!("{}", lang.t("Document supprimé.", "Document deleted."));
             Ok(exit::OK)
@@ -255,10 +264,71 @@ fn show(ctx: &Ctx<'_>, id: &str, page: u32, out: Option<&Path>) -> Out {
     Ok(exit::OK)
 }
 
+/// Asks before deleting on a terminal; without one (a script), refuses rather than wait for an
+/// answer that will never come: `--yes` says the deletion is meant.
+fn confirm_delete(ctx: &Ctx<'_>, title: &str) -> Result<(), CliError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let l = ctx.lang;
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::new(
+            l.t(
+                "Rien n'a été supprimé : sans terminal, personne ne peut confirmer. Ajoutez --yes pour supprimer sans question.",
+                "Nothing was deleted: without a terminal, nobody can confirm. Add --yes to delete without asking.",
+            ),
+            exit::USAGE,
+        ));
+    }
+    eprint!("{} « {title} » ? [oui/non] ", l.t("Supprimer définitivement", "Delete for good"));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| ctx.err(e.into()))?;
+    if matches!(answer.trim().to_lowercase().as_str(), "o" | "oui" | "y" | "yes") {
+        return Ok(());
+    }
+    Err(CliError::new(
+        l.t("Suppression annulée : rien n'a changé.", "Deletion cancelled: nothing changed."),
+        exit::FAILURE,
+    ))
+}
+
+/// Refuses an output name whose extension says another format than the page's (a `.png` holding
+/// JPEG bytes confuses every viewer); no extension is accepted as is.
+fn check_extension(ctx: &Ctx<'_>, out: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use coffre_core::vault::FileKind;
+    let kind = coffre_core::vault::sniff(bytes);
+    let Some(ext) = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase) else {
+        return Ok(());
+    };
+    let (fits, right) = match kind {
+        FileKind::Jpeg => (matches!(ext.as_str(), "jpg" | "jpeg"), "jpg"),
+        FileKind::Png => (ext == "png", "png"),
+        FileKind::Pdf => (ext == "pdf", "pdf"),
+        FileKind::Heic => (matches!(ext.as_str(), "heic" | "heif"), "heic"),
+        FileKind::Other => (true, ""),
+    };
+    if fits {
+        return Ok(());
+    }
+    let message = match ctx.lang {
+        crate::i18n::Lang::Fr => format!(
+            "Rien n'a été écrit : cette page est une {} et le nom se termine par .{ext}. Choisissez un nom en .{right}.",
+            kind.name()
+        ),
+        crate::i18n::Lang::En => {
+            format!(
+                "Nothing written: this page is a {} but the name ends in .{ext}. Choose a name ending in .{right}.",
+                kind.name()
+            )
+        }
+    };
+    Err(CliError::new(&message, exit::USAGE))
+}
+
 fn desk(ctx: &Ctx<'_>, out: &Path) -> Out {
     let vault = ctx.open()?;
     match vault.first_pinned_page().map_err(|e| ctx.err(e))? {
         Some((doc, bytes)) => {
+            check_extension(ctx, out, &bytes)?;
             std::fs::write(out, bytes.as_slice()).map_err(|e| ctx.err(e.into()))?;
             println!("{} → {}", doc.title, out.display());
             Ok(exit::OK)

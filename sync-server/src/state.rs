@@ -88,9 +88,10 @@ impl AppState {
         }))
     }
 
-    /// The embedded backends in `cfg.data_dir`: `meta.sqlite3`, `chunks/`, `server.key`.
+    /// The embedded backends in `cfg.data_dir`: `meta.sqlite3`, `chunks/`, `server.key`. A data
+    /// directory it creates is private to the server's account (0700 on unix, whatever the umask).
     pub fn open_embedded(cfg: Config) -> Result<AppState, ServerError> {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| ServerError::Io("create data dir", e))?;
+        create_private_dir_all(&cfg.data_dir).map_err(|e| ServerError::Io("create data dir", e))?;
         let key = load_or_create_key(&cfg.data_dir.join("server.key"))?;
         let db = Arc::new(SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(ServerError::Store)?);
         let chunks = FsChunks::open(&cfg.data_dir).map_err(ServerError::Store)?;
@@ -106,6 +107,15 @@ pub enum ServerError {
     Store(#[source] crate::store::StoreError),
     #[error("server key file is corrupt")]
     BadKey,
+}
+
+/// Creates `dir` and its missing parents, 0700 on unix (existing directories keep their mode).
+fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// The server's Ed25519 signing key: 32 random bytes in `server.key`, created on first start (mode 0600).

@@ -3,11 +3,11 @@
 //! it is committed; so a committed row never points to a missing or partial file. A crash in between
 //! leaves only an orphan file, which `verify` counts and `collect_garbage` removes.
 
-use crate::fsutil::sync_dir;
+use crate::fsutil::{create_private_dir_all, private_file_options, sync_dir};
 use crate::{Result, VaultError};
 use coffre_crypto::{BlobContext, StreamStats, SymmetricKey, encrypt_stream};
 use sha2::{Digest, Sha256};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -41,10 +41,10 @@ pub fn write_blob(
 ) -> Result<WrittenBlob> {
     let id = coffre_crypto::random_bytes::<16>();
     let tmp_dir = dir.join(TMP_DIR);
-    fs::create_dir_all(&tmp_dir)?;
+    create_private_dir_all(&tmp_dir)?;
     let tmp = tmp_dir.join(format!("{}.part", hex::encode(id)));
     let result = (|| -> Result<WrittenBlob> {
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let file = private_file_options().create_new(true).open(&tmp)?;
         let sink: Box<dyn Write> = match wrap {
             Some(w) => w(file.try_clone()?),
             None => Box::new(file.try_clone()?),
@@ -59,7 +59,7 @@ pub fn write_blob(
         drop(file);
         let path = blob_path(dir, &id);
         let shard = path.parent().ok_or_else(|| VaultError::InvalidInput("blob path".into()))?;
-        fs::create_dir_all(shard)?;
+        create_private_dir_all(shard)?;
         fs::rename(&tmp, &path)?;
         sync_dir(shard)?;
         Ok(WrittenBlob { id, path, stats, cipher_sha256 })

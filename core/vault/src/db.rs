@@ -20,6 +20,9 @@ pub fn open(dir: &Path, ark: &AccountRootKey, vault_id: &str, create: bool) -> R
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        // SQLite would create the file 0644 less the umask; its -wal and -shm files copy the mode of
+        // the database, so an empty file made 0600 first keeps all three private.
+        crate::fsutil::private_file_options().create(true).truncate(false).open(&path)?;
     }
     let mut conn = Connection::open_with_flags(&path, flags)?;
     // SQLCipher logs decryption failures to stderr by default; errors reach callers typed instead.

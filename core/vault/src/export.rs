@@ -2,14 +2,14 @@
 //! originals plus `manifest.json`, as a folder or a zip. The export is assembled under a temporary
 //! name and renamed at the end, so a failed export leaves nothing that looks complete.
 
-use crate::fsutil::{sync_dir, temp_sibling};
+use crate::fsutil::{create_private_dir_all, create_private_file, private_file_options, sync_dir, temp_sibling};
 use crate::model::{DocId, Document, PageRole};
 use crate::sniff::FileKind;
 use crate::vault::{ListQuery, Vault};
 use crate::{Result, VaultError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -65,9 +65,9 @@ impl Sink for FolderSink<'_> {
     fn file(&mut self, path: &str, write: &mut dyn FnMut(&mut dyn Write) -> Result<()>) -> Result<()> {
         let full = self.root.join(path);
         if let Some(parent) = full.parent() {
-            fs::create_dir_all(parent)?;
+            create_private_dir_all(parent)?;
         }
-        let mut f = BufWriter::new(File::create(&full)?);
+        let mut f = BufWriter::new(create_private_file(&full)?);
         write(&mut f)?;
         let f = f.into_inner().map_err(|e| VaultError::from(e.into_error()))?;
         f.sync_all()?;
@@ -105,11 +105,11 @@ impl Vault {
         let tmp = temp_sibling(dest);
         let result = match format {
             ExportFormat::Folder => {
-                fs::create_dir_all(&tmp)?;
+                create_private_dir_all(&tmp)?;
                 self.export_into(&mut FolderSink { root: &tmp })
             }
             ExportFormat::Zip => (|| {
-                let file = File::create(&tmp)?;
+                let file = private_file_options().create_new(true).open(&tmp)?;
                 let mut sink = ZipSink { zip: zip::ZipWriter::new(BufWriter::new(file)) };
                 let summary = self.export_into(&mut sink)?;
                 let buf = sink.zip.finish().map_err(zip_error)?;

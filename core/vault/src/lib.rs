@@ -27,7 +27,7 @@ pub use category::{CATALOGUE, Category, Collection, category};
 pub use error::{Result, VaultError};
 pub use export::{ExportFormat, ExportSummary, MANIFEST_VERSION};
 /// Crash-safe file replacement (temp file, fsync, rename), for apps' small key files too.
-pub use fsutil::write_atomically;
+pub use fsutil::{create_private_dir_all, create_private_file, private_file_options, write_atomically};
 pub use hlc::Hlc;
 pub use model::{
     Damage, DamageKind, DocId, Document, Expiring, MetadataPatch, NewDocument, Origin, PageInfo, PageInput, PageRole,

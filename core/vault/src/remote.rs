@@ -260,10 +260,10 @@ impl Vault {
         let path = blob_path(&self.dir, id);
         if !path.exists() {
             let shard = path.parent().ok_or_else(|| VaultError::InvalidInput("blob path".into()))?;
-            fs::create_dir_all(shard)?;
+            crate::fsutil::create_private_dir_all(shard)?;
             let tmp = temp_sibling(&path);
             let written = (|| -> Result<()> {
-                let mut f = fs::File::create(&tmp)?;
+                let mut f = crate::fsutil::private_file_options().create_new(true).open(&tmp)?;
                 f.write_all(ciphertext)?;
                 f.sync_all()?;
                 fs::rename(&tmp, &path)?;

@@ -74,7 +74,7 @@ impl std::fmt::Debug for Vault {
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
-    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE))?;
+    let file = crate::fsutil::private_file_options().create(true).truncate(false).open(dir.join(LOCK_FILE))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(VaultError::Busy),
@@ -119,7 +119,7 @@ impl Vault {
         if passphrase.is_empty() {
             return Err(VaultError::InvalidInput("the passphrase is empty".into()));
         }
-        fs::create_dir_all(dir)?;
+        crate::fsutil::create_private_dir_all(dir)?;
         let lock = take_lock(dir)?;
         match Header::read(dir) {
             Ok(_) => return Err(VaultError::AlreadyExists),
@@ -150,7 +150,7 @@ impl Vault {
         let conn = db::open(dir, &ark, &vault_id, true)?;
         let writer_id = hex::encode(coffre_crypto::random_bytes::<8>());
         conn.execute("INSERT INTO meta (key, value) VALUES ('writer_id', ?1)", [writer_id.as_bytes()])?;
-        fs::create_dir_all(dir.join(blobstore::BLOB_DIR))?;
+        crate::fsutil::create_private_dir_all(&dir.join(blobstore::BLOB_DIR))?;
         // The header goes last: until it exists, there is no vault here.
         header.write(dir)?;
         Ok(Vault {
@@ -486,7 +486,7 @@ impl Vault {
     pub fn save_page(&self, id: &DocId, index: u32, dest: &Path) -> Result<u64> {
         let tmp = crate::fsutil::temp_sibling(dest);
         let result = (|| {
-            let mut f = File::create(&tmp)?;
+            let mut f = crate::fsutil::private_file_options().create_new(true).open(&tmp)?;
             let n = self.write_page_to(id, index, &mut f)?;
             f.sync_all()?;
             fs::rename(&tmp, dest)?;
