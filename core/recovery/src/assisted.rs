@@ -21,6 +21,7 @@
 use coffre_crypto::{AccountRootKey, ExchangePublic, ExchangeSecret, open_sealed, random_bytes, seal_to};
 use zeroize::Zeroizing;
 
+pub use crate::assisted_error::AssistedError;
 pub use crate::shamir::ShareVersion;
 use crate::shamir::{combine, split};
 use crate::slot::{SlotKind, device_seed, wrap_ark};
@@ -50,26 +51,6 @@ pub enum Role {
     Provider = 1,
     Organisation = 2,
     Kit = 3,
-}
-
-/// Why shares do not combine. Never holds share bytes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AssistedError {
-    #[error("malformed or unsupported share")]
-    Malformed,
-    /// Fewer than two different holders' shares (e.g. the provider's share alone, or twice).
-    #[error("two different shares are needed")]
-    NotEnough,
-    /// A sealed piece that this agent's key does not open.
-    #[error("this piece is not sealed to this agent")]
-    NotForThisAgent,
-    /// An organisation needs at least two agents to hold its share.
-    #[error("an organisation needs at least two agents")]
-    TooFewAgents,
-    /// Shares or pieces of two format versions: they come from two different set-ups (e.g. a kit
-    /// printed before assisted recovery was set up again) and would never give the key.
-    #[error("these shares come from two different set-ups")]
-    MixedVersions,
 }
 
 /// The 256-bit assisted key. Zeroized on drop.

@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod assisted;
+mod assisted_error;
 pub mod code;
 pub mod kit_share;
 pub mod pdf;

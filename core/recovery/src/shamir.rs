@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use vsss_rs::Gf256;
 use zeroize::Zeroizing;
 
-use crate::assisted::AssistedError;
+use crate::assisted_error::AssistedError;
 use crate::shamir_v1;
 
 /// Shares needed to rebuild a secret, for every split in Coffre.
