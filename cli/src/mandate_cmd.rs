@@ -303,54 +303,11 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
         }
         AgentCommand::Offer { file, server, wait, out, png } => {
-            let f = read_agent(ctx, file)?;
-            let cert = f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
-                CliError::new(
-                    l.t("Cet appareil n'est pas encore certifié.", "This device is not certified yet."),
-                    exit::USAGE,
-                )
-            })?;
-            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
-            let offer = mandate::agent_offer(&cert, &keys, server).map_err(|e| flow_error(ctx, e))?;
-            // The image first, so it is complete once the text is out.
-            if let Some(png) = png {
-                let bytes = coffre_core::qr::encode(&offer.to_qr_text(), coffre_core::qr::EcLevel::Medium)
-                    .and_then(|m| m.to_png(8))
-                    .map_err(|_| CliError::new("QR", exit::FAILURE))?;
-                std::fs::write(png, bytes).map_err(io(l, png))?;
-            }
-            println!("{}", offer.to_qr_text());
-            println!("{}: {}", l.t("Code à comparer", "Code to compare"), offer.short_code());
-            println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
-            let deadline = Instant::now() + Duration::from_secs(*wait);
-            let m = loop {
-                match mandate::agent_receive(&offer, &keys) {
-                    Ok(m) => break m,
-                    Err(MandateFlowError::Pending) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(500));
-                    }
-                    Err(MandateFlowError::Pending) => {
-                        return Err(CliError::new(l.t("Pas de mandat reçu.", "No mandate received."), exit::FAILURE));
-                    }
-                    Err(e) => return Err(flow_error(ctx, e)),
-                }
-            };
-            std::fs::write(out, mandate::mandate_to_text(&m)).map_err(io(l, out))?;
-            let scopes: Vec<&str> = m.scopes.list().into_iter().map(Scope::code).collect();
-            println!(
-                "{} {} ({}) {} {}",
-                l.t("Mandat reçu :", "Mandate received:"),
-                scopes.join(", "),
-                m.collections.join(", "),
-                l.t("jusqu'au", "until"),
-                fmt::date_of(m.not_after)
-            );
+            agent_offer(ctx, file, server, Duration::from_secs(*wait), out, png.as_deref())?
         }
         AgentCommand::Deposit { file, mandate: mfile, server, title, category, path } => {
-            let f = read_agent(ctx, file)?;
-            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
-            let m = mandate::mandate_from_text(&std::fs::read_to_string(mfile).map_err(io(l, mfile))?)
-                .map_err(|e| flow_error(ctx, e))?;
+            let keys = agent_keys(ctx, &read_agent(ctx, file)?)?;
+            let m = read_mandate(ctx, mfile)?;
             let bytes = std::fs::read(path).map_err(io(l, path))?;
             let file_name =
                 path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
@@ -366,41 +323,12 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             );
         }
         AgentCommand::Consult { file, mandate: mfile, server, out, extract } => {
-            let f = read_agent(ctx, file)?;
-            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
-            let m = mandate::mandate_from_text(&std::fs::read_to_string(mfile).map_err(io(l, mfile))?)
-                .map_err(|e| flow_error(ctx, e))?;
-            let package = mandate::agent_consult(server, &keys, &m).map_err(|e| flow_error(ctx, e))?;
-            if let Some(dir) = out {
-                std::fs::create_dir_all(dir).map_err(io(l, dir))?;
-            }
-            for d in &package.documents {
-                println!("{}  {}  [{}] {} page(s)", d.id, d.title, d.collection, d.pages.len());
-                let Some(dir) = out else { continue };
-                for p in &d.pages {
-                    let bytes = mandate::agent_page(server, &keys, &m, &package, p, *extract)
-                        .map_err(|e| flow_error(ctx, e))?;
-                    let ext = if p.mime == "application/pdf" {
-                        "pdf"
-                    } else if p.mime == "image/png" {
-                        "png"
-                    } else {
-                        "jpg"
-                    };
-                    let path = dir.join(format!("{}-{}.{ext}", d.id, p.index + 1));
-                    std::fs::write(&path, bytes.as_slice()).map_err(io(l, &path))?;
-                }
-            }
+            agent_consult(ctx, file, mfile, server, out.as_deref(), *extract)?
         }
         AgentCommand::RecoveryApprove { file, request } => {
             let f = read_agent(ctx, file)?;
-            let cert = f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
-                CliError::new(
-                    l.t("Cet appareil n'est pas encore certifié.", "This device is not certified yet."),
-                    exit::USAGE,
-                )
-            })?;
-            let keys = f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(l, e))?;
+            let cert = agent_certificate(ctx, &f)?;
+            let keys = agent_keys(ctx, &f)?;
             let approval =
                 coffre_core::recovery::agent_approve(&cert, &keys, request).map_err(|e| approve_error(ctx, e))?;
             if ctx.cli.json {
@@ -415,6 +343,108 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
         }
     }
     Ok(exit::OK)
+}
+
+/// The agent's certificate, which every desk action shows; refused before the organisation made it.
+fn agent_certificate(ctx: &Ctx<'_>, f: &AgentFile) -> Result<fmt::AgentCertificate, CliError> {
+    let l = ctx.lang;
+    f.certificate().map_err(|e| format_error(l, e))?.ok_or_else(|| {
+        CliError::new(l.t("Cet appareil n'est pas encore certifié.", "This device is not certified yet."), exit::USAGE)
+    })
+}
+
+/// The agent's keys, unlocked by the key file's passphrase.
+fn agent_keys(ctx: &Ctx<'_>, f: &AgentFile) -> Result<fmt::AgentKeys, CliError> {
+    f.open(keyfile_pass(ctx, false)?.as_bytes()).map_err(|e| format_error(ctx.lang, e))
+}
+
+/// A mandate saved by `agent offer`, checked (signature, format) as it is read.
+fn read_mandate(ctx: &Ctx<'_>, path: &Path) -> Result<fmt::Mandate, CliError> {
+    mandate::mandate_from_text(&std::fs::read_to_string(path).map_err(io(ctx.lang, path))?)
+        .map_err(|e| flow_error(ctx, e))
+}
+
+/// `agent offer`: shows the desk QR and its code, then waits for the holder's signed mandate.
+fn agent_offer(
+    ctx: &Ctx<'_>,
+    file: &Path,
+    server: &str,
+    wait: Duration,
+    out: &Path,
+    png: Option<&Path>,
+) -> Result<(), CliError> {
+    let l = ctx.lang;
+    let f = read_agent(ctx, file)?;
+    let cert = agent_certificate(ctx, &f)?;
+    let keys = agent_keys(ctx, &f)?;
+    let offer = mandate::agent_offer(&cert, &keys, server).map_err(|e| flow_error(ctx, e))?;
+    // The image first, so it is complete once the text is out.
+    if let Some(png) = png {
+        let bytes = coffre_core::qr::encode(&offer.to_qr_text(), coffre_core::qr::EcLevel::Medium)
+            .and_then(|m| m.to_png(8))
+            .map_err(|_| CliError::new("QR", exit::FAILURE))?;
+        std::fs::write(png, bytes).map_err(io(l, png))?;
+    }
+    println!("{}", offer.to_qr_text());
+    println!("{}: {}", l.t("Code à comparer", "Code to compare"), offer.short_code());
+    println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
+    let deadline = Instant::now() + wait;
+    let m = loop {
+        match mandate::agent_receive(&offer, &keys) {
+            Ok(m) => break m,
+            Err(MandateFlowError::Pending) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(MandateFlowError::Pending) => {
+                return Err(CliError::new(l.t("Pas de mandat reçu.", "No mandate received."), exit::FAILURE));
+            }
+            Err(e) => return Err(flow_error(ctx, e)),
+        }
+    };
+    std::fs::write(out, mandate::mandate_to_text(&m)).map_err(io(l, out))?;
+    let scopes: Vec<&str> = m.scopes.list().into_iter().map(Scope::code).collect();
+    println!(
+        "{} {} ({}) {} {}",
+        l.t("Mandat reçu :", "Mandate received:"),
+        scopes.join(", "),
+        m.collections.join(", "),
+        l.t("jusqu'au", "until"),
+        fmt::date_of(m.not_after)
+    );
+    Ok(())
+}
+
+/// `agent consult`: lists the mandated documents and, with `--out`, saves their pages.
+fn agent_consult(
+    ctx: &Ctx<'_>,
+    file: &Path,
+    mfile: &Path,
+    server: &str,
+    out: Option<&Path>,
+    extract: bool,
+) -> Result<(), CliError> {
+    let l = ctx.lang;
+    let keys = agent_keys(ctx, &read_agent(ctx, file)?)?;
+    let m = read_mandate(ctx, mfile)?;
+    let package = mandate::agent_consult(server, &keys, &m).map_err(|e| flow_error(ctx, e))?;
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).map_err(io(l, dir))?;
+    }
+    for d in &package.documents {
+        println!("{}  {}  [{}] {} page(s)", d.id, d.title, d.collection, d.pages.len());
+        let Some(dir) = out else { continue };
+        for p in &d.pages {
+            let bytes = mandate::agent_page(server, &keys, &m, &package, p, extract).map_err(|e| flow_error(ctx, e))?;
+            let ext = match p.mime.as_str() {
+                "application/pdf" => "pdf",
+                "image/png" => "png",
+                _ => "jpg",
+            };
+            let path = dir.join(format!("{}-{}.{ext}", d.id, p.index + 1));
+            std::fs::write(&path, bytes.as_slice()).map_err(io(l, &path))?;
+        }
+    }
+    Ok(())
 }
 
 const UNREAD: (&str, &str) = (
