@@ -44,6 +44,8 @@ pub mod exit {
     pub const WRONG_CODE: i32 = 8;
     /// Assisted recovery locked after too many wrong PINs.
     pub const LOCKED: i32 = 9;
+    /// The sync server stayed busy longer than the client waits: nothing is lost, try again later.
+    pub const SERVER_BUSY: i32 = 10;
 }
 
 /// The message and exit code for a vault error.
