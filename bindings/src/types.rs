@@ -469,12 +469,7 @@ pub struct Progress {
 
 impl From<engine::SyncProgress> for Progress {
     fn from(p: engine::SyncProgress) -> Self {
-        Progress {
-            done: p.done_items,
-            total: p.total_items,
-            done_bytes: p.done_bytes,
-            total_bytes: p.total_bytes,
-        }
+        Progress { done: p.done_items, total: p.total_items, done_bytes: p.done_bytes, total_bytes: p.total_bytes }
     }
 }
 

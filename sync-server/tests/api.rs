@@ -264,7 +264,8 @@ fn rate_limit_per_device() {
     });
     let a = s.vault(); // registration took one token
     let info = format!("/v1/vaults/{}", a.vault_hex());
-    let once = || s.rt.block_on(a.client.async_client().send_once(reqwest::Method::GET, &info, Default::default(), true));
+    let once =
+        || s.rt.block_on(a.client.async_client().send_once(reqwest::Method::GET, &info, Default::default(), true));
     // Unpaced, the device is refused past its burst with a 429 that says how long to wait.
     let mut limited = 0;
     for _ in 0..10 {

@@ -18,8 +18,8 @@ pub use client::{
 };
 pub use coffre_sync_protocol as protocol;
 pub use error::{ErrorKind, Result, SyncError};
-pub use pacing::{BusyFn, MAX_BUSY_WAIT, PushBatch, parse_retry_after};
 pub use link::{LinkGrant, LinkOffer, LinkQr, seal_grant, short_code};
+pub use pacing::{BusyFn, MAX_BUSY_WAIT, PushBatch, parse_retry_after};
 pub use verify::{ChainState, KnownWriters, LogView, VerifiedOp, Verifier, verify_pull};
 
 /// Install the TLS crypto provider (ring) for the process, if none is installed yet. [`SyncClient::new`]
