@@ -137,7 +137,11 @@ pub(crate) fn queue_and_sync(vault: &mut Vault, payload: Payload) -> Result<()> 
 
 /// Pushes the outbox, pulls and verifies new ops, applies them, and fetches pages (pinned ones
 /// always; all with `download_all`). On any verification error nothing local changes and the error
-/// says what the server did (rollback, fork, tampering...).
+/// says what the server did (rollback, fork, tampering...). `progress` gets the whole job
+/// ([`SyncProgress`]: ops and pages, bytes; never going back). The client keeps to the rate the
+/// server announces and waits out a busy server (`options.on_busy` is told each wait); only a server
+/// busy past [`coffre_sync::MAX_BUSY_WAIT`] ends the sync, with `SyncError::ServerBusy`. Each push
+/// batch is acknowledged before the next, so a later try never sends accepted ops again.
 pub fn sync(
     vault: &mut Vault,
     options: &SyncOptions,
