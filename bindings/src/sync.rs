@@ -36,12 +36,12 @@ impl SyncApi {
         listener: Option<Arc<dyn ProgressListener>>,
         cancel: Arc<CancelHandle>,
     ) -> Result<SyncReport> {
-        let progress = move |p: engine::TransferProgress| {
+        let progress = move |p: engine::SyncProgress| {
             if let Some(l) = &listener {
                 l.on_progress(p.into());
             }
         };
-        let opts = engine::SyncOptions { download_all: options.download_all };
+        let opts = engine::SyncOptions { download_all: options.download_all, ..Default::default() };
         self.inner.with_vault(|vault| Ok(engine::sync(vault, &opts, &progress, &cancel.token)?.into()))
     }
 

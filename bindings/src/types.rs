@@ -457,8 +457,8 @@ pub struct LumaFrame {
 
 // ----- sync -----
 
-/// Progress of a long call. For sync: chunks and bytes of the page being transferred. For
-/// export: documents (`done`/`total`), bytes unknown (0).
+/// Progress of a long call. For sync: items (ops pushed, pages fetched) and bytes of the whole
+/// sync, never going back. For export: documents (`done`/`total`), bytes unknown (0).
 #[derive(Debug, Clone, Copy, uniffi::Record)]
 pub struct Progress {
     pub done: u64,
@@ -467,14 +467,9 @@ pub struct Progress {
     pub total_bytes: u64,
 }
 
-impl From<engine::TransferProgress> for Progress {
-    fn from(p: engine::TransferProgress) -> Self {
-        Progress {
-            done: p.done_chunks as u64,
-            total: p.total_chunks as u64,
-            done_bytes: p.done_bytes,
-            total_bytes: p.total_bytes,
-        }
+impl From<engine::SyncProgress> for Progress {
+    fn from(p: engine::SyncProgress) -> Self {
+        Progress { done: p.done_items, total: p.total_items, done_bytes: p.done_bytes, total_bytes: p.total_bytes }
     }
 }
 

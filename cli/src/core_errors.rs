@@ -33,6 +33,19 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
             exit::FAILURE,
         ),
+        EngineError::Sync(SyncError::ServerBusy { retry_after_secs, .. }) => CliError {
+            message: match lang {
+                Lang::Fr => format!(
+                    "Le serveur est occupé et l'est resté trop longtemps ; réessayez dans {retry_after_secs} s. \
+                     Ce qui a déjà été envoyé est gardé, rien n'est perdu."
+                ),
+                Lang::En => format!(
+                    "The server is busy and stayed busy too long; try again in {retry_after_secs} s. \
+                     What was already sent is kept, nothing is lost."
+                ),
+            },
+            code: exit::SERVER_BUSY,
+        },
         EngineError::Sync(s) => {
             let (fr, en) = match s.kind() {
                 ErrorKind::Network => (

@@ -86,8 +86,9 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
             Some(current) => return Err(other_server(ctx, &current, url)),
         }
     }
-    let report = sync_engine::sync(&mut vault, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new())
-        .map_err(|e| engine_error(ctx, e))?;
+    let options = SyncOptions { download_all: all, on_busy: Some(busy_notice(ctx.lang)) };
+    let report =
+        sync_engine::sync(&mut vault, &options, &|_| {}, &CancelToken::new()).map_err(|e| engine_error(ctx, e))?;
     // Certified deposits in, agents' packages out (docs/agents.md).
     let after = after_sync(ctx, &mut vault)?;
     if ctx.cli.json {
@@ -113,6 +114,14 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
         l.t("page(s) à télécharger à l'ouverture", "page(s) fetched when opened"),
     );
     Ok(exit::OK)
+}
+
+/// Told while the sync waits for a busy server (on stderr: stdout stays the report).
+fn busy_notice(lang: Lang) -> coffre_core::sync::BusyFn {
+    std::sync::Arc::new(move |secs| match lang {
+        Lang::Fr => eprintln!("Le serveur est occupé, nouvel essai dans {secs} s."),
+        Lang::En => eprintln!("The server is busy, trying again in {secs} s."),
+    })
 }
 
 pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {

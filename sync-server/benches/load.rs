@@ -8,6 +8,8 @@
 //!     putting small chunks → throughput, p50/p99 latency, errors, server peak RSS (VmHWM).
 //!
 //! Sizes: `COFFRE_BENCH_DOCS` (1000), `COFFRE_BENCH_DEVICES` (500), `COFFRE_BENCH_ROUNDS` (10).
+//! The server runs with its default configuration, rate limits included: the clients pace themselves
+//! to the limits it announces (as the apps do), so the figures include that pacing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::BufRead as _;
@@ -51,9 +53,6 @@ impl Server {
             .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
             .env("COFFRE_SERVER_DATA_DIR", dir.path())
             .env("COFFRE_SERVER_LOG_LEVEL", "warn")
-            .env("COFFRE_SERVER_RATE_BURST", "1000000")
-            .env("COFFRE_SERVER_RATE_PER_SEC", "1000000")
-            .env("COFFRE_SERVER_QUOTA_BYTES", "10000000000")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -102,9 +101,6 @@ async fn bench_transfer(docs: usize, in_process: bool) {
         let cfg = coffre_sync_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: _dir.path().to_path_buf(),
-            rate_burst: 1_000_000,
-            rate_per_sec: 1_000_000,
-            quota_bytes: 10_000_000_000,
             ..coffre_sync_server::Config::default()
         };
         let state = coffre_sync_server::AppState::open_embedded(cfg).unwrap();
@@ -120,6 +116,10 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     let identity = key();
     let writer_key = key();
     let writer = SyncClient::new(&url, writer_key.clone()).unwrap();
+    // The server's default limits (its per-device token bucket included): the clients keep to the
+    // rate it announces, as the apps do, and wait out any 429.
+    let limits = writer.server_info().await.unwrap().limits;
+    writer.pace(Some(&limits), &CancelToken::new(), None);
     let reg = writer.register(&identity).await.unwrap();
     let contents: Arc<Vec<Vec<u8>>> = Arc::new((0..docs).map(|i| bytes(DOC_BYTES, i as u64 + 1)).collect());
 
@@ -167,6 +167,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     let new_key = key();
     writer.add_device(&new_key.verifying_key().to_bytes()).await.unwrap();
     let fresh = SyncClient::new(&url, new_key).unwrap();
+    fresh.pace(Some(&limits), &CancelToken::new(), None);
     fresh.attach(reg.vault, reg.server_pk);
     let total = (docs * DOC_BYTES) as u64;
     let files = tempfile::tempdir().unwrap();
@@ -177,11 +178,18 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     coffre_sync::init_tls();
     let http = reqwest::Client::new();
     let rounds = env_usize("COFFRE_BENCH_TRANSFER_ROUNDS", 3);
-    println!("(a) new device sync, {docs} documents x {} KB, loopback, {rounds} rounds", DOC_BYTES / 1024);
     println!(
-        "    upload by first device (incl. {docs} ops): {:.2} s, {:.1} MiB/s",
+        "(a) new device sync, {docs} documents x {} KB, loopback, {rounds} rounds, default server limits \
+         (per device: burst {}, {}/s)",
+        DOC_BYTES / 1024,
+        limits.rate_burst.unwrap_or_default(),
+        limits.rate_per_sec.unwrap_or_default()
+    );
+    println!(
+        "    upload by first device (incl. {docs} ops): {:.2} s, {:.1} MiB/s, {} busy answers (429) met",
         upload.as_secs_f64(),
-        mib_s(total, upload)
+        mib_s(total, upload),
+        writer.busy_answers()
     );
     println!(
         "    sync: pull+verify {docs} ops, then chunks by batched signed requests ({} chunks per request, {} in flight), each hash-checked",
@@ -231,6 +239,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
         ratios.push((ratio(mem), ratio(file), ratio(hashed)));
     }
     plain_task.abort();
+    println!("    busy answers (429) met by the new device over all rounds: {}", fresh.busy_answers());
     let range = |f: fn(&(f64, f64, f64)) -> f64| {
         let v: Vec<f64> = ratios.iter().map(f).collect();
         (v.iter().copied().fold(f64::INFINITY, f64::min), v.iter().copied().fold(0.0, f64::max))

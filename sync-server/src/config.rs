@@ -158,6 +158,8 @@ impl Config {
             max_mailbox_bytes: self.max_mailbox_bytes,
             quota_bytes: self.quota_bytes,
             max_fetch_bytes: self.max_fetch_bytes,
+            rate_burst: Some(self.rate_burst),
+            rate_per_sec: Some(self.rate_per_sec),
         }
     }
 }

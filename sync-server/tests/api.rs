@@ -260,21 +260,31 @@ fn device_linking_by_qr_through_the_mailbox() {
 fn rate_limit_per_device() {
     let s = TestServer::start_with(|c| {
         c.rate_burst = 5;
-        c.rate_per_sec = 1;
+        c.rate_per_sec = 2;
     });
     let a = s.vault(); // registration took one token
+    let info = format!("/v1/vaults/{}", a.vault_hex());
+    let once =
+        || s.rt.block_on(a.client.async_client().send_once(reqwest::Method::GET, &info, Default::default(), true));
+    // Unpaced, the device is refused past its burst with a 429 that says how long to wait.
     let mut limited = 0;
     for _ in 0..10 {
-        if let Err(e) = a.client.vault_info() {
-            assert_eq!(e.code(), Some("rate_limited"));
+        if let Err(e) = once() {
+            assert!(matches!(e, SyncError::ServerBusy { status: 429, retry_after_secs: 1.. }), "{e:?}");
             assert_eq!(e.kind(), ErrorKind::Network);
             limited += 1;
         }
     }
     assert!(limited >= 5, "{limited}");
+    // The client's own calls wait the Retry-After and go through.
+    for _ in 0..4 {
+        a.client.vault_info().unwrap();
+    }
+    assert!(a.client.busy_answers() >= 1, "the paced calls met the limit and waited it out");
     // Another device is not affected.
     let b = s.vault();
     assert!(b.client.vault_info().is_ok());
+    assert_eq!(b.client.busy_answers(), 0);
 }
 
 #[test]

@@ -123,7 +123,7 @@ fn rebuild(
         let draft = OpDraft { counter, ciphertext: envelope::seal(&log_key, &vault_hash, &env) };
         exchange(&mut vault, &s, &log_key, &[draft], &mut report)?;
         // From now on this phone is an ordinary device: fetch every page.
-        sync(&mut vault, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new())?;
+        sync(&mut vault, &SyncOptions { download_all: true, ..Default::default() }, &|_| {}, &CancelToken::new())?;
         Ok(vault)
     };
     step().map_err(|e| (e, dir))

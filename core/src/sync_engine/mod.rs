@@ -4,14 +4,19 @@
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
 pub(crate) mod envelope;
+pub(crate) mod progress;
 pub(crate) mod view;
 
 use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
+use crate::sync_engine::progress::JobProgress;
 use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
 use coffre_crypto::{AccountRootKey, VerifyingKey};
-use coffre_sync::{BlobRef, BlockingClient, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, SyncError};
-use coffre_vault::{Applied, CreateOptions, DocId, Vault, VaultError};
+use coffre_sync::{
+    BlobRef, BlockingClient, BusyFn, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, PushBatch,
+    SyncError,
+};
+use coffre_vault::{Applied, CreateOptions, DocId, LocalBlob, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +24,8 @@ use zeroize::Zeroizing;
 
 pub use crate::error::{EngineError, Result};
 pub use crate::session::server_url;
-pub use coffre_sync::{CancelToken as SyncCancel, Progress as TransferProgress};
+pub use crate::sync_engine::progress::SyncProgress;
+pub use coffre_sync::CancelToken as SyncCancel;
 
 /// Vault state keys: the last verified chain state, and which devices may write as of which op.
 pub(crate) const CHAIN: &str = "sync.chain";
@@ -39,13 +45,27 @@ pub struct SyncReport {
     /// Pages known but not downloaded (fetched when opened, or with `download_all`).
     pub blobs_remaining: u64,
     pub head_seq: u64,
+    /// Busy answers (`429`, `503`) the server gave and the sync waited out.
+    pub server_busy: u64,
 }
 
 /// Options of [`sync`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SyncOptions {
     /// Download every page now (a desktop); otherwise only pinned documents' pages (phones).
     pub download_all: bool,
+    /// Told the seconds of each wait when the server says it is busy: the sync waits (cancellable)
+    /// and goes on by itself; tell the person ("le serveur est occupé, nouvel essai dans N s").
+    pub on_busy: Option<BusyFn>,
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("download_all", &self.download_all)
+            .field("on_busy", &self.on_busy.is_some())
+            .finish()
+    }
 }
 
 /// A device of this vault as the log knows it.
@@ -117,11 +137,15 @@ pub(crate) fn queue_and_sync(vault: &mut Vault, payload: Payload) -> Result<()> 
 
 /// Pushes the outbox, pulls and verifies new ops, applies them, and fetches pages (pinned ones
 /// always; all with `download_all`). On any verification error nothing local changes and the error
-/// says what the server did (rollback, fork, tampering...).
+/// says what the server did (rollback, fork, tampering...). `progress` gets the whole job
+/// ([`SyncProgress`]: ops and pages, bytes; never going back). The client keeps to the rate the
+/// server announces and waits out a busy server (`options.on_busy` is told each wait); only a server
+/// busy past [`coffre_sync::MAX_BUSY_WAIT`] ends the sync, with `SyncError::ServerBusy`. Each push
+/// batch is acknowledged before the next, so a later try never sends accepted ops again.
 pub fn sync(
     vault: &mut Vault,
     options: &SyncOptions,
-    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
     cancel: &CancelToken,
 ) -> Result<SyncReport> {
     let result = sync_once(vault, options, progress, cancel);
@@ -160,46 +184,99 @@ fn now_ms() -> i64 {
 fn sync_once(
     vault: &mut Vault,
     options: &SyncOptions,
-    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
     cancel: &CancelToken,
 ) -> Result<SyncReport> {
     let s = session(vault)?;
+    // Keep to the rate the server announces (an old server announces none: its 429s set the pace),
+    // and wait out a busy server instead of failing.
+    let limits = s.client.server_info().ok().map(|i| i.limits);
+    s.client.pace(limits.as_ref(), cancel, options.on_busy.clone());
+    let mut batch = PushBatch::for_limits(limits.as_ref());
+    let job = JobProgress::new(progress);
+    let result = sync_steps(vault, &s, options, &job, cancel, &mut batch);
+    result.map(|mut report| {
+        report.server_busy = s.client.busy_answers();
+        report
+    })
+}
+
+fn sync_steps(
+    vault: &mut Vault,
+    s: &Session,
+    options: &SyncOptions,
+    job: &JobProgress<'_>,
+    cancel: &CancelToken,
+    batch: &mut PushBatch,
+) -> Result<SyncReport> {
     let log_key = envelope::log_key(vault.root_key());
     let mut report = SyncReport::default();
 
     // 1. Pull first: apply others' changes, and learn which of our own ops the server already has
     //    (a sync cut after the append but before it was recorded here must not send them again).
-    exchange(vault, &s, &log_key, &[], &mut report)?;
+    exchange(vault, s, &log_key, &[], &mut report)?;
+    let on_server = load_chain(vault)?.counter_of(&s.device_pk);
+    if on_server > 0 {
+        vault.outbox_ack(on_server as i64)?;
+    }
+
+    // The whole job, known now: the outbox to push and the pages to fetch.
+    let wanted_before = wanted_blobs(vault, options)?;
+    let (ops, up_bytes) = outbox_work(vault)?;
+    job.add_work(ops + wanted_before.len() as u64, up_bytes + wanted_before.iter().map(|m| m.cipher_len).sum::<u64>());
 
     // 2. Push the outbox.
-    push_outbox(vault, &s, &log_key, progress, cancel, &mut report)?;
+    push_outbox(vault, s, &log_key, job, cancel, &mut report, batch)?;
 
     // 3. Pages: pinned documents always local (desk mode); the rest on demand.
     let (wanted, later): (Vec<_>, Vec<_>) =
         vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
+    let news: Vec<_> = wanted.iter().filter(|m| !wanted_before.iter().any(|b| b.id == m.id)).collect();
+    job.add_work(news.len() as u64, news.iter().map(|m| m.cipher_len).sum());
     report.blobs_remaining += later.len() as u64;
     let ids: Vec<[u8; 16]> = wanted.iter().map(|m| m.id).collect();
-    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, progress, cancel)?;
+    report.blobs_downloaded += fetch_blobs(vault, &s.client, &ids, job, cancel)?;
     Ok(report)
 }
 
-/// Pushes the outbox in batches. The outbox id is the writer counter: ids are contiguous and a row
-/// leaves the outbox only once the verified log holds its counter.
+/// Pages this sync fetches: pinned documents' always, every page with `download_all`.
+fn wanted_blobs(vault: &Vault, options: &SyncOptions) -> Result<Vec<coffre_vault::MissingBlob>> {
+    Ok(vault.missing_blobs()?.into_iter().filter(|m| m.pinned || options.download_all).collect())
+}
+
+/// Ops in the outbox and the bytes of the pages they announce.
+fn outbox_work(vault: &Vault) -> Result<(u64, u64)> {
+    let mut bytes = 0;
+    let all = vault.outbox(u32::MAX)?;
+    for (_, op) in &all {
+        let value: serde_json::Value =
+            serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
+        bytes += announced_blobs(vault, &value)?.iter().map(|b| b.cipher_len).sum::<u64>();
+    }
+    Ok((all.len() as u64, bytes))
+}
+
+/// Pushes the outbox in batches sized to what the server allows (see [`PushBatch`]), each
+/// acknowledged before the next: a sync cut later never sends an accepted op again. The outbox id is
+/// the writer counter: ids are contiguous and a row leaves the outbox only once the verified log
+/// holds its counter.
 fn push_outbox(
     vault: &mut Vault,
     s: &Session,
     log_key: &coffre_crypto::SymmetricKey,
-    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    job: &JobProgress<'_>,
     cancel: &CancelToken,
     report: &mut SyncReport,
+    batch: &mut PushBatch,
 ) -> Result<()> {
     loop {
+        let busy_before = s.client.busy_answers();
         let state = load_chain(vault)?;
         let on_server = state.counter_of(&s.device_pk);
         if on_server > 0 {
             vault.outbox_ack(on_server as i64)?;
         }
-        let pending = vault.outbox(200)?;
+        let pending = vault.outbox(u32::try_from(batch.size()).unwrap_or(u32::MAX))?;
         if pending.is_empty() {
             break;
         }
@@ -216,7 +293,7 @@ fn push_outbox(
                         .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?
                 }
                 _ => {
-                    let blobs = upload_blobs_of(vault, &s.client, &value, progress, cancel, report)?;
+                    let blobs = upload_blobs_of(vault, &s.client, &value, job, cancel, report)?;
                     Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
                 }
             };
@@ -224,6 +301,10 @@ fn push_outbox(
         }
         exchange(vault, s, log_key, &drafts, report)?;
         report.pushed += drafts.len() as u64;
+        job.items_done(drafts.len() as u64);
+        if s.client.busy_answers() > busy_before {
+            batch.shrink();
+        }
     }
     Ok(())
 }
@@ -281,28 +362,34 @@ pub(crate) fn exchange(
     Ok(())
 }
 
-fn upload_blobs_of(
-    vault: &Vault,
-    client: &BlockingClient,
-    op: &serde_json::Value,
-    progress: &(dyn Fn(TransferProgress) + Send + Sync),
-    cancel: &CancelToken,
-    report: &mut SyncReport,
-) -> Result<BTreeMap<String, BlobRef>> {
-    let mut out = BTreeMap::new();
+/// The local pages an outbox op announces (a new version's, not every version's).
+fn announced_blobs(vault: &Vault, op: &serde_json::Value) -> Result<Vec<LocalBlob>> {
     if !matches!(op.get("kind").and_then(|k| k.as_str()), Some("create" | "add_version")) {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    // The pages this op announces (a new version's, not every version's).
     let announced: Vec<&str> = op
         .get("blobs")
         .and_then(|b| b.as_array())
         .map(|a| a.iter().filter_map(|b| b.get("id").and_then(|i| i.as_str())).collect())
         .unwrap_or_default();
     let doc = DocId::parse(op.get("doc").and_then(|d| d.as_str()).unwrap_or_default())?;
-    for blob in vault.local_blobs_of(&doc)?.into_iter().filter(|b| announced.contains(&hex::encode(b.id).as_str())) {
+    Ok(vault.local_blobs_of(&doc)?.into_iter().filter(|b| announced.contains(&hex::encode(b.id).as_str())).collect())
+}
+
+fn upload_blobs_of(
+    vault: &Vault,
+    client: &BlockingClient,
+    op: &serde_json::Value,
+    job: &JobProgress<'_>,
+    cancel: &CancelToken,
+    report: &mut SyncReport,
+) -> Result<BTreeMap<String, BlobRef>> {
+    let mut out = BTreeMap::new();
+    for blob in announced_blobs(vault, op)? {
         let bytes = std::fs::read(&blob.path).map_err(VaultError::from)?;
-        let up = client.upload_blob(&blob.id, &bytes, progress, cancel)?;
+        let transfer = job.transfer(blob.cipher_len);
+        let up = client.upload_blob(&blob.id, &bytes, &|p| transfer.on_chunks(p), cancel)?;
+        transfer.finish();
         report.blobs_uploaded += 1;
         report.bytes_uploaded += up.bytes_sent;
         out.insert(hex::encode(blob.id), up.blob);
@@ -320,7 +407,7 @@ fn fetch_blobs(
     vault: &mut Vault,
     client: &BlockingClient,
     ids: &[[u8; 16]],
-    progress: &(dyn Fn(TransferProgress) + Send + Sync),
+    job: &JobProgress<'_>,
     cancel: &CancelToken,
 ) -> Result<u64> {
     let mut stored = 0;
@@ -331,12 +418,15 @@ fn fetch_blobs(
                 .ok_or(VaultError::NotFound("blob location"))?;
             refs.push(blob);
         }
-        let fetched = client.download_blobs(&refs, progress, cancel)?;
+        let transfer = job.transfer(refs.iter().map(|r| r.len).sum());
+        let fetched = client.download_blobs(&refs, &|p| transfer.on_chunks(p), cancel)?;
         for (id, bytes) in group.iter().zip(&fetched) {
             // The vault checks the bytes against the hash announced in the holder's own signed op.
             vault.store_fetched_blob(id, bytes)?;
             stored += 1;
         }
+        transfer.finish();
+        job.items_done(group.len() as u64);
     }
     Ok(stored)
 }
@@ -350,7 +440,7 @@ pub(crate) fn load_chain(vault: &Vault) -> Result<ChainState> {
 pub fn fetch_document(vault: &mut Vault, doc: &DocId, cancel: &CancelToken) -> Result<u64> {
     let s = session(vault)?;
     let ids: Vec<[u8; 16]> = vault.missing_blobs()?.into_iter().filter(|m| m.doc_id == *doc).map(|m| m.id).collect();
-    fetch_blobs(vault, &s.client, &ids, &|_| {}, cancel)
+    fetch_blobs(vault, &s.client, &ids, &JobProgress::new(&|_| {}), cancel)
 }
 
 /// The devices the verified log knows.

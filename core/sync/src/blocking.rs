@@ -12,6 +12,7 @@ use crate::client::{
     Appended, BlobRef, CancelToken, OpDraft, Pinned, ProgressFn, Registration, SyncClient, SyncOutcome, UploadReport,
 };
 use crate::error::{Result, SyncError};
+use crate::pacing::BusyFn;
 use crate::verify::{ChainState, LogView, VerifiedOp};
 
 /// The runtime all blocking clients share (two workers: the transfers are I/O-bound). Never dropped,
@@ -63,6 +64,13 @@ impl BlockingClient {
     }
     pub fn device_pk(&self) -> PublicKey {
         self.inner.device_pk()
+    }
+    /// See [`SyncClient::pace`].
+    pub fn pace(&self, limits: Option<&coffre_sync_protocol::Limits>, cancel: &CancelToken, on_busy: Option<BusyFn>) {
+        self.inner.pace(limits, cancel, on_busy)
+    }
+    pub fn busy_answers(&self) -> u64 {
+        self.inner.busy_answers()
     }
     pub fn server_info(&self) -> Result<ServerInfo> {
         self.rt.block_on(self.inner.server_info())

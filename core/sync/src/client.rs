@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SyncError};
+use crate::pacing::{BusyFn, Pacer, parse_retry_after};
 use crate::verify::{ChainState, LogView, VerifiedOp, Verifier, verify_head};
 
 /// Default size of blob chunks before padding (the vault's STREAM chunking is independent).
@@ -146,6 +147,7 @@ struct Inner {
     base: String,
     device: SigningKey,
     pinned: RwLock<Option<Pinned>>,
+    pacer: Pacer,
 }
 
 /// Async client for one device. Cheap to clone (shared connection pool).
@@ -180,6 +182,7 @@ impl SyncClient {
             base: base_url.trim_end_matches('/').to_string(),
             device,
             pinned: RwLock::new(None),
+            pacer: Pacer::default(),
         })))
     }
 
@@ -198,6 +201,19 @@ impl SyncClient {
         self.0.device.verifying_key().to_bytes()
     }
 
+    /// Pace this client for one job: mirror the rate the server announces in its limits (`None`
+    /// keeps only the `429` handling), wait out busy answers under `cancel`, and call `on_busy` with
+    /// the seconds of each wait (to tell the person). Resets the busy-wait budget.
+    pub fn pace(&self, limits: Option<&proto::Limits>, cancel: &CancelToken, on_busy: Option<BusyFn>) {
+        self.0.pacer.set_rate(limits.and_then(|l| l.rate_burst), limits.and_then(|l| l.rate_per_sec));
+        self.0.pacer.set_hooks(cancel, on_busy);
+    }
+
+    /// Busy answers (`429`, `503`) this client met and waited out (or gave up on).
+    pub fn busy_answers(&self) -> u64 {
+        self.0.pacer.busy_answers()
+    }
+
     pub fn base_url(&self) -> &str {
         &self.0.base
     }
@@ -207,9 +223,24 @@ impl SyncClient {
         Ok((p, format!("/v1/vaults/{}{rest}", VaultId::from(p.vault))))
     }
 
-    /// Send a signed request; non-2xx answers become errors. Every endpoint has a typed method built
-    /// on this one; it stays public for tools and tests that probe the server with odd requests.
+    /// Send a signed request, paced (see [`crate::pacing`]): a busy answer is waited out and the
+    /// request sent again (newly signed); other non-2xx answers become errors. Every endpoint has a
+    /// typed method built on this one; it stays public for tools and tests that probe the server.
     pub async fn send(&self, method: reqwest::Method, path_q: &str, body: Vec<u8>, json: bool) -> Result<Bytes> {
+        let body = Bytes::from(body);
+        loop {
+            self.0.pacer.before_request().await?;
+            match self.send_once(method.clone(), path_q, body.clone(), json).await {
+                Err(SyncError::ServerBusy { status, retry_after_secs }) => {
+                    self.0.pacer.after_busy(status, Some(retry_after_secs)).await?
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One signed request, not paced: a busy server is an error (`ServerBusy`).
+    pub async fn send_once(&self, method: reqwest::Method, path_q: &str, body: Bytes, json: bool) -> Result<Bytes> {
         let mut nonce = [0u8; 16];
         OsRng.fill_bytes(&mut nonce);
         let auth = proto::sign_request(&self.0.device, method.as_str(), path_q, &body, now_secs(), &nonce);
@@ -227,6 +258,8 @@ impl SyncClient {
 
     pub(crate) async fn check(resp: reqwest::Response) -> Result<Bytes> {
         let status = resp.status();
+        let retry_after = resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+        let retry_after_secs = parse_retry_after(retry_after);
         let bytes = resp.bytes().await.map_err(SyncError::network)?;
         if status.is_success() {
             return Ok(bytes);
@@ -237,6 +270,10 @@ impl SyncClient {
         };
         Err(match (status.as_u16(), &code) {
             (507, _) | (_, ErrorCode::QuotaExceeded) => SyncError::QuotaExceeded,
+            (429 | 503, _) => SyncError::ServerBusy {
+                status: status.as_u16(),
+                retry_after_secs: retry_after_secs.unwrap_or(crate::pacing::DEFAULT_RETRY_AFTER_SECS),
+            },
             (_, ErrorCode::DeviceRevoked) => SyncError::DeviceRevoked,
             _ => SyncError::Server { status: status.as_u16(), code, message },
         })
@@ -420,7 +457,8 @@ impl SyncClient {
     }
 
     /// Upload a blob (its ciphertext, split by [`split_chunks`]) and commit it. Resumable: chunks the server
-    /// already holds are not sent again, so calling it again after a cut sends only what is missing.
+    /// already holds are not sent again, so calling it again after a cut sends only what is missing (a
+    /// blob of a single chunk is sent again rather than asked about: the same one request).
     pub async fn upload_blob(
         &self,
         blob_id: &[u8],
@@ -452,12 +490,18 @@ impl SyncClient {
         let mut sent = 0usize;
         let mut bytes_sent = 0u64;
         // Two rounds at most: the commit lists what is still missing if a chunk vanished meanwhile.
-        for _round in 0..2 {
+        for round in 0..2 {
             if cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
-            let missing = self.missing(&hashes).await?;
-            let todo: Vec<usize> = (0..chunks.len()).filter(|i| missing.contains(&hashes[*i])).collect();
+            // A blob of one chunk (most pages) is sent without asking first: asking costs a request of
+            // the device's rate budget, like sending it again (the server keeps one copy).
+            let todo: Vec<usize> = if round == 0 && chunks.len() == 1 {
+                vec![0]
+            } else {
+                let missing = self.missing(&hashes).await?;
+                (0..chunks.len()).filter(|i| missing.contains(&hashes[*i])).collect()
+            };
             prog.done_chunks = chunks.len() - todo.len();
             prog.done_bytes = total_bytes - todo.iter().map(|i| chunks[*i].len() as u64).sum::<u64>();
             progress(prog);

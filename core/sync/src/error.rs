@@ -25,6 +25,10 @@ pub enum ErrorKind {
 pub enum SyncError {
     #[error("network error: {0}")]
     Network(String),
+    /// The server is busy (`429` too many requests from this device, or `503`) and stayed busy past
+    /// what the client waits ([`crate::pacing::MAX_BUSY_WAIT`]). Nothing is lost: try again later.
+    #[error("the server is busy ({status}); try again in {retry_after_secs} s")]
+    ServerBusy { status: u16, retry_after_secs: u64 },
     #[error("server refused the request ({status} {code}): {message}")]
     Server { status: u16, code: ErrorCode, message: String },
     #[error("the server went back in history: this device had verified {known} operations, it now shows {served}")]
@@ -65,7 +69,7 @@ impl SyncError {
     pub fn kind(&self) -> ErrorKind {
         use SyncError::*;
         match self {
-            Network(_) => ErrorKind::Network,
+            Network(_) | ServerBusy { .. } => ErrorKind::Network,
             Server { status, .. } if *status == 429 || *status >= 500 && *status != 507 => ErrorKind::Network,
             Server { .. } => ErrorKind::Refused,
             Rollback { .. }
@@ -81,6 +85,14 @@ impl SyncError {
             QuotaExceeded => ErrorKind::QuotaExceeded,
             DeviceRevoked => ErrorKind::Revoked,
             NotRegistered | Protocol(_) | Io(_) | Link(_) => ErrorKind::Local,
+        }
+    }
+
+    /// Seconds the server asked to wait, when it said it was busy.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            SyncError::ServerBusy { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

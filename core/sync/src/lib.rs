@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod link;
 pub mod mandate;
+pub mod pacing;
 pub mod recovery;
 pub mod share;
 pub mod verify;
@@ -18,6 +19,7 @@ pub use client::{
 pub use coffre_sync_protocol as protocol;
 pub use error::{ErrorKind, Result, SyncError};
 pub use link::{LinkGrant, LinkOffer, LinkQr, seal_grant, short_code};
+pub use pacing::{BusyFn, MAX_BUSY_WAIT, PushBatch, parse_retry_after};
 pub use verify::{ChainState, KnownWriters, LogView, VerifiedOp, Verifier, verify_pull};
 
 /// Install the TLS crypto provider (ring) for the process, if none is installed yet. [`SyncClient::new`]

@@ -28,7 +28,8 @@ fn add(v: &mut Vault, title: &str, bytes: Vec<u8>) {
 }
 
 fn sync(v: &mut Vault) {
-    sync_engine::sync(v, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new()).unwrap();
+    sync_engine::sync(v, &SyncOptions { download_all: true, ..Default::default() }, &|_| {}, &CancelToken::new())
+        .unwrap();
 }
 
 fn titles(v: &Vault) -> Vec<String> {

@@ -45,7 +45,8 @@ fn add(v: &mut Vault, title: &str, tags: &[&str], notes: &str, page: Vec<u8>) ->
 }
 
 fn sync(v: &mut Vault, all: bool) -> sync_engine::SyncReport {
-    sync_engine::sync(v, &SyncOptions { download_all: all }, &|_| {}, &CancelToken::new()).unwrap()
+    sync_engine::sync(v, &SyncOptions { download_all: all, ..Default::default() }, &|_| {}, &CancelToken::new())
+        .unwrap()
 }
 
 fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {

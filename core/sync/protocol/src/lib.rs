@@ -457,6 +457,12 @@ pub struct Limits {
     pub quota_bytes: u64,
     #[serde(default)]
     pub max_fetch_bytes: u64,
+    /// The per-device token bucket: requests a device may send at once, then per second. Absent from
+    /// servers older than this field: clients then learn the pace from `429` answers alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_burst: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -33,5 +33,6 @@ pub fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {
 
 /// Syncs `v`, downloading every page.
 pub fn sync_all(v: &mut Vault) -> SyncReport {
-    sync_engine::sync(v, &SyncOptions { download_all: true }, &|_| {}, &CancelToken::new()).unwrap()
+    sync_engine::sync(v, &SyncOptions { download_all: true, ..Default::default() }, &|_| {}, &CancelToken::new())
+        .unwrap()
 }
