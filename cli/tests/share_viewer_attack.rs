@@ -28,8 +28,8 @@ fn now() -> u64 {
 
 /// A registered vault of the attacker's own, with its device's client.
 fn hostile_device(url: &str) -> BlockingClient {
-    let device = ed25519_dalek::SigningKey::from_bytes(&coffre_core::crypto::random_bytes::<32>());
-    let identity = ed25519_dalek::SigningKey::from_bytes(&coffre_core::crypto::random_bytes::<32>());
+    let device = coffre_core::crypto::SigningKey::generate();
+    let identity = coffre_core::crypto::SigningKey::generate();
     let client = BlockingClient::new(url, device).unwrap();
     client.register(&identity).unwrap();
     client

@@ -2,11 +2,11 @@
 //! syncs (server, vault id, pinned server key) and this device's signing key. Every flow that talks to
 //! the server as this device (sync, share links, mandates, recovery) opens a [`Session`] here.
 
+use coffre_crypto::SigningKey;
 use coffre_sync::BlockingClient;
 use coffre_sync::protocol::{ServerKey, VaultId};
 use coffre_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::error::{EngineError, Result};
 
@@ -53,13 +53,13 @@ pub fn server_url(vault: &Vault) -> Result<Option<String>> {
 }
 
 /// This device's signing key (created on first use, kept in the encrypted database).
-pub(crate) fn device_key(vault: &mut Vault) -> Result<ed25519_dalek::SigningKey> {
+pub(crate) fn device_key(vault: &mut Vault) -> Result<SigningKey> {
     if let Some(b) = vault.state_get(DEVICE_SK)? {
         let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| VaultError::Corrupt { what: "device key".into() })?;
-        return Ok(ed25519_dalek::SigningKey::from_bytes(&arr));
+        return Ok(SigningKey::from_bytes(arr));
     }
-    let sk = ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes::<32>());
-    vault.state_set(DEVICE_SK, &Zeroizing::new(sk.to_bytes())[..])?;
+    let sk = SigningKey::generate();
+    vault.state_set(DEVICE_SK, &sk.to_bytes()[..])?;
     Ok(sk)
 }
 

@@ -16,8 +16,8 @@ use std::io::BufRead as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use coffre_crypto::SigningKey;
 use coffre_sync::{BlobRef, CancelToken, ChainState, KnownWriters, OpDraft, SyncClient};
-use ed25519_dalek::SigningKey;
 
 const DOC_BYTES: usize = 200 * 1024;
 const CONCURRENCY: usize = 8;
@@ -27,7 +27,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn key() -> SigningKey {
-    SigningKey::generate(&mut rand_core::OsRng)
+    SigningKey::generate()
 }
 
 fn bytes(len: usize, seed: u64) -> Vec<u8> {

@@ -12,6 +12,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
+use coffre_sync_protocol::frame::frame_header;
 use coffre_sync_protocol::{
     self as proto, AppendRequest, AppendResponse, AuditKind, BlobCommitRequest, BlobId, BlobInfo, ChainPoint,
     ChunkAddr, ChunkList, ChunkPutResponse, DeviceAddRequest, DeviceInfo, DevicesResponse, ErrorCode, HDR_MAILBOX_KEY,
@@ -348,8 +349,8 @@ async fn fetch_chunks(
             e.missing = vec![ChunkAddr::from(*h).to_string()];
             return Err(e);
         };
-        let len = u32::try_from(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
-        frames.push(Bytes::copy_from_slice(&len.to_be_bytes()));
+        let prefix = frame_header(bytes.len()).map_err(|_| ApiError::too_large("chunk too large"))?;
+        frames.push(Bytes::copy_from_slice(&prefix));
         total += 4 + bytes.len() as u64;
         frames.push(bytes);
     }

@@ -12,7 +12,7 @@ use crate::state::AppState;
 pub async fn record(state: &AppState, vault: Hash, kind: AuditKind, detail: serde_json::Value) {
     let detail = detail.to_string();
     let now = crate::clock::now_secs();
-    if let Err(e) = state.mandates.append_audit(vault, kind.clone(), detail, now, state.signer()).await {
+    if let Err(e) = state.mandates.append_audit(vault, kind.clone(), detail, now, state.server_key.clone()).await {
         tracing::error!(error = %e, kind = kind.as_str(), "audit append failed");
     }
 }

@@ -19,6 +19,7 @@ use coffre_mandate::wire::{
 use coffre_mandate::{
     AgentRevocation, DepositReceipt, DepositStatement, Mandate, MandateError, OrgRegistration, Scope, b64, unb64,
 };
+use coffre_sync_protocol::frame::join_frames;
 use coffre_sync_protocol::{
     AuditKind, BlobId, DepositId, DocId, ErrorCode, Hash, IdError, MandateId, OrgKey, PublicKey,
 };
@@ -372,7 +373,7 @@ async fn deposit(
     if st.ct_hash != coffre_crypto::sha256(&ciphertext) || st.ct_len != ciphertext.len() as u64 {
         return Err(ApiError::bad_request(ErrorCode::HashMismatch, "the sealed bytes do not match the statement"));
     }
-    let receipt = DepositReceipt::sign(&state.signer(), &st, now);
+    let receipt = DepositReceipt::sign(&state.server_key, &st, now);
     let row = DepositRow {
         id: st.deposit_id,
         mandate: m.id,
@@ -462,10 +463,7 @@ fn blob_frames(
         async move {
             let gone = || std::io::Error::new(std::io::ErrorKind::NotFound, "chunk missing");
             let bytes = chunks.get(vault, h).await.map_err(|_| gone())?.ok_or_else(gone)?;
-            let len = u32::try_from(bytes.len()).map_err(|_| std::io::Error::other("chunk too large"))?;
-            let mut frame = Vec::with_capacity(4 + bytes.len());
-            frame.extend_from_slice(&len.to_be_bytes());
-            frame.extend_from_slice(&bytes);
+            let frame = join_frames(&[&bytes]).map_err(|_| std::io::Error::other("chunk too large"))?;
             Ok(axum::body::Bytes::from(frame))
         }
     })

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ed25519_dalek::SigningKey;
+use coffre_crypto::SigningKey;
 
 use crate::config::Config;
 use crate::guards::{NonceCache, RateLimiter};
@@ -62,13 +62,6 @@ impl std::ops::Deref for AppState {
     }
 }
 
-impl Inner {
-    /// The server key as the mandate crate's signing type (audit entries, deposit receipts).
-    pub fn signer(&self) -> coffre_crypto::SigningKey {
-        coffre_crypto::SigningKey::from_bytes(self.server_key.to_bytes())
-    }
-}
-
 impl AppState {
     pub fn new(cfg: Config, stores: Stores, server_key: SigningKey) -> AppState {
         let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
@@ -123,10 +116,10 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey, ServerError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let seed: [u8; 32] = bytes.try_into().map_err(|_| ServerError::BadKey)?;
-            Ok(SigningKey::from_bytes(&seed))
+            Ok(SigningKey::from_bytes(seed))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = SigningKey::generate(&mut rand_core::OsRng);
+            let key = SigningKey::generate();
             let tmp = path.with_extension("tmp");
             {
                 use std::io::Write as _;
@@ -135,7 +128,7 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey, ServerError> {
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
                 let mut f = opts.open(&tmp).map_err(|e| ServerError::Io("write server key", e))?;
-                f.write_all(key.as_bytes()).map_err(|e| ServerError::Io("write server key", e))?;
+                f.write_all(&*key.to_bytes()).map_err(|e| ServerError::Io("write server key", e))?;
                 f.sync_all().map_err(|e| ServerError::Io("write server key", e))?;
             }
             std::fs::rename(&tmp, path).map_err(|e| ServerError::Io("write server key", e))?;

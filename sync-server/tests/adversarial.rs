@@ -12,10 +12,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use coffre_crypto::SigningKey;
 use coffre_sync::protocol::{self as proto, ChainPoint, Op, OpRecord, PullResponse, SignedHead};
 use coffre_sync::{BlockingClient, CancelToken, ChainState, KnownWriters, OpDraft, SyncError};
 use common::*;
-use ed25519_dalek::SigningKey;
 
 type Hook = Box<dyn Fn(&str, &str, Vec<u8>) -> Vec<u8> + Send + Sync>;
 

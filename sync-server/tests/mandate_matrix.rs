@@ -5,24 +5,21 @@
 
 mod common;
 
-use coffre_crypto::{ExchangeSecret, SigningKey as CSigningKey};
+use coffre_crypto::{ExchangeSecret, SigningKey};
 use coffre_mandate::wire::{AuditPage, DepositList, MandateBody, OrgRegisterRequest, RevocationRequest};
 use coffre_mandate::{
     AgentCertificate, CertifiedDeposit, DepositContent, DepositReceipt, Mandate, MandateTerms, OrgKey, Scope, Scopes,
     b64, make_deposit, open_deposit, unb64,
 };
 use common::{Holder, TestServer, key, now, test_bytes};
-use ed25519_dalek::SigningKey;
 
 struct Agent {
-    dalek: SigningKey,
-    key: CSigningKey,
+    key: SigningKey,
     x: ExchangeSecret,
 }
 
 fn agent() -> Agent {
-    let dalek = key();
-    Agent { key: CSigningKey::from_bytes(dalek.to_bytes()), dalek, x: ExchangeSecret::generate() }
+    Agent { key: key(), x: ExchangeSecret::generate() }
 }
 
 fn cert(org: &OrgKey, a: &Agent) -> AgentCertificate {
@@ -48,10 +45,10 @@ fn vault(s: &TestServer) -> Vault {
 }
 
 fn sign_mandate(v: &Vault, cert: AgentCertificate, scopes: &[Scope], nb: u64, na: u64) -> Mandate {
-    let holder = CSigningKey::from_bytes(v.holder.identity.to_bytes());
     let terms =
         MandateTerms { scopes: Scopes::of(scopes), collections: vec!["income".into()], not_before: nb, not_after: na };
-    Mandate::sign(&holder, *v.x.public().as_bytes(), coffre_crypto::random_bytes(), cert, [0; 16], terms).unwrap()
+    Mandate::sign(&v.holder.identity, *v.x.public().as_bytes(), coffre_crypto::random_bytes(), cert, [0; 16], terms)
+        .unwrap()
 }
 
 /// The holder's device uploads the mandate; returns the status.
@@ -95,16 +92,16 @@ fn act(s: &TestServer, a: &Agent, vault_hex: &str, m: &Mandate, scope: Scope) ->
             m2.cert.device_pk = *a.key.verifying_key().as_bytes();
             let (stmt, sealed) = make_deposit(&m2, &a.key, &content, coffre_crypto::random_bytes(), now()).unwrap();
             let body = serde_json::json!({ "v": 1, "statement": b64(&stmt.encode()), "ciphertext": b64(&sealed) });
-            s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.dalek), |_| {})
+            s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.key), |_| {})
         }
-        Scope::Consult => s.raw("GET", &format!("{base}/package"), vec![], Some(&a.dalek), |_| {}),
+        Scope::Consult => s.raw("GET", &format!("{base}/package"), vec![], Some(&a.key), |_| {}),
         Scope::Extract => {
-            s.raw("GET", &format!("{base}/blobs/{}?purpose=extract", hex::encode(BLOB)), vec![], Some(&a.dalek), |_| {})
+            s.raw("GET", &format!("{base}/blobs/{}?purpose=extract", hex::encode(BLOB)), vec![], Some(&a.key), |_| {})
         }
         Scope::Transmit => {
             let body =
                 serde_json::json!({ "v": 1, "recipient": "CAF du Rhône", "documents": [hex::encode([1u8; 16])] });
-            s.raw("POST", &format!("{base}/transmissions"), body.to_string().into_bytes(), Some(&a.dalek), |_| {})
+            s.raw("POST", &format!("{base}/transmissions"), body.to_string().into_bytes(), Some(&a.key), |_| {})
         }
     };
     (st, e.map(|e| e.error).unwrap_or_default())
@@ -245,11 +242,10 @@ fn deposit_is_write_only_certified_and_audited() {
     let (stmt, sealed) = make_deposit(&m, &a.key, &content, [9; 16], now()).unwrap();
     let base = format!("/v1/agent/vaults/{}/mandates/{}", v.holder.vault_hex(), hex::encode(m.id));
     let body = serde_json::json!({ "v": 1, "statement": b64(&stmt.encode()), "ciphertext": b64(&sealed) });
-    let (st, e, resp) =
-        s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.dalek), |_| {});
+    let (st, e, resp) = s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.key), |_| {});
     assert_eq!(st, 201, "{e:?}");
     // Replaying the same deposit is refused.
-    let (st, _, _) = s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.dalek), |_| {});
+    let (st, _, _) = s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.key), |_| {});
     assert_eq!(st, 409);
     let receipt: serde_json::Value = serde_json::from_slice(&resp).unwrap();
     let receipt = unb64(receipt["receipt"].as_str().unwrap(), 512, "r").unwrap();
@@ -257,7 +253,7 @@ fn deposit_is_write_only_certified_and_audited() {
 
     // Write-only: the agent cannot list or read the vault's deposits, nor consult, nor open the bytes.
     let vault_path = format!("/v1/vaults/{}/deposits", v.holder.vault_hex());
-    let (st, e, _) = s.raw("GET", &vault_path, vec![], Some(&a.dalek), |_| {});
+    let (st, e, _) = s.raw("GET", &vault_path, vec![], Some(&a.key), |_| {});
     assert_eq!((st, e.unwrap().error.as_str()), (403, "not_a_member"));
     assert_eq!(act(&s, &a, &v.holder.vault_hex(), &m, Scope::Consult), (403, "scope_denied".into()));
     assert!(open_deposit(&a.x, &stmt, &sealed).is_err());
@@ -283,7 +279,7 @@ fn deposit_is_write_only_certified_and_audited() {
     let (stmt2, mut sealed2) = make_deposit(&m, &a.key, &content, [8; 16], now()).unwrap();
     sealed2[40] ^= 1;
     let body = serde_json::json!({ "v": 1, "statement": b64(&stmt2.encode()), "ciphertext": b64(&sealed2) });
-    let (st, e, _) = s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.dalek), |_| {});
+    let (st, e, _) = s.raw("POST", &format!("{base}/deposits"), body.to_string().into_bytes(), Some(&a.key), |_| {});
     assert_eq!((st, e.unwrap().error.as_str()), (400, "hash_mismatch"));
 
     // Revocation by the holder: refused at once.
@@ -319,8 +315,7 @@ fn deposit_is_write_only_certified_and_audited() {
     let detail: serde_json::Value = serde_json::from_str(&page.entries[1].detail).unwrap();
     assert_eq!(detail["agent"], "Mme Martin");
     // The agent cannot read the audit trail.
-    let (st, _, _) =
-        s.raw("GET", &format!("/v1/vaults/{}/audit", v.holder.vault_hex()), vec![], Some(&a.dalek), |_| {});
+    let (st, _, _) = s.raw("GET", &format!("/v1/vaults/{}/audit", v.holder.vault_hex()), vec![], Some(&a.key), |_| {});
     assert_eq!(st, 403);
 }
 
@@ -372,11 +367,11 @@ fn a_blob_repeating_a_chunk_is_refused_at_commit() {
     let pkg_path = format!("/v1/vaults/{vault_hex}/mandates/{}/package", hex::encode(m.id));
     assert_eq!(s.raw("PUT", &pkg_path, pkg.to_string().into_bytes(), Some(&hostile), |_| {}).0, 204);
     let base = format!("/v1/agent/vaults/{vault_hex}/mandates/{}/blobs", hex::encode(m.id));
-    let (st, e, _) = s.raw("GET", &format!("{base}/{}", hex::encode(evil)), vec![], Some(&a.dalek), |_| {});
+    let (st, e, _) = s.raw("GET", &format!("{base}/{}", hex::encode(evil)), vec![], Some(&a.key), |_| {});
     assert_eq!((st, e.map(|e| e.error).unwrap_or_default().as_str()), (404, "unknown_blob"));
 
     // The real blob: the streamed frames are the stored chunks, in order.
-    let (st, _, framed) = s.raw("GET", &format!("{base}/{}", hex::encode(BLOB)), vec![], Some(&a.dalek), |_| {});
+    let (st, _, framed) = s.raw("GET", &format!("{base}/{}", hex::encode(BLOB)), vec![], Some(&a.key), |_| {});
     assert_eq!(st, 200);
     let mut expected = Vec::new();
     for c in &chunks {

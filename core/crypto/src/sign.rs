@@ -84,6 +84,11 @@ impl VerifyingKey {
         self.0.as_bytes()
     }
 
+    /// The 32-byte encoding, by value (what the wire types hold).
+    pub fn to_bytes(&self) -> [u8; 32] {
+        *self.0.as_bytes()
+    }
+
     /// Strict verification; [`CryptoError::BadSignature`] on failure.
     pub fn verify(&self, msg: &[u8], sig: &Signature) -> Result<()> {
         self.0.verify_strict(msg, &sig.0).map_err(|_| CryptoError::BadSignature)

@@ -59,6 +59,5 @@ pub(super) fn json<T: Serialize>(v: &T) -> Vec<u8> {
 
 /// A client signing as the agent's certified device.
 pub(super) fn agent_client(server_url: &str, keys: &AgentKeys) -> Result<BlockingClient> {
-    let device = ed25519_dalek::SigningKey::from_bytes(&keys.signing.to_bytes());
-    Ok(BlockingClient::new(server_url, device)?)
+    Ok(BlockingClient::new(server_url, keys.signing.clone())?)
 }

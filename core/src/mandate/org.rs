@@ -10,7 +10,7 @@ use super::flow::{Result, now};
 /// A client for endpoints that authenticate by their signed body, not by the request signature
 /// (organisation registration and revocations): requests are signed by a throwaway key.
 fn anonymous(server_url: &str) -> Result<BlockingClient> {
-    Ok(BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes()))?)
+    Ok(BlockingClient::new(server_url, coffre_crypto::SigningKey::generate())?)
 }
 
 /// Registers the organisation's public key with a server (idempotent).

@@ -29,7 +29,7 @@ pub fn setup_assisted(
 ) -> Result<Zeroizing<Vec<u8>>> {
     let s = session(vault)?;
     let set = coffre_recovery::assisted::setup(vault.root_key(), &s.vault_hash, agents)?;
-    let device = ed25519_dalek::SigningKey::from_bytes(&set.key.device_seed());
+    let device = coffre_crypto::SigningKey::from_bytes(*set.key.device_seed());
     let device_pk = device.verifying_key().to_bytes();
     let cert = certify(vault.root_key(), &s.vault_hash, &device_pk);
     queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
@@ -90,7 +90,7 @@ impl AssistedRequest {
         let vault = hex32(vault_hex)?;
         let device = Zeroizing::new(random_bytes::<32>());
         let exchange = Zeroizing::new(random_bytes::<32>());
-        let client = BlockingClient::new(server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
+        let client = BlockingClient::new(server_url, coffre_crypto::SigningKey::from_bytes(*device))?;
         let status = client.start_assisted(&vault)?;
         let ready_at = status.ready_at;
         Ok((AssistedRequest { client, vault, device, exchange, server_url: server_url.to_string(), ready_at }, status))
@@ -119,7 +119,7 @@ impl AssistedRequest {
         let vault = hex32(&saved.vault)?;
         let device = Zeroizing::new(hex32(&saved.device)?);
         let exchange = Zeroizing::new(hex32(&saved.exchange)?);
-        let client = BlockingClient::new(&saved.server_url, ed25519_dalek::SigningKey::from_bytes(&device))?;
+        let client = BlockingClient::new(&saved.server_url, coffre_crypto::SigningKey::from_bytes(*device))?;
         Ok(AssistedRequest { client, vault, device, exchange, server_url: saved.server_url, ready_at: saved.ready_at })
     }
 

@@ -66,9 +66,8 @@ impl Kit {
     }
 }
 
-fn recovery_signer(code: &RecoveryCode) -> ed25519_dalek::SigningKey {
-    let seed = device_seed(SlotKind::Code, code.as_bytes());
-    ed25519_dalek::SigningKey::from_bytes(&seed)
+fn recovery_signer(code: &RecoveryCode) -> coffre_crypto::SigningKey {
+    coffre_crypto::SigningKey::from_bytes(*device_seed(SlotKind::Code, code.as_bytes()))
 }
 
 /// Makes a new recovery kit (at sign-up, or again on demand: the old kit stops working).

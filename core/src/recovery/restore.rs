@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use coffre_crypto::{AccountRootKey, random_bytes};
+use coffre_crypto::AccountRootKey;
 use coffre_recovery::assisted::AssistedKey;
 use coffre_recovery::{RecoveryCode, SlotKind, device_seed, unwrap_ark};
 use coffre_sync::protocol::{unb64_array, vault_id};
@@ -50,7 +50,7 @@ fn recover_with_secret(
     passphrase: &[u8],
     platform_secret: Option<&[u8; 32]>,
 ) -> Result<Vault> {
-    let recovery = ed25519_dalek::SigningKey::from_bytes(&device_seed(kind, secret));
+    let recovery = coffre_crypto::SigningKey::from_bytes(*device_seed(kind, secret));
     let recovery_pk = recovery.verifying_key().to_bytes();
     let client = BlockingClient::new(server_url, recovery)?;
     let slot = match kind {
@@ -96,7 +96,7 @@ fn rebuild(
 ) -> std::result::Result<Vault, (EngineError, std::path::PathBuf)> {
     let dir = vault.dir().to_path_buf();
     let step = || -> Result<Vault> {
-        let device = ed25519_dalek::SigningKey::from_bytes(&random_bytes::<32>());
+        let device = coffre_crypto::SigningKey::generate();
         let device_pk = device.verifying_key().to_bytes();
         let mut writers = Writers::new();
         writers.insert(key_of(&first), WriterSpan { from_seq: 0, until_seq: None });

@@ -11,7 +11,7 @@ use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, h
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
 use crate::sync_engine::progress::JobProgress;
 use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
-use coffre_crypto::{AccountRootKey, VerifyingKey};
+use coffre_crypto::{AccountRootKey, SigningKey, VerifyingKey};
 use coffre_sync::{
     BlobRef, BlockingClient, BusyFn, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, PushBatch,
     SyncError,
@@ -76,10 +76,10 @@ pub struct Device {
     pub removed: bool,
 }
 
-pub(crate) fn identity(ark: &AccountRootKey) -> (ed25519_dalek::SigningKey, VerifyingKey) {
-    let keys = ark.derive_identity(0);
-    let sk = ed25519_dalek::SigningKey::from_bytes(&keys.signing.to_bytes());
-    (sk, keys.signing.verifying_key())
+pub(crate) fn identity(ark: &AccountRootKey) -> (SigningKey, VerifyingKey) {
+    let sk = ark.derive_identity(0).signing;
+    let pk = sk.verifying_key();
+    (sk, pk)
 }
 
 pub(crate) fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32]) -> String {
@@ -112,13 +112,13 @@ pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
 /// trusts before reading the log, the chain state it verifies from, and where the vault syncs.
 pub(crate) fn begin(
     vault: &mut Vault,
-    device: Option<&ed25519_dalek::SigningKey>,
+    device: Option<&SigningKey>,
     writers: &Writers,
     chain: &ChainState,
     config: &Config,
 ) -> Result<()> {
     if let Some(device) = device {
-        vault.state_set(DEVICE_SK, &Zeroizing::new(device.to_bytes())[..])?;
+        vault.state_set(DEVICE_SK, &device.to_bytes()[..])?;
     }
     set_json(vault, WRITERS, writers)?;
     vault.state_set(CHAIN, &chain.to_json())?;
@@ -472,14 +472,14 @@ pub fn remove_device(vault: &mut Vault, device_hex: &str) -> Result<()> {
 /// The new phone's side: a QR to show, a short code to compare, and the keys to finish with.
 pub struct PendingLink {
     offer: LinkOffer,
-    device: ed25519_dalek::SigningKey,
+    device: SigningKey,
     server_url: String,
 }
 
 impl PendingLink {
     /// Starts linking: this phone will be known by a new device key.
     pub fn new(server_url: &str) -> PendingLink {
-        let device = ed25519_dalek::SigningKey::from_bytes(&coffre_crypto::random_bytes::<32>());
+        let device = SigningKey::generate();
         let offer = LinkOffer::new(server_url, device.verifying_key().to_bytes());
         PendingLink { offer, device, server_url: server_url.trim_end_matches('/').to_string() }
     }

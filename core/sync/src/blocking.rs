@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
+use coffre_crypto::SigningKey;
 use coffre_sync_protocol::{DevicesResponse, Hash, PublicKey, ServerInfo, VaultInfo};
-use ed25519_dalek::SigningKey;
 
 use crate::client::{
     Appended, BlobRef, CancelToken, OpDraft, Pinned, ProgressFn, Registration, SyncClient, SyncOutcome, UploadReport,

@@ -6,13 +6,13 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
+use coffre_crypto::SigningKey;
 use coffre_sync_protocol::{
     self as proto, AppendRequest, AppendResponse, BlobCommitRequest, BlobInfo, ChainPoint, ChunkAddr, ChunkList,
     DeviceAddRequest, DevicesResponse, ErrorBody, ErrorCode, HDR_MAILBOX_KEY, Hash, MailboxId, MailboxMessage,
     MissingResponse, Op, PROTOCOL_VERSION, PublicKey, PullResponse, RegisterRequest, RegisterResponse, ServerInfo,
     VaultId, VaultInfo, b64, frame::split_frames, unb64, unb64_array,
 };
-use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

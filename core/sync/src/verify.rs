@@ -302,8 +302,8 @@ mod hex32 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use coffre_crypto::SigningKey;
     use coffre_sync_protocol::{pad_payload, sign};
-    use ed25519_dalek::SigningKey;
 
     const VAULT: Hash = [7; 32];
 
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_large_page_verifies_in_order_and_names_the_first_bad_op() {
-        let (writer, server) = (SigningKey::from_bytes(&[1; 32]), SigningKey::from_bytes(&[2; 32]));
+        let (writer, server) = (SigningKey::from_bytes([1; 32]), SigningKey::from_bytes([2; 32]));
         const { assert!(300 > PARALLEL_MIN_OPS) };
         let honest = page(&writer, &server, 300);
         let (ops, state) = check(&writer, &server, &honest).unwrap();

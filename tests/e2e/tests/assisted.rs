@@ -99,7 +99,7 @@ fn provider_and_two_agents_restore_after_the_delay_and_each_shortcut_is_refused(
 
     // Holding the key is not membership: until its slot is fetched (past the delay, not cancelled),
     // the assisted recovery device can neither read nor close the vault.
-    let device = ed25519_dalek::SigningKey::from_bytes(&key.device_seed());
+    let device = coffre_crypto::SigningKey::from_bytes(*key.device_seed());
     let as_device = coffre_core::sync::BlockingClient::new(&s.url, device).unwrap();
     as_device.attach(vault, s.state.server_key.verifying_key().to_bytes());
     for err in [as_device.vault_info().unwrap_err(), as_device.close_vault().unwrap_err()] {

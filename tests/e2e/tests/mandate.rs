@@ -96,7 +96,7 @@ fn desk_mandate_certified_deposit_audit_and_revocation() {
     assert!(err.contains("shorter than last time"), "{err}");
     // ...and so is one that re-signs another history of the same length with its own key.
     let vault_id = coffre_mandate::vault_of(vault.root_key().derive_identity(0).signing.verifying_key().as_bytes());
-    let key = coffre_crypto::SigningKey::from_bytes(s.state.server_key.to_bytes());
+    let key = s.state.server_key.clone();
     s.rt.block_on(s.state.mandates.append_audit(vault_id, "mandate_revoked".into(), "{}".into(), t + 5, key)).unwrap();
     let err = mandate::audit(&mut vault).unwrap_err().to_string();
     assert!(err.contains("rewritten since last time"), "{err}");

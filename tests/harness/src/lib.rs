@@ -7,13 +7,13 @@
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 
+use coffre_crypto::SigningKey;
 use coffre_sync::protocol::{self as proto, ErrorBody, PublicKey};
 use coffre_sync::{BlockingClient, ChainState, Registration};
 use coffre_sync_server::{AppState, Config, RunningServer};
-use ed25519_dalek::SigningKey;
 
 pub fn key() -> SigningKey {
-    SigningKey::generate(&mut rand_core::OsRng)
+    SigningKey::generate()
 }
 
 pub fn now() -> u64 {

@@ -8,7 +8,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use coffre_crypto::SigningKey;
+use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -610,7 +611,7 @@ mod tests {
     use super::*;
 
     fn key(b: u8) -> SigningKey {
-        SigningKey::from_bytes(&[b; 32])
+        SigningKey::from_bytes([b; 32])
     }
 
     #[test]

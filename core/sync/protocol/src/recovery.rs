@@ -72,7 +72,7 @@ pub struct ClosureReceipt {
 }
 
 impl ClosureReceipt {
-    pub fn sign(sk: &ed25519_dalek::SigningKey, vault: &Hash, closed_at: u64) -> ClosureReceipt {
+    pub fn sign(sk: &coffre_crypto::SigningKey, vault: &Hash, closed_at: u64) -> ClosureReceipt {
         ClosureReceipt {
             v: PROTOCOL_VERSION,
             vault: VaultId::from(*vault).to_string(),
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn receipt_verifies_and_binds_vault() {
-        let sk = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+        let sk = coffre_crypto::SigningKey::from_bytes([4; 32]);
         let pk = sk.verifying_key().to_bytes();
         let r = ClosureReceipt::sign(&sk, &[1; 32], 1_700_000_000);
         r.verify(&pk, &[1; 32]).unwrap();
