@@ -84,7 +84,9 @@ async fn metrics(State(state): State<AppState>, extensions: Extensions, headers:
         MetricsAccess::Allowed => {
             Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
         }
-        MetricsAccess::WrongToken => Err(ApiError::unauthorized(ErrorCode::MetricsToken, "metrics need the bearer token")),
+        MetricsAccess::WrongToken => {
+            Err(ApiError::unauthorized(ErrorCode::MetricsToken, "metrics need the bearer token"))
+        }
         MetricsAccess::NotLocal => Err(ApiError::not_found(ErrorCode::NoRoute, "no such endpoint")),
     }
 }

@@ -24,8 +24,8 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 pub use crate::error::{EngineError, Result};
-pub use crate::sync_engine::address::{AddressError, check_server_address};
 pub use crate::session::server_url;
+pub use crate::sync_engine::address::{AddressError, check_server_address};
 pub use crate::sync_engine::progress::SyncProgress;
 pub use coffre_sync::CancelToken as SyncCancel;
 
