@@ -158,6 +158,8 @@ impl From<EngineError> for CoffreError {
             EngineError::NotEnrolled => E::NotFound { detail: d("this vault is not connected to a server yet") },
             EngineError::AlreadyEnrolled => E::Conflict { detail: d("this vault is already connected to a server") },
             EngineError::LinkPending => E::Busy { detail: d("the other phone has not confirmed yet") },
+            // "not secure (http://); use https://" or "not a server address": fixed texts.
+            EngineError::ServerAddress(a) => E::InvalidInput { detail: a.to_string() },
             // Names a word position only, never a word.
             EngineError::RecoveryCode(e) => E::InvalidInput { detail: e.to_string() },
             EngineError::RecoverySlot(_) => {

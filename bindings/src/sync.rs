@@ -23,9 +23,16 @@ impl SyncApi {
         self.inner.with_vault(|vault| Ok(engine::server_url(vault)?))
     }
 
-    /// Connects this vault to a server as its first device (no e-mail, no phone number).
+    /// Connects this vault to a server as its first device (no e-mail, no phone number). An `http://`
+    /// address on another machine than this one is refused (`InvalidInput`, "use https://").
     pub fn enroll(&self, server_url: String) -> Result<()> {
         self.inner.with_vault(|vault| Ok(engine::enroll(vault, &server_url)?))
+    }
+
+    /// [`SyncApi::enroll`], accepting `http://` to another machine when `allow_plain_http` (a debug
+    /// build talking to a test server on the LAN or the emulator's host; never a release build).
+    pub fn enroll_allowing_http(&self, server_url: String, allow_plain_http: bool) -> Result<()> {
+        self.inner.with_vault(|vault| Ok(engine::enroll_allowing_http(vault, &server_url, allow_plain_http)?))
     }
 
     /// Pushes local changes, pulls and verifies the others', fetches pinned pages (or all with

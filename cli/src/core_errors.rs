@@ -11,7 +11,7 @@ use coffre_core::recovery::AgentCheckError;
 use coffre_core::recovery::{CodeError, SlotError};
 use coffre_core::sync::protocol::ErrorCode;
 use coffre_core::sync::{ErrorKind, SyncError};
-use coffre_core::sync_engine::EngineError;
+use coffre_core::sync_engine::{AddressError, EngineError};
 use std::path::Path;
 
 pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
@@ -32,6 +32,20 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
         EngineError::LinkPending => CliError::new(
             lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
             exit::FAILURE,
+        ),
+        EngineError::ServerAddress(AddressError::NotSecure) => CliError::new(
+            lang.t(
+                "Cette adresse n'est pas sécurisée (http://) : vos échanges avec le serveur pourraient être lus ou bloqués en chemin. Rien n'a été envoyé. Utilisez l'adresse en https:// que votre structure vous a donnée (pour un serveur d'essai sur votre réseau : --allow-http).",
+                "This address is not secure (http://): your exchanges with the server could be read or blocked on the way. Nothing was sent. Use the https:// address your organisation gave you (for a test server on your network: --allow-http).",
+            ),
+            exit::INSECURE_SERVER,
+        ),
+        EngineError::ServerAddress(_) => CliError::new(
+            lang.t(
+                "Ce n'est pas une adresse de serveur : elle doit commencer par https://, par exemple https://coffre.exemple.fr.",
+                "This is not a server address: it must start with https://, e.g. https://coffre.example.org.",
+            ),
+            exit::USAGE,
         ),
         EngineError::Sync(SyncError::ServerBusy { retry_after_secs, .. }) => CliError {
             message: match lang {

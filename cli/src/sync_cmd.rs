@@ -16,9 +16,12 @@ use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
 pub enum Commands {
     /// Synchronise with the server (the first time, give --server to connect this vault).
     Sync {
-        /// Server address, e.g. http://127.0.0.1:8787 (only the first time).
+        /// Server address, e.g. https://coffre.example.org (only the first time).
         #[arg(long)]
         server: Option<String>,
+        /// Accept an http:// server on another machine (traffic readable on the way; tests only).
+        #[arg(long, env = "COFFRE_ALLOW_HTTP")]
+        allow_http: bool,
         /// Download every page now (otherwise only pinned documents; others when opened).
         #[arg(long)]
         all: bool,
@@ -36,6 +39,9 @@ pub enum DeviceCommand {
     Link {
         #[arg(long)]
         server: String,
+        /// Accept an http:// server on another machine (traffic readable on the way; tests only).
+        #[arg(long, env = "COFFRE_ALLOW_HTTP")]
+        allow_http: bool,
         /// Seconds to wait for the approval.
         #[arg(long, default_value_t = 300)]
         wait: u64,
@@ -54,7 +60,7 @@ pub enum DeviceCommand {
 
 pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
     match cmd {
-        Commands::Sync { server, all } => sync(ctx, server.as_deref(), *all),
+        Commands::Sync { server, all, allow_http } => sync(ctx, server.as_deref(), *all, *allow_http),
         Commands::Device(d) => device(ctx, d),
     }
 }
@@ -76,11 +82,11 @@ fn other_server(ctx: &Ctx<'_>, current: &str, asked: &str) -> CliError {
     CliError::new(&message, exit::USAGE)
 }
 
-pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool) -> Out {
+pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool) -> Out {
     let mut vault = ctx.open()?;
     if let Some(url) = server {
         match sync_engine::server_url(&vault).map_err(|e| engine_error(ctx, e))? {
-            None => sync_engine::enroll(&mut vault, url).map_err(|e| engine_error(ctx, e))?,
+            None => sync_engine::enroll_allowing_http(&mut vault, url, allow_http).map_err(|e| engine_error(ctx, e))?,
             Some(current) if same_server(&current, url) => {}
             // The vault's history lives on its server: switching would leave it behind.
             Some(current) => return Err(other_server(ctx, &current, url)),
@@ -140,13 +146,15 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
             }
             Ok(exit::OK)
         }
-        DeviceCommand::Link { server, wait } => {
+        DeviceCommand::Link { server, wait, allow_http } => {
+            // Before the QR is shown: the address goes into it and the other phone trusts it.
+            sync_engine::check_server_address(server, *allow_http).map_err(|e| engine_error(ctx, e.into()))?;
             let dir = ctx.dir()?;
             if dir.join(coffre_core::vault::layout::HEADER_FILE).exists() {
                 return Err(ctx.err(coffre_core::vault::VaultError::AlreadyExists));
             }
             let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", lang)?;
-            let pending = PendingLink::new(server);
+            let pending = PendingLink::allowing_http(server, *allow_http);
             println!("{}", pending.qr_text());
             println!("{} {}", lang.t("Code à comparer :", "Code to compare:"), pending.short_code());
             eprintln!(

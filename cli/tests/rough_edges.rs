@@ -161,3 +161,43 @@ fn key_files_are_private() {
     ok(out);
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+/// `http://` to another machine is refused before anything is sent (exit 12, "use https://"), unless
+/// the person opts in; loopback stays allowed (tests, the demo).
+#[test]
+fn sync_refuses_plain_http_to_another_machine_unless_allowed() {
+    let s = common::local_server();
+    let tmp = tempfile::tempdir().unwrap();
+    let (v, _) = vault_with_a_jpeg(tmp.path());
+    let run = |lang: &str, args: &[&str]| {
+        common::coffre_cmd(&v, PASS, lang).env_remove("COFFRE_ALLOW_HTTP").args(args).stdin(Stdio::null()).output()
+    };
+
+    let out = run("fr_FR.UTF-8", &["sync", "--server", "http://example.org"]).unwrap();
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("Cette adresse n'est pas sécurisée (http://)") && msg.contains("https://"), "{msg}");
+    let out = run("en_US.UTF-8", &["sync", "--server", "HTTP://192.168.1.10:8787/"]).unwrap();
+    assert_eq!(out.status.code(), Some(12));
+    assert!(stderr(&out).contains("This address is not secure (http://)"), "{}", stderr(&out));
+    let out = run("fr_FR.UTF-8", &["sync", "--server", "coffre.example.org"]).unwrap();
+    assert_eq!(out.status.code(), Some(2), "not an address: {}", stderr(&out));
+    // The new phone's side refuses before showing a QR that would carry the address.
+    let new_phone = tmp.path().join("nouveau");
+    let out = common::coffre_cmd(&new_phone, PASS, "fr_FR.UTF-8")
+        .env_remove("COFFRE_ALLOW_HTTP")
+        .args(["device", "link", "--server", "http://example.org", "--wait", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no QR shown");
+
+    // Opted in, the address is used: 0.0.0.0 is not loopback, and nothing listens on its port 1.
+    let out = run("fr_FR.UTF-8", &["sync", "--server", "http://0.0.0.0:1", "--allow-http"]).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("serveur injoignable"), "{}", stderr(&out));
+    // Refusals kept the vault unconnected: loopback over http:// still connects it.
+    assert!(s.url.starts_with("http://127.0.0.1:"));
+    ok(run("fr_FR.UTF-8", &["sync", "--server", &s.url]).unwrap());
+}

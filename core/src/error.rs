@@ -24,6 +24,9 @@ pub enum EngineError {
     /// The other device has not answered the linking request yet.
     #[error("the other phone has not confirmed yet")]
     LinkPending,
+    /// A server address refused before connecting: `http://` to another machine, or not an address.
+    #[error(transparent)]
+    ServerAddress(#[from] crate::sync_engine::AddressError),
     /// Typed recovery words are wrong (the error names the word).
     #[error(transparent)]
     RecoveryCode(#[from] coffre_recovery::CodeError),
@@ -84,6 +87,10 @@ pub enum ErrorKind {
     NotEnrolled,
     AlreadyEnrolled,
     LinkPending,
+    /// `http://` to a server on another machine, refused unless the person opts in: "use https://".
+    InsecureServer,
+    /// Not a server address (`https://host`).
+    BadServerAddress,
     /// Not 12 recovery words: how many were typed.
     RecoveryWordCount {
         typed: usize,
@@ -241,6 +248,8 @@ impl EngineError {
             EngineError::NotEnrolled => ErrorKind::NotEnrolled,
             EngineError::AlreadyEnrolled => ErrorKind::AlreadyEnrolled,
             EngineError::LinkPending => ErrorKind::LinkPending,
+            EngineError::ServerAddress(crate::sync_engine::AddressError::NotSecure) => ErrorKind::InsecureServer,
+            EngineError::ServerAddress(_) => ErrorKind::BadServerAddress,
             EngineError::RecoveryCode(e) => match *e {
                 CodeError::WordCount(typed) => ErrorKind::RecoveryWordCount { typed },
                 CodeError::UnknownWord { position } => ErrorKind::RecoveryUnknownWord { position },
@@ -295,6 +304,15 @@ mod tests {
             EngineError::Sync(SyncError::Cancelled).kind(),
             ErrorKind::Sync { category: coffre_sync::ErrorKind::Cancelled, status: None }
         );
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn refused_addresses_have_their_kinds() {
+        let plain = crate::sync_engine::check_server_address("http://example.org", false).unwrap_err();
+        assert_eq!(EngineError::from(plain).kind(), ErrorKind::InsecureServer);
+        let bad = crate::sync_engine::check_server_address("example.org", false).unwrap_err();
+        assert_eq!(EngineError::from(bad).kind(), ErrorKind::BadServerAddress);
     }
 
     #[test]

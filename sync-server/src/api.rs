@@ -3,13 +3,14 @@
 //! encode.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use coffre_sync_protocol::frame::frame_header;
@@ -77,8 +78,18 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+async fn metrics(State(state): State<AppState>, extensions: Extensions, headers: HeaderMap) -> ApiResult<Response> {
+    use crate::metrics::{MetricsAccess, access};
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    match access(&state.cfg.metrics_token, peer, &headers) {
+        MetricsAccess::Allowed => {
+            Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
+        }
+        MetricsAccess::WrongToken => {
+            Err(ApiError::unauthorized(ErrorCode::MetricsToken, "metrics need the bearer token"))
+        }
+        MetricsAccess::NotLocal => Err(ApiError::not_found(ErrorCode::NoRoute, "no such endpoint")),
+    }
 }
 
 async fn openapi() -> Response {
@@ -251,7 +262,10 @@ async fn pull_ops(State(state): State<AppState>, Member { vault, query, .. }: Me
     let since = query_u64(query.as_deref(), "since")?.unwrap_or(0);
     let limit =
         query_u64(query.as_deref(), "limit")?.unwrap_or(state.cfg.max_pull_ops).clamp(1, state.cfg.max_pull_ops);
-    let (ops, point) = state.meta.ops_since(vault, since, limit).await?;
+    // A `since` beyond the head is an empty page with the head (the client sees its server went back);
+    // no stored seq exceeds i64::MAX, so larger values mean the same and must not reach the store.
+    let stored_since = since.min(i64::MAX as u64);
+    let (ops, point) = state.meta.ops_since(vault, stored_since, limit).await?;
     let last = ops.last().map(|o| o.seq).unwrap_or(since);
     let ops = ops.into_iter().map(|o| OpRecord { seq: o.seq, op: o.op.to_wire() }).collect();
     Ok(Json(PullResponse { v: PROTOCOL_VERSION, ops, more: last < point.seq, head: head(&state, &vault, point) }))

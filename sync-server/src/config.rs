@@ -54,6 +54,9 @@ pub struct Config {
     pub recovery_delay_secs: u64,
     /// Assisted recovery: wrong PINs before the provider share is locked.
     pub recovery_pin_tries: u32,
+    /// Bearer token `/metrics` asks for (at least 16 characters). Empty: `/metrics` answers only to
+    /// clients on this machine that did not come through a proxy.
+    pub metrics_token: String,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             shutdown_grace_secs: 10,
             recovery_delay_secs: 72 * 3600,
             recovery_pin_tries: 10,
+            metrics_token: String::new(),
         }
     }
 }
@@ -145,7 +149,24 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return bad("log_format must be text or json");
         }
+        if !self.metrics_token.is_empty() && self.metrics_token.len() < 16 {
+            return bad("metrics_token must be at least 16 characters (or empty)");
+        }
         Ok(())
+    }
+
+    /// What to tell the operator at start when the listener is reachable from the network: this server
+    /// speaks no TLS, so anything but loopback needs a TLS proxy (Caddy) in front, or phones would send
+    /// their requests in clear. A warning, not a refusal: behind a proxy on another host this is right.
+    pub fn plain_http_warning(&self) -> Option<String> {
+        let ip = self.listen.ip().to_canonical();
+        (!ip.is_loopback()).then(|| {
+            format!(
+                "listening on {} without TLS: clients must reach this server only through an HTTPS proxy \
+                 (Caddy, see docs); never expose this port directly",
+                self.listen
+            )
+        })
     }
 
     pub fn limits(&self) -> coffre_sync_protocol::Limits {
@@ -183,6 +204,26 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.max_pull_ops, Config::default().max_pull_ops);
+    }
+
+    #[test]
+    fn metrics_token_from_env_and_not_too_short() {
+        let mut env = HashMap::new();
+        env.insert("COFFRE_SERVER_METRICS_TOKEN".to_string(), "a-long-enough-token".to_string());
+        assert_eq!(Config::load(None, &env).unwrap().metrics_token, "a-long-enough-token");
+        env.insert("COFFRE_SERVER_METRICS_TOKEN".to_string(), "short".to_string());
+        assert!(Config::load(None, &env).is_err());
+        assert_eq!(Config::load(None, &HashMap::new()).unwrap().metrics_token, "");
+    }
+
+    #[test]
+    fn plain_http_warning_only_off_loopback() {
+        let at = |listen: &str| Config { listen: listen.parse().unwrap(), ..Config::default() }.plain_http_warning();
+        assert_eq!(at("127.0.0.1:8443"), None);
+        assert_eq!(at("[::1]:8443"), None);
+        assert!(at("0.0.0.0:8443").unwrap().contains("without TLS"));
+        assert!(at("[::]:8443").is_some());
+        assert!(at("192.168.1.10:8443").is_some());
     }
 
     #[test]

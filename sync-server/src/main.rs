@@ -76,10 +76,15 @@ fn init_tracing(cfg: &Config) {
 
 async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let listen = cfg.listen;
+    let plain_http = cfg.plain_http_warning();
     let state = AppState::open_embedded(cfg)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "coffre-server listening");
+    if let Some(warning) = plain_http {
+        tracing::warn!("{warning}");
+        eprintln!("coffre-server: WARNING: {warning}");
+    }
     // Machine-readable line for supervisors and tests started with port 0.
     println!("listening on {addr}");
     coffre_sync_server::serve(state, listener, shutdown_signal()).await?;

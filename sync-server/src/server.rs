@@ -30,6 +30,8 @@ pub async fn serve(
     };
     let app = crate::router::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // The peer address lets `/metrics` tell a client on this machine from one on the network.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = tx.send(());

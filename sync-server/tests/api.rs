@@ -330,3 +330,59 @@ fn server_info_and_registration_idempotence() {
     let other = s.client(&key());
     assert_eq!(other.register(&a.identity).unwrap_err().code(), Some("vault_exists"));
 }
+
+/// `since` past the chain, even 2^64-1, is an empty page with the head (it used to reach the store
+/// and answer 500); what is not a 64-bit integer is `400 bad_query`.
+#[test]
+fn pull_since_beyond_the_chain_is_an_empty_page_and_overflow_is_bad_query() {
+    let s = TestServer::start();
+    let a = s.vault();
+    let ops = format!("/v1/vaults/{}/ops", a.vault_hex());
+    for q in ["since=18446744073709551615", "since=9223372036854775808", "since=9223372036854775807", "since=7"]
+        .into_iter()
+        .chain(["limit=18446744073709551615", "since=18446744073709551615&limit=18446744073709551615", "limit=0"])
+    {
+        let (status, err, body) = s.raw("GET", &format!("{ops}?{q}"), vec![], Some(&a.device), |_| {});
+        assert_eq!(status, 200, "{q}: {err:?}");
+        let page: proto::PullResponse = serde_json::from_slice(&body).unwrap();
+        assert!(page.ops.is_empty() && !page.more, "{q}");
+        assert_eq!(page.head.seq, 0, "{q}");
+    }
+    for q in ["since=18446744073709551616", "since=-1", "since=1e3", "limit=18446744073709551616", "limit=-5"] {
+        let r = s.raw("GET", &format!("{ops}?{q}"), vec![], Some(&a.device), |_| {});
+        assert_eq!(code(&r), (400, "bad_query".into()), "{q}");
+    }
+    // Still serving the normal pull afterwards.
+    assert_eq!(s.raw("GET", &format!("{ops}?since=0"), vec![], Some(&a.device), |_| {}).0, 200);
+}
+
+/// `/metrics` shows the server's load and failures: without a token only to this machine (and not
+/// through a proxy on it), with a token only to whoever sends it.
+#[test]
+fn metrics_answer_loopback_without_token_and_only_the_token_with_one() {
+    let s = TestServer::start();
+    let (status, _, body) = s.raw("GET", "/metrics", vec![], None, |_| {});
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(body).unwrap().contains("coffre_http_requests_total"));
+    // A proxy on this machine connects from loopback but forwards someone else's request.
+    let proxied = s.send(s.http.get(format!("{}/metrics", s.url)).header("x-forwarded-for", "203.0.113.9"));
+    assert_eq!(code(&proxied), (404, "no_route".into()));
+    drop(s);
+
+    let token = "a-metrics-token-for-this-test";
+    let s = TestServer::start_with(|c| c.metrics_token = token.into());
+    let get = |auth: Option<&str>| {
+        let mut req = s.http.get(format!("{}/metrics", s.url));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        s.send(req)
+    };
+    assert_eq!(code(&get(None)), (401, "metrics_token".into()), "loopback alone is not enough once a token is set");
+    assert_eq!(code(&get(Some("Bearer a-metrics-token-for-this-tesT"))), (401, "metrics_token".into()));
+    assert_eq!(code(&get(Some(token))), (401, "metrics_token".into()), "the Bearer scheme is required");
+    let (status, _, body) = get(Some(&format!("Bearer {token}")));
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("coffre_http_requests_total") && !text.contains(token));
+}

@@ -163,3 +163,34 @@ fn server_killed_during_upload_then_restarted_is_consistent() {
     let status = child2.proc.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// The real binary, listening on `listen`: what it wrote on stderr once it was listening.
+fn startup_stderr(listen: &str) -> String {
+    use std::io::{BufRead as _, Read as _};
+    let dir = tempfile::tempdir().unwrap();
+    let mut proc = std::process::Command::new(env!("CARGO_BIN_EXE_coffre-server"))
+        .env("COFFRE_SERVER_LISTEN", listen)
+        .env("COFFRE_SERVER_DATA_DIR", dir.path())
+        .env("COFFRE_SERVER_LOG_LEVEL", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(proc.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on "), "{line}");
+    proc.kill().unwrap();
+    proc.wait().unwrap();
+    let mut err = String::new();
+    proc.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    err
+}
+
+/// The server has no TLS: listening beyond loopback is allowed (a proxy in front) but said loudly.
+#[test]
+fn a_listener_off_loopback_warns_that_it_has_no_tls() {
+    let warned = startup_stderr("0.0.0.0:0");
+    assert!(warned.contains("WARNING") && warned.contains("without TLS"), "{warned}");
+    let quiet = startup_stderr("127.0.0.1:0");
+    assert!(!quiet.contains("without TLS"), "{quiet}");
+}

@@ -3,6 +3,7 @@
 //! to `coffre-sync` (the protocol client, which verifies everything the server says); both stay
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
+mod address;
 pub(crate) mod envelope;
 pub(crate) mod progress;
 pub(crate) mod view;
@@ -24,6 +25,7 @@ use zeroize::Zeroizing;
 
 pub use crate::error::{EngineError, Result};
 pub use crate::session::server_url;
+pub use crate::sync_engine::address::{AddressError, check_server_address};
 pub use crate::sync_engine::progress::SyncProgress;
 pub use coffre_sync::CancelToken as SyncCancel;
 
@@ -88,8 +90,16 @@ pub(crate) fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32])
 }
 
 /// Connects a vault to a server as its first device (no e-mail, no phone number: the vault is
-/// known by its identity public key).
+/// known by its identity public key). Refuses `http://` to another machine
+/// ([`check_server_address`]); see [`enroll_allowing_http`] for the person's explicit opt-in.
 pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
+    enroll_allowing_http(vault, server_url, false)
+}
+
+/// [`enroll`], with `allow_plain_http` the person's explicit choice to accept an `http://` server on
+/// another machine.
+pub fn enroll_allowing_http(vault: &mut Vault, server_url: &str, allow_plain_http: bool) -> Result<()> {
+    check_server_address(server_url, allow_plain_http)?;
     if vault.state_get(CONFIG)?.is_some() {
         return Err(EngineError::AlreadyEnrolled);
     }
@@ -474,14 +484,22 @@ pub struct PendingLink {
     offer: LinkOffer,
     device: SigningKey,
     server_url: String,
+    allow_plain_http: bool,
 }
 
 impl PendingLink {
-    /// Starts linking: this phone will be known by a new device key.
+    /// Starts linking: this phone will be known by a new device key. The address is checked
+    /// ([`check_server_address`]) before anything is sent: call it first to refuse early.
     pub fn new(server_url: &str) -> PendingLink {
+        Self::allowing_http(server_url, false)
+    }
+
+    /// [`PendingLink::new`], with `allow_plain_http` the person's explicit choice to accept an
+    /// `http://` server on another machine.
+    pub fn allowing_http(server_url: &str, allow_plain_http: bool) -> PendingLink {
         let device = SigningKey::generate();
         let offer = LinkOffer::new(server_url, device.verifying_key().to_bytes());
-        PendingLink { offer, device, server_url: server_url.trim_end_matches('/').to_string() }
+        PendingLink { offer, device, server_url: server_url.trim_end_matches('/').to_string(), allow_plain_http }
     }
 
     /// Text to render as a QR code.
@@ -497,6 +515,7 @@ impl PendingLink {
     /// Checks the mailbox once; on success creates this phone's vault in `dir` under its own new
     /// passphrase and runs a first sync. `LinkPending` means "not yet, ask again".
     pub fn try_complete(&self, dir: &Path, passphrase: &[u8], platform_secret: Option<&[u8; 32]>) -> Result<Vault> {
+        check_server_address(&self.server_url, self.allow_plain_http)?;
         let client = BlockingClient::new(&self.server_url, self.device.clone())?;
         let Some(sealed) = client.mailbox_get(&self.offer.qr().secret)? else {
             return Err(EngineError::LinkPending);

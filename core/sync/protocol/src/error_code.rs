@@ -63,6 +63,8 @@ error_codes! {
     RateLimited = "rate_limited",
     QuotaExceeded = "quota_exceeded",
     RegistrationClosed = "registration_closed",
+    /// `/metrics` without the operator's bearer token.
+    MetricsToken = "metrics_token",
     /// Made by the client when an error response is not an `ErrorBody` (a proxy's page, say).
     HttpError = "http_error",
 

@@ -36,7 +36,7 @@ class MainActivity : ComponentActivity() {
         secureWindow()
         unlock = UnlockModel(app.coffre, app.background, app.main)
         documents = DocumentsModel(app.coffre, app.background, app.main)
-        sync = SyncModel(app.coffre, app.background, app.main)
+        sync = SyncModel(app.coffre, app.background, app.main, allowPlainHttp = BuildConfig.DEBUG)
         root = FrameLayout(this)
         setContentView(root)
         observer = unlock.state.observe(::render)

@@ -19,8 +19,16 @@ sealed interface SyncState {
 /**
  * Sync with the server (enrolling on [serverUrl] the first time): the long call of the app, so it
  * reports progress and can be cancelled from the UI thread. Sharing and mandates need it once.
+ * [allowPlainHttp] accepts an `http://` server on another machine (the emulator's host, 10.0.2.2, in a
+ * debug build); release builds leave it false, and the core then refuses any `http://` address that is
+ * not this device.
  */
-class SyncModel(private val coffre: Coffre, private val background: Executor, main: Executor) {
+class SyncModel(
+    private val coffre: Coffre,
+    private val background: Executor,
+    main: Executor,
+    private val allowPlainHttp: Boolean = false,
+) {
     val state = Observable<SyncState>(SyncState.Idle, main)
 
     /** The running sync's handle; guarded by `this` so [cancel] never reaches a closed one. */
@@ -37,7 +45,7 @@ class SyncModel(private val coffre: Coffre, private val background: Executor, ma
         background.execute {
             val next = attempt({
                 coffre.sync().use { s ->
-                    if (s.serverUrl() == null) s.enroll(serverUrl)
+                    if (s.serverUrl() == null) s.enrollAllowingHttp(serverUrl, allowPlainHttp)
                     SyncState.Done(s.sync(SyncOptions(), listener, handle))
                 }
             }) { SyncState.Failed(it) }
