@@ -32,7 +32,7 @@ run desk --out "$work/guichet.png"
 run expiring --days 30
 run verify
 run export "$work/export" --zip
-ls -l "$work/export"
+ls -l "$work"/export.*   # export.zip, 0600 (and export.audit.json beside it once the vault has an audit trail)
 LANG=fr_FR.UTF-8 COFFRE_PASSPHRASE=mauvais "$COFFRE" list || echo "(mauvais code : sortie $?)"
 
 printf '\n--- sync: a local server, and a second phone linked by QR code ---\n'
