@@ -69,7 +69,7 @@ fn import(vault: &Path, dir: &Path, name: &str) {
 }
 
 #[test]
-fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_10() {
+fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_11() {
     let server = common::local_server();
     coffre_core::sync::init_tls();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
