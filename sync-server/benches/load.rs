@@ -12,12 +12,13 @@
 //! to the limits it announces (as the apps do), so the figures include that pacing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::BufRead as _;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coffre_crypto::SigningKey;
 use coffre_sync::{BlobRef, CancelToken, ChainState, KnownWriters, OpDraft, SyncClient};
+use coffre_test_harness::ServerProcess;
 
 const DOC_BYTES: usize = 200 * 1024;
 const CONCURRENCY: usize = 8;
@@ -40,31 +41,21 @@ fn bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// The real server binary, as the harness starts it, with its data in a folder of its own.
 struct Server {
-    child: std::process::Child,
-    url: String,
+    process: ServerProcess,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
     fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coffre-server"))
-            .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
-            .env("COFFRE_SERVER_DATA_DIR", dir.path())
-            .env("COFFRE_SERVER_LOG_LEVEL", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-        Server { child, url: format!("http://{addr}"), _dir: dir }
+        let process = ServerProcess::start(Path::new(env!("CARGO_BIN_EXE_coffre-server")), dir.path());
+        Server { process, _dir: dir }
     }
 
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.proc.id())).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -75,8 +66,8 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.process.proc.kill();
+        let _ = self.process.proc.wait();
     }
 }
 
@@ -109,7 +100,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
         None
     };
     let url = match (&child, &embedded) {
-        (Some(c), _) => c.url.clone(),
+        (Some(c), _) => c.process.url.clone(),
         (None, Some(e)) => e.url(),
         (None, None) => unreachable!(),
     };
@@ -198,7 +189,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     );
     println!("    plain: {docs} unsigned GETs of the same bytes ({CONCURRENCY} in flight), from memory / from files");
     let mut ratios = Vec::new();
-    let server_pid = child.as_ref().map(|c| c.child.id().to_string());
+    let server_pid = child.as_ref().map(|c| c.process.proc.id().to_string());
     let cpu_now = || cpu_secs("self") + server_pid.as_deref().map(cpu_secs).unwrap_or(0.0);
     for round in 1..=rounds {
         let cpu0 = cpu_now();
@@ -311,7 +302,7 @@ async fn plain_get(http: &reqwest::Client, base: &str, kind: &str, docs: usize, 
 
 async fn bench_devices(devices: usize, rounds: usize) {
     let server = Server::start();
-    let url = server.url.clone();
+    let url = server.process.url.clone();
     let t0 = Instant::now();
     // Register every device's vault first (counted separately).
     let mut set = tokio::task::JoinSet::new();
