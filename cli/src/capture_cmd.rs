@@ -3,6 +3,8 @@
 use crate::ctx::{Ctx, Out};
 use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
+use crate::interrupt::Interrupt;
+use crate::progress::Bar;
 use crate::versions::print_versions;
 use clap::Subcommand;
 use coffre_core::capture::{CaptureError, CaptureOptions, CapturedDocument, Mode, Quad, detect_json};
@@ -175,7 +177,22 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
     // Open the vault first so a wrong passphrase does not waste the processing.
     let mut vault = if args.save { Some(ctx.open()?) } else { None };
     let mut doc: Option<CapturedDocument> = None;
-    for photo in args.photos {
+    // Several photos take seconds each: show where we are; Ctrl-C between two photos stores nothing.
+    let interrupt = Interrupt::install();
+    let bar = (args.photos.len() > 1).then(|| Bar::new(lang, lang.t("Photos traitées", "Photos processed")));
+    for (done, photo) in args.photos.iter().enumerate() {
+        if let Some(bar) = &bar {
+            bar.set(done as u64, args.photos.len() as u64, 0, 0);
+        }
+        if interrupt.was_pressed() {
+            if let Some(bar) = &bar {
+                bar.finish();
+            }
+            return Err(CliError::new(
+                lang.t("Interrompu : rien n'a été enregistré.", "Interrupted: nothing was stored."),
+                exit::INTERRUPTED,
+            ));
+        }
         let bytes = read(ctx, photo)?;
         let one = coffre_core::capture::capture(&bytes, &opts).map_err(|e| capture_error(lang, photo, &e))?;
         for w in one.pages.iter().flat_map(|p| &p.warnings) {
@@ -186,6 +203,11 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
             Some(d) => d.pages.extend(one.pages),
         }
     }
+    if let Some(bar) = &bar {
+        bar.set(args.photos.len() as u64, args.photos.len() as u64, 0, 0);
+        bar.finish();
+    }
+    drop(interrupt);
     let doc = doc.ok_or_else(|| CliError::new("no photo", exit::USAGE))?;
     if let Some(pdf) = args.pdf {
         let bytes = doc.to_pdf().map_err(|e| capture_error(lang, pdf, &e))?;

@@ -60,6 +60,13 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             },
             code: exit::SERVER_BUSY,
         },
+        EngineError::Sync(SyncError::Cancelled) => CliError::new(
+            lang.t(
+                "Synchronisation interrompue. Ce qui a été envoyé ou reçu est gardé ; relancez « coffre sync » pour finir.",
+                "Sync interrupted. What was sent or received is kept; run `coffre sync` again to finish.",
+            ),
+            exit::INTERRUPTED,
+        ),
         EngineError::Sync(s) => {
             let (fr, en) = match s.kind() {
                 ErrorKind::Network => (

@@ -53,6 +53,9 @@ pub mod exit {
     /// Standard output was closed by its reader (`coffre list | head`): 128 + SIGPIPE, as a shell
     /// reports for any program stopped that way. Nothing is printed.
     pub const CLOSED_PIPE: i32 = 141;
+    /// Ctrl-C: the work stopped at a safe point (what a sync sent or received is kept; a capture
+    /// stored nothing). 128 + SIGINT, as a shell reports it.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// The message and exit code for a vault error.

@@ -4,10 +4,11 @@ use crate::core_errors::{engine_error, flow_error};
 use crate::ctx::{Ctx, Out};
 use crate::errors::CliError;
 use crate::i18n::{Lang, exit};
+use crate::interrupt::Interrupt;
+use crate::progress::Bar;
 use crate::secret;
 use clap::Subcommand;
 use coffre_core::mandate;
-use coffre_core::sync::CancelToken;
 use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
 
 // Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
@@ -93,8 +94,17 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool) ->
         }
     }
     let options = SyncOptions { download_all: all, on_busy: Some(busy_notice(ctx.lang)) };
-    let report =
-        sync_engine::sync(&mut vault, &options, &|_| {}, &CancelToken::new()).map_err(|e| engine_error(ctx, e))?;
+    // Progress of the whole job on stderr; Ctrl-C stops at the next safe point and keeps what was done.
+    let interrupt = Interrupt::install();
+    let bar = Bar::new(ctx.lang, ctx.lang.t("Synchronisation", "Sync"));
+    let result = sync_engine::sync(
+        &mut vault,
+        &options,
+        &|p| bar.set(p.done_items, p.total_items, p.done_bytes, p.total_bytes),
+        interrupt.token(),
+    );
+    bar.finish();
+    let report = result.map_err(|e| engine_error(ctx, e))?;
     // Certified deposits in, agents' packages out (docs/agents.md).
     let after = after_sync(ctx, &mut vault)?;
     if ctx.cli.json {

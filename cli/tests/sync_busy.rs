@@ -74,13 +74,7 @@ fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_11()
     coffre_core::sync::init_tls();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let busy = Arc::new(Busy::default());
-    let proxy = Arc::new(Proxy { upstream: server.url.clone(), http: reqwest::Client::new(), busy: busy.clone() });
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let app = axum::Router::new().fallback(forward).with_state(proxy);
-        axum::serve(listener, app).await.unwrap();
-    });
+    let url = busy_proxy(&rt, &server.url, busy.clone());
 
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("v");
@@ -114,4 +108,83 @@ fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_11()
     // Once the server is free again, the same command sends it.
     let report: serde_json::Value = serde_json::from_str(&ok(coffre(&v, &["sync", "--json"]))).unwrap();
     assert_eq!(report["pushed"], 1);
+}
+
+/// Starts the real server behind a proxy that can answer "busy"; returns the proxy's address.
+fn busy_proxy(rt: &tokio::runtime::Runtime, upstream: &str, busy: Arc<Busy>) -> String {
+    let proxy = Arc::new(Proxy { upstream: upstream.to_string(), http: reqwest::Client::new(), busy });
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let app = axum::Router::new().fallback(forward).with_state(proxy);
+        axum::serve(listener, app).await.unwrap();
+    });
+    url
+}
+
+#[test]
+fn ctrl_c_stops_a_waiting_sync_at_once_with_exit_130_and_the_next_sync_finishes_with_progress() {
+    use std::io::Read;
+    let server = common::local_server();
+    coffre_core::sync::init_tls();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let busy = Arc::new(Busy::default());
+    let url = busy_proxy(&rt, &server.url, busy.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("v");
+    ok(coffre(&v, &["init"]));
+    ok(coffre(&v, &["sync", "--server", &url]));
+    for name in ["a.pdf", "b.pdf", "c.pdf"] {
+        import(&v, tmp.path(), name);
+    }
+
+    // The server asks to wait 5 minutes: the sync waits (and says so) until Ctrl-C.
+    busy.retry_after.store(300, Ordering::SeqCst);
+    busy.refuse.store(1_000, Ordering::SeqCst);
+    let mut child = common::coffre_cmd(&v, "occupe 1234", "fr_FR.UTF-8")
+        .arg("sync")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
+        }
+    });
+    let waiting = std::time::Instant::now();
+    let mut said = String::new();
+    while !said.contains("nouvel essai dans 300 s") {
+        said = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the sync says it waits");
+    }
+    let pressed = std::time::Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    let stopped_in = pressed.elapsed();
+    while let Ok(more) = rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        said = more;
+    }
+    assert_eq!(code, Some(130), "stderr: {said}");
+    assert!(said.contains("Synchronisation interrompue"), "stderr: {said}");
+    assert!(said.contains("relancez « coffre sync »"), "stderr: {said}");
+    assert!(stopped_in < std::time::Duration::from_secs(10), "stopped {stopped_in:?} after Ctrl-C");
+    assert!(waiting.elapsed() < std::time::Duration::from_secs(120));
+
+    // The server is free again: the same command sends the three documents, with its progress.
+    busy.refuse.store(0, Ordering::SeqCst);
+    let out = coffre(&v, &["sync", "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pushed"], 3, "{report}");
+    assert!(err.contains("Synchronisation : 100 %"), "plain progress lines off a terminal: {err}");
 }

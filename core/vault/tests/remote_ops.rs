@@ -109,6 +109,42 @@ fn offline_edits_converge_last_writer_wins_per_field() {
     assert_eq!(titles(&a), titles(&b));
 }
 
+/// Every document's dates as a device shows them, in the order it lists them.
+fn dates_in_list_order(v: &Vault) -> Vec<(DocId, i64, i64)> {
+    v.list(&ListQuery::default()).unwrap().into_iter().map(|d| (d.id, d.created_at, d.modified_at)).collect()
+}
+
+#[test]
+fn dates_come_from_the_ops_clock_so_every_device_shows_and_sorts_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = two_devices(tmp.path());
+    let first =
+        a.add_document(meta("rib", "RIB"), Origin::Import, vec![page(jpeg_bytes(4, 10), "image/jpeg")]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second =
+        a.add_document(meta("autre", "Facture"), Origin::Import, vec![page(jpeg_bytes(5, 10), "image/jpeg")]).unwrap();
+    deliver(&mut a, &mut b);
+    // The receiving device applies later than the writer wrote: its own clock must not leak in.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    a.update_metadata(&first, MetadataPatch { title: Some("RIB banque".into()), ..Default::default() }).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    deliver(&mut a, &mut b);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    b.update_metadata(&second, MetadataPatch { notes: Some("payée".into()), ..Default::default() }).unwrap();
+    let third =
+        b.add_document(meta("autre", "Note"), Origin::Import, vec![page(jpeg_bytes(6, 10), "image/jpeg")]).unwrap();
+    b.delete(&third).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    deliver(&mut b, &mut a);
+
+    let on_a = dates_in_list_order(&a);
+    assert_eq!(on_a, dates_in_list_order(&b), "same dates, same order on both devices");
+    assert_eq!(on_a.len(), 2);
+    assert_eq!(on_a[0].0, second, "the last edited document comes first");
+    let (_, created, modified) = on_a.iter().find(|d| d.0 == first).copied().unwrap();
+    assert!(modified > created, "an edit moves the modified date, not the created one");
+}
+
 #[test]
 fn replayed_and_malformed_ops() {
     let tmp = tempfile::tempdir().unwrap();
