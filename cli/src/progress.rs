@@ -128,6 +128,6 @@ mod tests {
         for done in 0..=10 {
             plain.set(done, 10, 0, 0);
         }
-        assert_eq!(plain.state.lock().unwrap().last_quarter, Some(4));
+        assert_eq!(plain.state.lock().map(|s| s.last_quarter).ok(), Some(Some(4)));
     }
 }

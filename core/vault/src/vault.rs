@@ -330,11 +330,9 @@ impl Vault {
         let written = self.page_writer().write(&doc_id, version, &doc_key, sources)?;
 
         // 2. One transaction: document, its first version, tags, blobs, search index, outbox.
+        let now = now_ms();
         let tx_result = (|| -> Result<()> {
             let tx = self.conn.transaction()?;
-            // Dates come from the op's clock, so every device shows the same ones.
-            let hlc = tick(&tx, &self.writer_id)?;
-            let now = hlc.wall_ms;
             tx.execute(
                 "INSERT INTO documents (id, category, collection, title, issued_on, expires_on, notes, origin,
                     pinned, version, key_generation, wrapped_doc_key, created_at, modified_at)
@@ -359,6 +357,7 @@ impl Vault {
             }
             insert_pages(&tx, &doc_id, version, &written, now)?;
             reindex(&tx, &doc_id)?;
+            let hlc = tick(&tx, &self.writer_id)?;
             for field in crate::ops::FIELDS {
                 set_field_clock(&tx, &doc_id, field, &hlc)?;
             }
@@ -602,7 +601,7 @@ impl Vault {
         }
         let tx = self.conn.transaction()?;
         let hlc = tick(&tx, &self.writer_id)?;
-        apply_field_changes(&tx, id, &changes, hlc.wall_ms)?;
+        apply_field_changes(&tx, id, &changes, now_ms())?;
         for field in changes.fields() {
             set_field_clock(&tx, id, field, &hlc)?;
         }
@@ -628,9 +627,10 @@ impl Vault {
         self.get(id)?;
         let tx = self.conn.transaction()?;
         let hlc = tick(&tx, &self.writer_id)?;
+        let now = now_ms();
         tx.execute(
-            "UPDATE documents SET deleted_at = ?2, modified_at = max(modified_at, ?2), pinned = 0 WHERE id = ?1",
-            params![id.0, hlc.wall_ms],
+            "UPDATE documents SET deleted_at = ?2, modified_at = ?2, pinned = 0 WHERE id = ?1",
+            params![id.0, now],
         )?;
         tx.execute("DELETE FROM documents_fts WHERE rowid = (SELECT rowid FROM documents WHERE id = ?1)", [id.0])?;
         set_field_clock(&tx, id, "deleted", &hlc)?;
