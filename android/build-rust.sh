@@ -24,9 +24,14 @@ for abi_triple in arm64-v8a:aarch64-linux-android armeabi-v7a:armv7-linux-androi
     x86_64:x86_64-linux-android; do
     abi="${abi_triple%%:*}"
     triple="${abi_triple#*:}"
+    # 16 KB pages: Android 15+ phones may use them and Google Play requires 16 KB-aligned libraries;
+    # a 4 KB-aligned one does not load there. Checked with readelf below (and on the host build by
+    # scripts/check-size.sh in CI).
     cargo ndk --platform 26 -t "$abi" \
-        rustc --locked --profile release-mobile -p coffre-ffi --lib --crate-type cdylib
+        rustc --locked --profile release-mobile -p coffre-ffi --lib --crate-type cdylib \
+        -- -C link-arg=-Wl,-z,max-page-size=16384
     mkdir -p "$JNI/$abi"
     cp "$CARGO_TARGET_DIR/$triple/release-mobile/libcoffre_ffi.so" "$JNI/$abi/"
+    "$ROOT/scripts/check-page-size.sh" "$JNI/$abi/libcoffre_ffi.so"
 done
 ls -l "$JNI"/*/libcoffre_ffi.so

@@ -19,6 +19,8 @@ let package = Package(
             name: "Coffre",
             dependencies: ["coffre_ffiFFI"],
             path: "Sources/Coffre",
+            // The privacy manifest the App Store requires of SDKs (required-reason APIs SQLCipher uses).
+            resources: [.copy("PrivacyInfo.xcprivacy")],
             linkerSettings: [.linkedFramework("Security"), .linkedFramework("CoreFoundation")]
         ),
         .testTarget(

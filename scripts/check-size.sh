@@ -10,8 +10,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffre/target}"
 start=$SECONDS
 # `cargo rustc --crate-type cdylib`, not `cargo build`: coffre-ffi is also an rlib, and cargo silently
 # skips LTO for a crate that builds an rlib with it (cargo#9672): ~20% larger.
-cargo rustc -q --locked --profile release-mobile -p coffre-ffi --lib --crate-type cdylib
+# Linked for 16 KB pages as android/build-rust.sh links the phone's libraries (arguments after `--`
+# reach this crate's link only: no dependency is rebuilt for it).
+cargo rustc -q --locked --profile release-mobile -p coffre-ffi --lib --crate-type cdylib \
+    -- -C link-arg=-Wl,-z,max-page-size=16384
 lib="$CARGO_TARGET_DIR/release-mobile/libcoffre_ffi.so"
+"$ROOT/scripts/check-page-size.sh" "$lib"
 
 size=$(stat -c %s "$lib")
 gzipped=$(gzip -9 -c "$lib" | wc -c)

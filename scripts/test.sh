@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "share viewer bundle is the build of its sources (pinned npm packages)"
 sync-server/viewer/build.sh --check
 
+step "store packaging (Android/iOS files a store review would refuse; no SDK needed)"
+python3 scripts/check-packaging.py
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -10,11 +10,11 @@ plugins {
 
 android {
     namespace = "org.coffre.sample"
-    compileSdk = 35
+    compileSdk = 36
     defaultConfig {
         applicationId = "org.coffre.sample"
         minSdk = 26 // Android 8, as the library: the cheap phones people in precarious situations have
-        targetSdk = 35
+        targetSdk = 36 // Google Play: new apps and updates target API 36 from August 2026
         versionCode = 1
         versionName = "0.1"
         // The coffre-server to sync and share through; the emulator reaches the host's 127.0.0.1 here.

@@ -5,9 +5,13 @@ import Security
 /// the Keychain, this device only, available after first unlock (not in backups, not synced to
 /// iCloud). Pass one to `Coffre(dir: ..., platformSecret: KeychainSecretProvider())`.
 public final class KeychainSecretProvider: PlatformSecretProvider {
+    private let service: String
     private let account: String
 
-    public init(account: String = "coffre.platform-secret.v1") {
+    /// `service` names the item's owner: without it, a generic-password item is matched by account
+    /// alone and another library of the same app using that account name would read or clobber it.
+    public init(service: String = "org.coffre.vault", account: String = "coffre.platform-secret.v1") {
+        self.service = service
         self.account = account
     }
 
@@ -18,6 +22,7 @@ public final class KeychainSecretProvider: PlatformSecretProvider {
         guard rc == errSecSuccess else { throw CoffreError.Internal(detail: "no randomness") }
         let add: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
             kSecAttrAccount as String: account,
             kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
             kSecValueData as String: bytes,
@@ -30,6 +35,7 @@ public final class KeychainSecretProvider: PlatformSecretProvider {
     private func read() throws -> Data? {
         let query: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
             kSecAttrAccount as String: account,
             kSecReturnData as String: true,
         ]
