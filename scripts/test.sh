@@ -45,6 +45,10 @@ fi
 step "tests"
 cargo test --workspace --locked
 
+step "the main job (scripts/demo.sh) on this build: README's first command must keep working"
+COFFRE_DEMO_PREBUILT=1 ./scripts/demo.sh >"$CARGO_TARGET_DIR/demo.log" 2>&1 || { cat "$CARGO_TARGET_DIR/demo.log"; exit 1; }
+tail -n 1 "$CARGO_TARGET_DIR/demo.log"
+
 step "fuzz targets (cargo-fuzz layout; built on stable without instrumentation, each run briefly)"
 # fuzz/ is its own workspace (libFuzzer wants nightly flags to fuzz for real: see fuzz/README.md).
 # Same CARGO_TARGET_DIR: about 2 min of CPU the first time (it resolves coffre-sync's features on
