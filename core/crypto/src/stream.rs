@@ -1,5 +1,7 @@
 //! Blob encryption: XChaCha20-Poly1305 in the STREAM construction (Hoang, Reyhanitabar, Rogaway,
-//! Vizár 2015), as implemented by `chacha20poly1305::aead::stream` (`EncryptorBE32`/`DecryptorBE32`).
+//! Vizár 2015), with the nonce layout of RustCrypto's `aead::stream::StreamBE32` (which wrote every
+//! blob before ADR 0008; the tests check the bytes are the same): a 19-byte prefix, a 32-bit
+//! big-endian chunk counter and a last-chunk flag. Each chunk goes through [`crate::xchacha`].
 //!
 //! ```text
 //! file  = FORMAT_VERSION(1)=1 || nonce_prefix(19) || chunk_0 || ... || chunk_n
@@ -14,15 +16,13 @@
 
 use std::io::{self, Read, Write};
 
-use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::KeyInit;
-use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::aead::TAG_LEN;
 use crate::error::{CryptoError, Result};
 use crate::keys::SymmetricKey;
 use crate::rng::random_bytes;
+use crate::xchacha;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -85,8 +85,14 @@ fn fill<R: Read>(reader: &mut R, buf: &mut [u8], mut filled: usize) -> Result<us
     Ok(filled)
 }
 
-fn cipher(key: &SymmetricKey) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(key.as_bytes().into())
+/// The nonce of chunk `index`: `prefix || index (u32 big-endian) || last (0 or 1)`.
+fn chunk_nonce(prefix: &[u8; NONCE_PREFIX_LEN], index: u64, last: bool) -> Result<[u8; xchacha::NONCE_LEN]> {
+    let counter = u32::try_from(index).map_err(|_| CryptoError::Malformed("blob too long"))?;
+    let mut nonce = [0u8; xchacha::NONCE_LEN];
+    nonce[..NONCE_PREFIX_LEN].copy_from_slice(prefix);
+    nonce[NONCE_PREFIX_LEN..NONCE_PREFIX_LEN + 4].copy_from_slice(&counter.to_be_bytes());
+    nonce[NONCE_PREFIX_LEN + 4] = u8::from(last);
+    Ok(nonce)
 }
 
 /// One chunk: plaintext then ciphertext (or the reverse), transformed in place.
@@ -185,17 +191,10 @@ pub(crate) fn encrypt_with_prefix<R: Read, W: Write>(
     header[1..].copy_from_slice(prefix);
     writer.write_all(&header)?;
 
-    let mut enc = Some(EncryptorBE32::from_aead(cipher(key), prefix.into()));
     let (read, written) = run_chunks(reader, &mut writer, CHUNK_SIZE, |chunk| {
         let aad = chunk_aad(ctx, chunk.index, chunk.last);
-        let too_long = |_| CryptoError::Malformed("blob too long");
-        if chunk.last {
-            let enc = enc.take().ok_or(CryptoError::Malformed("chunk after the last"))?;
-            enc.encrypt_last_in_place(&aad, &mut *chunk.buf).map_err(too_long)
-        } else {
-            let enc = enc.as_mut().ok_or(CryptoError::Malformed("chunk after the last"))?;
-            enc.encrypt_next_in_place(&aad, &mut *chunk.buf).map_err(too_long)
-        }
+        let nonce = chunk_nonce(prefix, chunk.index, chunk.last)?;
+        xchacha::seal_in_place(key.as_bytes(), &nonce, &aad, &mut chunk.buf)
     })?;
     writer.flush()?;
     Ok(StreamStats { plaintext_len: read, ciphertext_len: HEADER_LEN as u64 + written })
@@ -225,21 +224,21 @@ pub fn decrypt_stream<R: Read, W: Write>(
     let mut prefix = [0u8; NONCE_PREFIX_LEN];
     prefix.copy_from_slice(&header[1..]);
 
-    let mut dec = Some(DecryptorBE32::from_aead(cipher(key), (&prefix).into()));
     let (read, written) = run_chunks(reader, &mut writer, CT_CHUNK, |chunk| {
         if chunk.buf.len() < TAG_LEN {
             return Err(CryptoError::Truncated);
         }
         let aad = chunk_aad(ctx, chunk.index, chunk.last);
+        let nonce = chunk_nonce(&prefix, chunk.index, chunk.last)?;
         if chunk.last {
-            let dec = dec.take().ok_or(CryptoError::Malformed("chunk after the last"))?;
-            if dec.decrypt_last_in_place(&aad, &mut *chunk.buf).is_err() {
-                return Err(diagnose_last(key, ctx, &prefix, chunk.index, &mut chunk.buf));
+            // A failed open wipes the buffer: keep the ciphertext to tell truncation from tampering.
+            let mut kept = chunk.buf.to_vec();
+            if xchacha::open_in_place(key.as_bytes(), &nonce, &aad, &mut chunk.buf).is_err() {
+                return Err(diagnose_last(key, ctx, &prefix, chunk.index, &mut kept));
             }
             Ok(())
         } else {
-            let dec = dec.as_mut().ok_or(CryptoError::Malformed("chunk after the last"))?;
-            dec.decrypt_next_in_place(&aad, &mut *chunk.buf).map_err(|_| CryptoError::Decrypt)
+            xchacha::open_in_place(key.as_bytes(), &nonce, &aad, &mut chunk.buf)
         }
     })?;
     writer.flush()?;
@@ -256,15 +255,14 @@ fn diagnose_last(
     index: u64,
     buf: &mut Vec<u8>,
 ) -> CryptoError {
-    let Ok(position) = u32::try_from(index) else {
+    let Ok(nonce) = chunk_nonce(prefix, index, false) else {
         return CryptoError::Decrypt;
     };
     if buf.len() != CT_CHUNK {
         return CryptoError::Decrypt;
     }
-    let stream = StreamBE32::from_aead(cipher(key), prefix.into());
     let aad = chunk_aad(ctx, index, false);
-    let verdict = match stream.decrypt_in_place(position, false, &aad, buf) {
+    let verdict = match xchacha::open_in_place(key.as_bytes(), &nonce, &aad, buf) {
         Ok(()) => CryptoError::Truncated,
         Err(_) => CryptoError::Decrypt,
     };
@@ -303,8 +301,9 @@ pub fn decrypt_to_vec<R: Read>(key: &SymmetricKey, ctx: &BlobContext, reader: R)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chacha20poly1305::XNonce;
-    use chacha20poly1305::aead::{Aead, Payload};
+    // RustCrypto's XChaCha20-Poly1305: the reference the chunks are checked against.
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
     const CTX: BlobContext = BlobContext { doc_id: [9; 16], version: 3 };
 
