@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, UnboundKey};
 use coffre_crypto::{BlobContext, CHUNK_SIZE, SymmetricKey, decrypt_stream, encrypt_stream, encrypted_len};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, UnboundKey};
 
 const SIZE: usize = 64 * 1024 * 1024;
 const ROUNDS: usize = 11;
@@ -144,9 +144,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     line("STREAM XChaCha20-Poly1305 decrypt, file -> file", dec);
     line("ChaCha20-Poly1305 (ring), one call, in memory", one_shot);
     line("ChaCha20-Poly1305 (RustCrypto, before), one call", portable);
-    let openssl = [openssl_before, openssl_speed()].into_iter().flatten().fold(None, |m: Option<f64>, x| {
-        Some(m.map_or(x, |m| m.max(x)))
-    });
+    let openssl = [openssl_before, openssl_speed()]
+        .into_iter()
+        .flatten()
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     if let Some(mbps) = openssl {
         println!("  {:<50} {mbps:8.1} MB/s  (best of 2 runs of 2 s)", "OpenSSL ChaCha20-Poly1305, 64 KiB blocks");
     }

@@ -1,6 +1,7 @@
 //! Vault figures, printed as ratios against baselines measured in the same run:
 //! unlock (Argon2id + open) and unlock -> first pinned page decoded; adding 10,000 small documents;
-//! list and search latency at 10,000 (target < 10 ms per query); SQLCipher vs plain SQLite.
+//! list and search latency at 10,000 (target < 10 ms per query); SQLCipher vs plain SQLite; an import
+//! of 1,000 files one by one vs in batches (COFFRE_BENCH_IMPORT to change the 1,000).
 //! Run: `cargo bench -p coffre-vault` (COFFRE_BENCH_DOCS to change the 10,000).
 #![allow(clippy::unwrap_used)]
 
@@ -140,6 +141,56 @@ fn main() {
         ms(cipher),
         ms(plain),
         cipher.as_secs_f64() / plain.as_secs_f64()
+    );
+
+    import_batches(tmp.path());
+}
+
+/// `coffre import` of many files (issue 18): each file as its own document (`import_file`, three
+/// fsyncs each) vs batches made durable together (`import_files`, [`IMPORT_BATCH`] per batch), on the
+/// same 200 KiB files, in halves interleaved so load hits both alike. Durability is the same; the
+/// kill test (`tests/kill.rs`) covers both paths.
+fn import_batches(tmp: &std::path::Path) {
+    let n: usize = std::env::var("COFFRE_BENCH_IMPORT").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000);
+    let files_dir = tmp.join("files");
+    std::fs::create_dir_all(&files_dir).unwrap();
+    let mut files = Vec::new();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..n {
+        // A PDF header then incompressible bytes: 200 KiB, as a scanned page.
+        let mut bytes = b"%PDF-1.4\n".to_vec();
+        bytes.resize(200 * 1024, 0);
+        for b in bytes[9..].iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let path = files_dir.join(format!("page-{i}.pdf"));
+        std::fs::write(&path, &bytes).unwrap();
+        files.push((path, NewDocument::default()));
+    }
+    let mut one = Vault::create(&tmp.join("one"), PASS, None).unwrap();
+    let mut batched = Vault::create(&tmp.join("batched"), PASS, None).unwrap();
+    let (mut t_one, mut t_batched) = (Duration::ZERO, Duration::ZERO);
+    for half in files.chunks(n.div_ceil(2)) {
+        let t = Instant::now();
+        for (path, meta) in half {
+            one.import_file(path, meta.clone()).unwrap();
+        }
+        t_one += t.elapsed();
+        let t = Instant::now();
+        for batch in half.chunks(IMPORT_BATCH) {
+            assert!(batched.import_files(batch).failed.is_none());
+        }
+        t_batched += t.elapsed();
+    }
+    println!(
+        "import {n} files of 200 KiB: one by one {:.2} s, in batches of {IMPORT_BATCH} {:.2} s -> {:.2}x the time ({:.1}x faster)",
+        t_one.as_secs_f64(),
+        t_batched.as_secs_f64(),
+        t_batched.as_secs_f64() / t_one.as_secs_f64(),
+        t_one.as_secs_f64() / t_batched.as_secs_f64()
     );
 }
 

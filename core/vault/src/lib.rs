@@ -12,6 +12,7 @@ mod header;
 mod hlc;
 mod keys;
 mod model;
+mod new_docs;
 pub mod ops;
 mod pages;
 mod remote;
@@ -33,6 +34,7 @@ pub use model::{
     Damage, DamageKind, DocId, Document, Expiring, MetadataPatch, NewDocument, Origin, PageInfo, PageInput, PageRole,
     VerifyReport,
 };
+pub use new_docs::{IMPORT_BATCH, ImportOutcome};
 pub use remote::{Applied, LocalBlob, MissingBlob};
 pub use rotation::RotatedKey;
 pub use scrub::{REENCODE_QUALITY, strip_photo_metadata};

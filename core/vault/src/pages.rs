@@ -2,7 +2,7 @@
 //! encryption under fresh page keys into blob files, the rows that record them, and the errors met
 //! reading them back. Used alike by a new document, a new version and an import.
 
-use crate::blobstore::{WriterWrap, WrittenBlob, write_blob};
+use crate::blobstore::{Durability, WriterWrap, WrittenBlob, write_blob};
 use crate::error::corrupt;
 use crate::keys::page_key_aad;
 use crate::model::{DocId, PageRole};
@@ -27,6 +27,7 @@ pub(crate) struct PageWriter<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) wrap: Option<WriterWrap>,
     pub(crate) max_file_bytes: u64,
+    pub(crate) durability: Durability,
 }
 
 impl PageWriter<'_> {
@@ -53,7 +54,7 @@ impl PageWriter<'_> {
                     return Err(map_limit_error(e, self.max_file_bytes));
                 }
             };
-            let blob = match write_blob(self.dir, &page_key, &ctx, reader, self.wrap) {
+            let blob = match write_blob(self.dir, &page_key, &ctx, reader, self.wrap, self.durability) {
                 Ok(b) => b,
                 Err(e) => {
                     remove_pages(&written);
@@ -90,6 +91,9 @@ pub(crate) struct WrittenPage {
 /// Removes page files that no row will refer to (a failed import or version).
 pub(crate) fn remove_pages(pages: &[WrittenPage]) {
     for p in pages {
+        if let Some(tmp) = &p.blob.pending {
+            let _ = fs::remove_file(tmp);
+        }
         let _ = fs::remove_file(&p.blob.path);
     }
 }

@@ -171,10 +171,10 @@ impl Vault {
             }
             OpBody::Delete => {
                 if doc_exists(&tx, &doc)? && newer(&tx, &doc, "deleted", &hlc)? {
-                    let now = now_ms();
                     tx.execute(
-                        "UPDATE documents SET deleted_at = ?2, modified_at = ?2, pinned = 0 WHERE id = ?1 AND deleted_at IS NULL",
-                        params![doc.0, now],
+                        "UPDATE documents SET deleted_at = ?2, modified_at = max(modified_at, ?2), pinned = 0
+                         WHERE id = ?1 AND deleted_at IS NULL",
+                        params![doc.0, hlc.wall_ms],
                     )?;
                     tx.execute(
                         "DELETE FROM documents_fts WHERE rowid = (SELECT rowid FROM documents WHERE id = ?1)",
@@ -358,7 +358,7 @@ fn apply_fields_lww(tx: &Transaction<'_>, doc: &DocId, fields: &FieldChanges, hl
     if winning.is_empty() {
         return Ok(Applied::Unchanged);
     }
-    apply_field_changes(tx, doc, &winning, now_ms())?;
+    apply_field_changes(tx, doc, &winning, hlc.wall_ms)?;
     for f in winning.fields() {
         set_field_clock(tx, doc, f, hlc)?;
     }

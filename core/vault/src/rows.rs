@@ -32,7 +32,9 @@ pub(crate) fn reindex(tx: &Transaction<'_>, id: &DocId) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn apply_field_changes(tx: &Transaction<'_>, id: &DocId, c: &FieldChanges, now: i64) -> Result<()> {
+/// `at` is the wall time of the op's clock: every device then shows the same "modified" date and
+/// sorts the same way (a receiving device's own clock would differ); `max` makes it order-independent.
+pub(crate) fn apply_field_changes(tx: &Transaction<'_>, id: &DocId, c: &FieldChanges, at: i64) -> Result<()> {
     if let Some(code) = &c.category {
         let cat = resolve_category(code)?;
         // The document key stays wrapped under its original collection; the category label moves.
@@ -56,7 +58,7 @@ pub(crate) fn apply_field_changes(tx: &Transaction<'_>, id: &DocId, c: &FieldCha
             tx.execute("INSERT INTO tags (doc_id, tag) VALUES (?1, ?2)", params![id.0, t])?;
         }
     }
-    tx.execute("UPDATE documents SET modified_at = ?2 WHERE id = ?1", params![id.0, now])?;
+    tx.execute("UPDATE documents SET modified_at = max(modified_at, ?2) WHERE id = ?1", params![id.0, at])?;
     reindex(tx, id)
 }
 
@@ -123,11 +125,11 @@ pub(crate) fn promote_if_newer(tx: &Transaction<'_>, doc: &DocId, version: u32, 
     }
     tx.execute(
         "UPDATE documents SET version = v.version, key_generation = v.key_generation,
-            wrapped_doc_key = v.wrapped_doc_key, modified_at = ?3
+            wrapped_doc_key = v.wrapped_doc_key, modified_at = max(documents.modified_at, ?3)
          FROM (SELECT version, key_generation, wrapped_doc_key FROM document_versions
                WHERE doc_id = ?1 AND version = ?2) AS v
          WHERE documents.id = ?1",
-        params![doc.0, version, now_ms()],
+        params![doc.0, version, hlc.wall_ms],
     )?;
     Ok(true)
 }

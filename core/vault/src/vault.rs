@@ -1,7 +1,7 @@
 //! The [`Vault`]: one directory = `vault.json` (the ARK wrapped under the passphrase) + `vault.db`
 //! (SQLCipher) + `blobs/` (encrypted files). One process writes at a time (`vault.lock`).
 
-use crate::blobstore::{self, WriterWrap, blob_path};
+use crate::blobstore::{self, Durability, WriterWrap, blob_path};
 use crate::category::{Category, Collection, category};
 use crate::date::{self, now_ms};
 use crate::db::{self, DB_FILE};
@@ -10,15 +10,13 @@ use crate::header::{HEADER_VERSION, Header};
 use crate::keys::{self, doc_key_aad, page_key_aad};
 use crate::model::*;
 use crate::ops::Op;
-use crate::pages::{
-    LimitedReader, PageSource, PageWriter, blob_error, blob_refs, insert_pages, open_blob, remove_pages,
-};
-use crate::rows::{apply_field_changes, queue, record_version, reindex, resolve_category, set_field_clock, tick};
-use crate::sniff::{FileKind, SNIFF_LEN, sniff};
+use crate::pages::{PageSource, PageWriter, blob_error, open_blob};
+use crate::rows::{apply_field_changes, queue, resolve_category, set_field_clock, tick};
+use crate::sniff::FileKind;
 use crate::{Result, VaultError};
 use coffre_crypto::{
     AccountRootKey, BlobContext, KdfParams, SymmetricKey, decrypt_stream, decrypt_to_vec, unwrap_ark_with_passphrase,
-    unwrap_key, wrap_ark_with_passphrase, wrap_key,
+    unwrap_key, wrap_ark_with_passphrase,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{self, File};
@@ -221,7 +219,12 @@ impl Vault {
 
     /// Writes page files into this vault, under its size limit.
     pub(crate) fn page_writer(&self) -> PageWriter<'_> {
-        PageWriter { dir: &self.dir, wrap: self.blob_writer_wrap, max_file_bytes: self.limits.max_file_bytes }
+        PageWriter {
+            dir: &self.dir,
+            wrap: self.blob_writer_wrap,
+            max_file_bytes: self.limits.max_file_bytes,
+            durability: Durability::Now,
+        }
     }
 
     /// The Account Root Key, for the sync, sharing and recovery layers.
@@ -280,115 +283,25 @@ impl Vault {
     }
 
     /// Imports a file from disk, streaming (never whole in memory). Its type is sniffed from its
-    /// content; a name that claims another type (a text file named `.jpg`) is refused.
-    pub fn import_file(&mut self, path: &Path, mut meta: NewDocument) -> Result<DocId> {
-        let file = File::open(path)?;
-        let size = file.metadata()?.len();
-        if size > self.limits.max_file_bytes {
-            return Err(VaultError::TooLarge { size, limit: self.limits.max_file_bytes });
-        }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if meta.title.trim().is_empty() {
-            meta.title = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        }
-        self.import_reader(BufReader::new(file), &name, meta)
+    /// content; a name that claims another type (a text file named `.jpg`) is refused. Many files:
+    /// [`Vault::import_files`].
+    pub fn import_file(&mut self, path: &Path, meta: NewDocument) -> Result<DocId> {
+        let doc = self.prepare_file(path, meta, Durability::Now)?;
+        self.commit_new(std::slice::from_ref(&doc))?;
+        Ok(doc.id())
     }
 
     /// Imports from any reader; `name` is only used to catch content that contradicts it.
-    pub fn import_reader<R: Read>(&mut self, mut reader: R, name: &str, meta: NewDocument) -> Result<DocId> {
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        (&mut reader).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
-        let kind = sniff(&head);
-        if let Some(claimed) = FileKind::claimed_by_name(name)
-            && claimed != kind
-        {
-            return Err(VaultError::TypeMismatch { claimed: claimed.name(), detected: kind.name() });
-        }
-        if head.is_empty() {
-            return Err(VaultError::InvalidInput("the file is empty".into()));
-        }
-        let limit = self.limits.max_file_bytes;
-        let body = LimitedReader { inner: Cursor::new(head).chain(reader), read: 0, limit };
-        let sources = vec![PageSource { reader: Box::new(body), mime: kind.mime(), role: PageRole::Page }];
-        self.store_new(meta, Origin::Import, sources)
+    pub fn import_reader<R: Read>(&mut self, reader: R, name: &str, meta: NewDocument) -> Result<DocId> {
+        let doc = self.prepare_reader(reader, name, meta, Durability::Now)?;
+        self.commit_new(std::slice::from_ref(&doc))?;
+        Ok(doc.id())
     }
 
     fn store_new(&mut self, meta: NewDocument, origin: Origin, sources: Vec<PageSource<'_>>) -> Result<DocId> {
-        let cat = resolve_category(&meta.category)?;
-        let issued_on = date::normalise(meta.issued_on.as_deref())?;
-        let expires_on = date::normalise(meta.expires_on.as_deref())?;
-        let title = clean_title(&meta.title, cat);
-        let tags = clean_tags(&meta.tags);
-        let doc_id = DocId::random();
-        let version = 1u32;
-        let (collection_key, generation) = keys::current_collection_key(&self.conn, &self.ark, cat.collection)?;
-        let doc_key = SymmetricKey::generate();
-        let wrapped_doc_key =
-            wrap_key(&collection_key, &doc_key, &doc_key_aad(&doc_id, version, cat.collection, generation));
-
-        // 1. Blob files, durable before any row refers to them.
-        let written = self.page_writer().write(&doc_id, version, &doc_key, sources)?;
-
-        // 2. One transaction: document, its first version, tags, blobs, search index, outbox.
-        let now = now_ms();
-        let tx_result = (|| -> Result<()> {
-            let tx = self.conn.transaction()?;
-            tx.execute(
-                "INSERT INTO documents (id, category, collection, title, issued_on, expires_on, notes, origin,
-                    pinned, version, key_generation, wrapped_doc_key, created_at, modified_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?12)",
-                params![
-                    doc_id.0,
-                    cat.code,
-                    cat.collection.code(),
-                    title,
-                    issued_on,
-                    expires_on,
-                    meta.notes,
-                    origin.code(),
-                    version,
-                    generation,
-                    wrapped_doc_key,
-                    now
-                ],
-            )?;
-            for tag in &tags {
-                tx.execute("INSERT INTO tags (doc_id, tag) VALUES (?1, ?2)", params![doc_id.0, tag])?;
-            }
-            insert_pages(&tx, &doc_id, version, &written, now)?;
-            reindex(&tx, &doc_id)?;
-            let hlc = tick(&tx, &self.writer_id)?;
-            for field in crate::ops::FIELDS {
-                set_field_clock(&tx, &doc_id, field, &hlc)?;
-            }
-            record_version(&tx, &doc_id, version, None, generation, &wrapped_doc_key, origin, &hlc)?;
-            let fields = crate::ops::FieldChanges {
-                category: Some(cat.code.into()),
-                title: Some(title.clone()),
-                tags: Some(tags.clone()),
-                issued_on: Some(issued_on.clone()),
-                expires_on: Some(expires_on.clone()),
-                notes: Some(meta.notes.clone()),
-            };
-            let body = crate::ops::OpBody::Create {
-                fields,
-                origin,
-                version,
-                collection: cat.collection.code().into(),
-                key_generation: generation,
-                wrapped_doc_key: hex::encode(&wrapped_doc_key),
-                blobs: blob_refs(&written),
-            };
-            let op = Op::create(&doc_id, &hlc, body);
-            queue(&tx, &op)?;
-            tx.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = tx_result {
-            remove_pages(&written);
-            return Err(e);
-        }
-        Ok(doc_id)
+        let doc = self.prepare_new(meta, origin, sources, Durability::Now)?;
+        self.commit_new(std::slice::from_ref(&doc))?;
+        Ok(doc.id())
     }
 }
 
@@ -601,7 +514,7 @@ impl Vault {
         }
         let tx = self.conn.transaction()?;
         let hlc = tick(&tx, &self.writer_id)?;
-        apply_field_changes(&tx, id, &changes, now_ms())?;
+        apply_field_changes(&tx, id, &changes, hlc.wall_ms)?;
         for field in changes.fields() {
             set_field_clock(&tx, id, field, &hlc)?;
         }
@@ -627,10 +540,9 @@ impl Vault {
         self.get(id)?;
         let tx = self.conn.transaction()?;
         let hlc = tick(&tx, &self.writer_id)?;
-        let now = now_ms();
         tx.execute(
-            "UPDATE documents SET deleted_at = ?2, modified_at = ?2, pinned = 0 WHERE id = ?1",
-            params![id.0, now],
+            "UPDATE documents SET deleted_at = ?2, modified_at = max(modified_at, ?2), pinned = 0 WHERE id = ?1",
+            params![id.0, hlc.wall_ms],
         )?;
         tx.execute("DELETE FROM documents_fts WHERE rowid = (SELECT rowid FROM documents WHERE id = ?1)", [id.0])?;
         set_field_clock(&tx, id, "deleted", &hlc)?;
@@ -783,12 +695,12 @@ pub struct ListQuery {
     pub offset: Option<u32>,
 }
 
-fn clean_title(title: &str, cat: &Category) -> String {
+pub(crate) fn clean_title(title: &str, cat: &Category) -> String {
     let t = title.trim();
     if t.is_empty() { cat.label_fr.to_string() } else { t.chars().take(200).collect() }
 }
 
-fn clean_tags(tags: &[String]) -> Vec<String> {
+pub(crate) fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = tags
         .iter()
         .map(|t| t.trim().to_lowercase())

@@ -1,4 +1,5 @@
-//! Kill test: a child process imports in a loop and is killed with SIGKILL at random moments. After
+//! Kill test: a child process imports in a loop (one document at a time, and every third round four
+//! files as one batch) and is killed with SIGKILL at random moments. After
 //! each kill the vault opens, `verify` is clean, and every document whose import returned is there.
 //! The child is this same test binary (a `harness = false` test) re-executed with `COFFRE_KILL_CHILD` set.
 #![allow(clippy::unwrap_used)]
@@ -38,9 +39,31 @@ fn child(dir: &str, key: &str) {
     let mut v = Vault::open_with_root_key(std::path::Path::new(dir), AccountRootKey::from_bytes(bytes)).unwrap();
     let out = std::io::stdout();
     println!("ready");
+    let scratch = std::path::PathBuf::from(format!("{dir}-files"));
+    std::fs::create_dir_all(&scratch).unwrap();
     for i in 0u64.. {
         let seed = (i % 251) as u8;
         let size = 1_000 + (i as usize * 7919) % 150_000;
+        if i % 3 == 2 {
+            // Every third round, an import of four files as one batch (made durable together).
+            let files: Vec<_> = (0..4u64)
+                .map(|k| {
+                    let (seed, size) = (((i + k) % 251) as u8, 1_000 + ((i + k) as usize * 7919) % 150_000);
+                    let path = scratch.join(format!("{i}-{k}-{seed}-{size}.jpg"));
+                    std::fs::write(&path, jpeg_bytes(seed, size)).unwrap();
+                    (path, meta("autre", ""))
+                })
+                .collect();
+            let outcome = v.import_files(&files);
+            assert!(outcome.failed.is_none(), "{:?}", outcome.failed);
+            let mut lock = out.lock();
+            for (id, k) in outcome.added.iter().zip(0..4u64) {
+                let (seed, size) = (((i + k) % 251) as u8, 1_000 + ((i + k) as usize * 7919) % 150_000);
+                writeln!(lock, "{id} {seed} {size}").unwrap();
+            }
+            lock.flush().unwrap();
+            continue;
+        }
         let id = v
             .add_document(
                 meta("autre", &format!("kill {i}")),

@@ -275,3 +275,30 @@ fn raw_key_opens_the_database_with_plain_sqlcipher() {
     wrong.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "00".repeat(32))).unwrap();
     assert!(wrong.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0)).is_err());
 }
+
+#[test]
+fn an_import_of_many_files_adds_them_in_one_batch_and_stops_at_the_first_refused_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&tmp.path().join("v"));
+    let mut files = Vec::new();
+    for k in 0..5u8 {
+        let path = tmp.path().join(format!("photo-{k}.jpg"));
+        std::fs::write(&path, jpeg_bytes(k, 20_000 + usize::from(k))).unwrap();
+        files.push((path, meta("autre", "")));
+    }
+    // The fourth "photo" is text: refused, and the fifth is not tried.
+    std::fs::write(&files[3].0, b"pas une image").unwrap();
+    let outcome = v.import_files(&files);
+    assert_eq!(outcome.added.len(), 3);
+    assert!(matches!(outcome.failed, Some((3, VaultError::TypeMismatch { .. }))), "{:?}", outcome.failed);
+    for (k, id) in outcome.added.iter().enumerate() {
+        let doc = v.get(id).unwrap();
+        assert_eq!(doc.title, format!("photo-{k}"), "each file keeps its name as title");
+        assert_eq!(v.page_bytes(id, 0).unwrap().as_slice(), jpeg_bytes(k as u8, 20_000 + k).as_slice());
+    }
+    assert_eq!(v.list(&ListQuery::default()).unwrap().len(), 3);
+    assert_eq!(v.outbox(100).unwrap().len(), 3, "one create op per document, for the sync");
+    let report = v.verify().unwrap();
+    assert!(report.is_clean(), "no orphan file, nothing left in tmp/: {report:?}");
+    assert_eq!(std::fs::read_dir(tmp.path().join("v/tmp")).map(|d| d.count()).unwrap_or(0), 0);
+}
