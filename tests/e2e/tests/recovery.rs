@@ -318,7 +318,7 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
 
     let lost_pk = sync_engine::devices(&mut lost).unwrap().into_iter().find(|d| d.this_device).unwrap().public_key;
-    let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
+    let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap().mandates;
     assert_eq!(to_confirm.len(), 1);
     assert_eq!((to_confirm[0].agent.as_str(), to_confirm[0].org.as_str()), ("M. Petit", "CCAS de Lyon"));
     let err = sync_engine::sync(&mut lost, &SyncOptions::default(), &|_| {}, &CancelToken::new()).unwrap_err();

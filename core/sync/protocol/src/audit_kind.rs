@@ -66,6 +66,9 @@ audit_kinds! {
     AssistedRecoverySlotFetched = "assisted_recovery_slot_fetched",
     /// After a lost device was removed, an enrolled device rotated the collection keys.
     CollectionKeysRotated = "collection_keys_rotated",
+    /// An enrolled device moved the vault to a new account key generation; the members it did not
+    /// list were removed (`removed`).
+    KeyGenerationStarted = "key_generation_started",
 }
 
 impl AuditKind {
