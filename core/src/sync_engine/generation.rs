@@ -43,6 +43,12 @@ struct Stored {
     switches: Vec<u64>,
 }
 
+impl Drop for Stored {
+    fn drop(&mut self) {
+        self.later.iter_mut().for_each(zeroize::Zeroize::zeroize);
+    }
+}
+
 /// Every account key generation this device holds, oldest first, and where the log switched.
 #[derive(Clone)]
 pub(crate) struct Keyring {
@@ -67,7 +73,7 @@ impl Keyring {
         if stored.switches.len() >= arks.len() {
             return Err(VaultError::Corrupt { what: "key generations".into() }.into());
         }
-        Ok(Keyring { arks, switches: stored.switches })
+        Ok(Keyring { arks, switches: stored.switches.clone() })
     }
 
     pub(crate) fn save(&self, vault: &mut Vault) -> Result<()> {

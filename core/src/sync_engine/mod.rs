@@ -569,6 +569,13 @@ struct GrantSecret {
     later: Vec<String>,
 }
 
+impl Drop for GrantSecret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.ark);
+        self.later.iter_mut().for_each(zeroize::Zeroize::zeroize);
+    }
+}
+
 /// The short code for a scanned QR, to compare with the new phone's screen before approving.
 pub fn link_code(qr_text: &str) -> Result<String> {
     Ok(coffre_sync::short_code(&LinkQr::parse(qr_text)?))
