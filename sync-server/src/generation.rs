@@ -5,7 +5,9 @@
 //! checks that the switch follows the current generation, is signed by that generation's identity and
 //! by the new one, and lists the device that sends it. Then, in one transaction, it records the new
 //! identity and removes every member not listed — the lost phone and any key it enrolled. A switch
-//! signed by an older generation's identity is refused (`409 stale_generation`).
+//! signed by an older generation's identity is refused (`409 stale_generation`). The same switch sent
+//! again is answered as done and changes nothing (a lost answer; a replay cannot remove a device
+//! added since).
 
 use axum::extract::State;
 use axum::{Json, Router, routing::post};
@@ -81,6 +83,13 @@ async fn switch_generation(
     })?;
     let removed = match state.meta.switch_generation(vault, req.generation, identity, devices, now_secs()).await? {
         GenerationOutcome::Switched { removed } => removed,
+        GenerationOutcome::AlreadyThere => {
+            return Ok(Json(GenerationSwitched {
+                v: PROTOCOL_VERSION,
+                generation: req.generation,
+                removed: Vec::new(),
+            }));
+        }
         GenerationOutcome::Stale { .. } => return Err(stale()),
         GenerationOutcome::NoVault => return Err(ApiError::unknown_vault()),
     };

@@ -80,11 +80,13 @@ pub enum AppendOutcome {
 /// What [`MetaStore::switch_generation`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GenerationOutcome {
-    /// The vault is at the asked generation (now, or already with the same identity: idempotent);
-    /// the members it removed now.
+    /// The vault moved to the asked generation; the members it removed.
     Switched {
         removed: Vec<PublicKey>,
     },
+    /// The vault already is at the asked generation with the same identity (a retry): nothing done,
+    /// so a replayed switch cannot remove a device added since.
+    AlreadyThere,
     /// The asked generation does not follow the current one (which is given).
     Stale {
         current: u32,
@@ -154,9 +156,9 @@ pub trait MetaStore: Send + Sync + 'static {
     /// The identity key of each account key generation of `vault`, by generation: `[0]` is the
     /// registered identity. Empty for an unknown vault.
     async fn generations(&self, vault: Hash) -> StoreResult<Vec<PublicKey>>;
-    /// Moves `vault` to `generation` with `identity` if it follows the current generation (or is the
-    /// current one with the same identity: a retry), and removes every member not in `keep`, in one
-    /// transaction.
+    /// Moves `vault` to `generation` with `identity` if it follows the current generation, and
+    /// removes every member not in `keep`, in one transaction (the current one with the same identity
+    /// is a retry: nothing changes).
     async fn switch_generation(
         &self,
         vault: Hash,

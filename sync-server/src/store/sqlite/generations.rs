@@ -48,15 +48,16 @@ pub(super) fn switch(
     }
     let current = u32::try_from(known.len() - 1).unwrap_or(u32::MAX);
     let retry = generation == current && known.last() == Some(identity) && generation > 0;
-    if !retry && generation != current.saturating_add(1) {
+    if retry {
+        return Ok(GenerationOutcome::AlreadyThere);
+    }
+    if generation != current.saturating_add(1) {
         return Ok(GenerationOutcome::Stale { current });
     }
-    if !retry {
-        tx.execute(
-            "INSERT INTO key_generations (vault, generation, identity_pk, switched_at) VALUES (?1, ?2, ?3, ?4)",
-            params![vault, generation, identity, i(now)?],
-        )?;
-    }
+    tx.execute(
+        "INSERT INTO key_generations (vault, generation, identity_pk, switched_at) VALUES (?1, ?2, ?3, ?4)",
+        params![vault, generation, identity, i(now)?],
+    )?;
     let members: Vec<Vec<u8>> = tx
         .prepare_cached("SELECT pk FROM devices WHERE vault = ?1 AND removed_at IS NULL")?
         .query_map(params![vault], |r| r.get(0))?
