@@ -87,19 +87,27 @@ impl Keyring {
         u32::try_from(self.switches.len()).unwrap_or(u32::MAX)
     }
 
-    /// The generation an op at `seq` was written under.
-    pub(crate) fn generation_at(&self, seq: u64) -> usize {
-        self.switches.iter().filter(|&&s| s < seq).count()
+    /// The generation in force just after the op at `seq` (switches at or before it).
+    fn generation_after(&self, seq: u64) -> usize {
+        self.switches.iter().filter(|&&s| s <= seq).count()
+    }
+
+    /// The generation `op` was written under: the one its writer was at, i.e. in force after the head
+    /// it had verified (`seen`). A device that had not pulled a switch yet when it wrote still sealed
+    /// under the old key; its next ops, written after it verified the switch, are under the new one.
+    /// (The writer's right to write is checked by seq: a writer the switch ended is refused anyway.)
+    pub(crate) fn generation_of(&self, op: &VerifiedOp) -> usize {
+        self.generation_after(op.seen.seq.min(op.seq.saturating_sub(1)))
+    }
+
+    /// The log key of `op`; `None` past a switch whose ARK this device never got.
+    pub(crate) fn log_key_of(&self, op: &VerifiedOp) -> Option<SymmetricKey> {
+        self.arks.get(self.generation_of(op)).map(envelope::log_key)
     }
 
     /// Whether the op at `seq` switched generations.
     pub(crate) fn is_switch(&self, seq: u64) -> bool {
         self.switches.contains(&seq)
-    }
-
-    /// The log key of the op at `seq`; `None` past a switch whose ARK this device never got.
-    pub(crate) fn log_key_at(&self, seq: u64) -> Option<SymmetricKey> {
-        self.arks.get(self.generation_at(seq)).map(envelope::log_key)
     }
 
     /// The log key new ops are sealed under.
@@ -177,7 +185,7 @@ pub(crate) fn accept_switch(
     op: &VerifiedOp,
     p: &GenerationPayload,
 ) {
-    let g = keyring.generation_at(op.seq);
+    let g = keyring.generation_of(op);
     if g != keyring.switches.len() || u32::try_from(g + 1).ok() != Some(p.generation) {
         return;
     }
@@ -332,15 +340,23 @@ mod tests {
         assert_eq!(keep, ["first".to_string(), "tablet".to_string()].into());
     }
 
+    fn op(seq: u64, seen: u64) -> VerifiedOp {
+        let seen = coffre_sync::protocol::ChainPoint { seq: seen, hash: [0; 32] };
+        VerifiedOp { seq, hash: [0; 32], writer: [1; 32], counter: 1, seen, ciphertext: Vec::new() }
+    }
+
     #[test]
-    fn an_op_after_a_switch_takes_the_new_log_key() {
+    fn an_op_written_after_its_writer_saw_a_switch_takes_the_new_log_key() {
         let mut keyring = Keyring::from_arks(vec![AccountRootKey::generate(), AccountRootKey::generate()]);
         assert_eq!(keyring.current(), 0);
         keyring.switches.push(10);
         let old = envelope::log_key(&keyring.arks[0]);
         let new = envelope::log_key(&keyring.arks[1]);
-        assert!(keyring.log_key_at(10) == Some(old));
-        assert!(keyring.log_key_at(11) == Some(new.clone()));
+        // The switch op itself, and an op by a device that had not pulled it yet, are under the old key.
+        assert!(keyring.log_key_of(&op(10, 9)) == Some(old.clone()));
+        assert!(keyring.log_key_of(&op(12, 8)) == Some(old));
+        // Written after the writer verified the switch: the new key.
+        assert!(keyring.log_key_of(&op(11, 10)) == Some(new.clone()));
         assert!(keyring.current_log_key() == new);
         assert_eq!(keyring.current(), 1);
         assert_eq!(keyring.arks_in_force().len(), 2);

@@ -344,7 +344,7 @@ pub(crate) fn exchange(vault: &mut Vault, s: &Session, drafts: &[OpDraft], repor
     for op in ops.iter().filter(|op| op.writer != s.device_pk) {
         let env = view
             .keyring
-            .log_key_at(op.seq)
+            .log_key_of(op)
             .and_then(|key| envelope::open(&key, &s.vault_hash, &op.ciphertext))
             .ok_or(SyncError::Tampered { what: "op payload does not decrypt", seq: Some(op.seq) })?;
         payloads.push(env.payload);

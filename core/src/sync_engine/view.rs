@@ -57,14 +57,14 @@ impl LogView for WriterView<'_> {
 
     fn accept(&mut self, op: &VerifiedOp) {
         self.hashes.insert(op.seq, op.hash);
-        let Some(key) = self.keyring.log_key_at(op.seq) else { return };
+        let Some(key) = self.keyring.log_key_of(op) else { return };
         let Some(env) = envelope::open(&key, &self.vault, &op.ciphertext) else { return };
         match env.payload {
             Payload::DeviceAdd { device, cert } => {
                 let Ok(bytes) = hex::decode(&device) else { return };
                 let Ok(pk) = <[u8; 32]>::try_from(bytes.as_slice()) else { return };
-                // Certified by the identity of the generation in force at this op.
-                let Some((_, identity)) = self.keyring.identity(self.keyring.generation_at(op.seq)) else { return };
+                // Certified by the identity of the generation its writer was at.
+                let Some((_, identity)) = self.keyring.identity(self.keyring.generation_of(op)) else { return };
                 if !cert_valid(&identity, &self.vault, &pk, &cert) {
                     return;
                 }
