@@ -324,6 +324,71 @@ mod tests {
         WriterSpan { from_seq: 0, until_seq: until, added_by: added_by.map(str::to_string) }
     }
 
+    /// A `generation` payload as `start` writes it: `devices` stay, the new ARK sealed to each.
+    fn switch_payload(
+        vault: &[u8; 32],
+        signer: &SigningKey,
+        new_ark: &AccountRootKey,
+        announced: &VerifyingKey,
+        devices: &[&SigningKey],
+    ) -> GenerationPayload {
+        let pks: Vec<[u8; 32]> = devices.iter().map(|d| d.verifying_key().to_bytes()).collect();
+        let new_sk = new_ark.derive_identity(1).signing;
+        let message = generation_message(vault, 1, announced.as_bytes(), &pks);
+        let mut certs = BTreeMap::new();
+        let mut sealed = BTreeMap::new();
+        for pk in &pks {
+            certs.insert(key_of(pk), hex::encode(new_sk.sign(&envelope::cert_message(vault, pk)).to_bytes()));
+            let to = VerifyingKey::from_bytes(pk).expect("key").to_exchange_public();
+            let sealed_ark = seal_to(&to, new_ark.as_bytes(), &sealed_aad(vault, 1, pk)).expect("seal");
+            sealed.insert(key_of(pk), b64(&sealed_ark));
+        }
+        GenerationPayload {
+            generation: 1,
+            identity: hex::encode(announced.as_bytes()),
+            devices: certs,
+            sealed,
+            sig: hex::encode(signer.sign(&message).to_bytes()),
+        }
+    }
+
+    #[test]
+    fn a_switch_is_followed_only_when_the_old_identity_signed_it_and_the_sealed_ark_gives_its_identity() {
+        let vault = [5u8; 32];
+        let ark0 = AccountRootKey::generate();
+        let identity0 = ark0.derive_identity(0).signing;
+        let (me, tablet, hidden) = (SigningKey::generate(), SigningKey::generate(), SigningKey::generate());
+        let writers: Writers =
+            [&me, &tablet, &hidden].iter().map(|k| (key_of(&k.verifying_key().to_bytes()), span(None, None))).collect();
+        let new_ark = AccountRootKey::generate();
+        let new_pk = new_ark.derive_identity(1).signing.verifying_key();
+        let follow = |p: &GenerationPayload| {
+            let mut keyring = Keyring::from_arks(vec![ark0.clone()]);
+            let mut w = writers.clone();
+            accept_switch(&mut keyring, &mut w, &vault, &me, &op(7, 6), p);
+            (keyring, w)
+        };
+        // Signed by someone else than generation 0's identity: ignored.
+        let forged = switch_payload(&vault, &SigningKey::generate(), &new_ark, &new_pk, &[&me, &tablet]);
+        assert_eq!(follow(&forged).0.current(), 0);
+        // An announced identity that the sealed ARK does not give: ignored.
+        let other_pk = SigningKey::generate().verifying_key();
+        let lying = switch_payload(&vault, &identity0, &new_ark, &other_pk, &[&me, &tablet]);
+        assert_eq!(follow(&lying).0.current(), 0);
+        // Not sealed to this device (it was left out): nothing recorded, later payloads do not open.
+        let without_me = switch_payload(&vault, &identity0, &new_ark, &new_pk, &[&tablet]);
+        let (keyring, _) = follow(&without_me);
+        assert_eq!(keyring.current(), 0);
+        // The real one: followed; the writer it does not list stops at it, the listed ones stay.
+        let real = switch_payload(&vault, &identity0, &new_ark, &new_pk, &[&me, &tablet]);
+        let (keyring, w) = follow(&real);
+        assert_eq!((keyring.current(), keyring.switches.clone()), (1, vec![7]));
+        assert!(keyring.current_log_key() == envelope::log_key(&new_ark));
+        assert_eq!(w[&key_of(&hidden.verifying_key().to_bytes())].until_seq, Some(7));
+        assert_eq!(w[&key_of(&tablet.verifying_key().to_bytes())].until_seq, None);
+        assert_eq!(w[&key_of(&me.verifying_key().to_bytes())].until_seq, None);
+    }
+
     #[test]
     fn what_the_removed_device_added_goes_with_it_even_through_others() {
         let writers: Writers = [
