@@ -26,6 +26,14 @@ pub struct RecoveryKit {
     pub pdf: Vec<u8>,
 }
 
+/// What removing a lost phone gives: the new kit to show and print (the old paper opens nothing any
+/// more), and the mandates to confirm again or revoke.
+#[derive(uniffi::Record)]
+pub struct LostDeviceRemoval {
+    pub kit: RecoveryKit,
+    pub mandates: Vec<MandateInfo>,
+}
+
 /// The word lists of a kit.
 #[derive(Debug, Clone, Copy, uniffi::Enum)]
 pub enum KitLanguage {
@@ -100,11 +108,20 @@ impl RecoveryApi {
         })
     }
 
-    /// A lost or stolen phone: the server refuses it at once and every device learns it. Returns the
-    /// active mandates, for the person to confirm again or revoke.
-    pub fn remove_lost_device(&self, device: String) -> Result<Vec<MandateInfo>> {
-        self.inner
-            .with_vault(|vault| Ok(rec::remove_lost_device(vault, &device)?.into_iter().map(Into::into).collect()))
+    /// A lost or stolen phone: the server refuses it (and any key it enrolled) at once, the vault
+    /// moves to a new account key (nothing the phone holds opens what is written afterwards), and a
+    /// new kit is made: show it and ask the person to print it, the old one no longer works. Also
+    /// returns the active mandates, for the person to confirm again or revoke.
+    pub fn remove_lost_device(&self, device: String, language: KitLanguage, date: String) -> Result<LostDeviceRemoval> {
+        self.inner.with_vault(|vault| {
+            let removed = rec::remove_lost_device(vault, &device)?;
+            let list = WordList::from(language);
+            let kit = &removed.kit;
+            let qr = QrCode::from_matrix(&kit.qr()?)?;
+            let pdf = kit.pdf(list, &date)?;
+            let kit = RecoveryKit { words: kit.words(list), qr, pdf: pdf.to_vec() };
+            Ok(LostDeviceRemoval { kit, mandates: removed.mandates.into_iter().map(Into::into).collect() })
+        })
     }
 
     /// Turns assisted recovery on (docs/recovery.md §3): any two of the provider (after a waiting

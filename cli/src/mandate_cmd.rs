@@ -603,6 +603,9 @@ fn kind_label(l: Lang, kind: &str) -> &'static str {
         K::AssistedRecoveryShareReleased => l.t("part de récupération libérée", "recovery share released"),
         K::AssistedRecoverySlotFetched => l.t("part de récupération retirée", "recovery share fetched"),
         K::CollectionKeysRotated => l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device"),
+        K::KeyGenerationStarted => {
+            l.t("nouvelle clé du coffre après un appareil perdu", "new vault key after a lost device")
+        }
         K::Unknown(_) => l.t("autre événement", "other event"),
     }
 }

@@ -158,6 +158,13 @@ pub fn kit(ctx: &Ctx<'_>, pdf: Option<&Path>, words_lang: &str) -> Out {
         .ok_or_else(|| CliError::new(lang.t("--words-lang : fr ou en.", "--words-lang: fr or en."), exit::USAGE))?;
     let mut vault = ctx.open()?;
     let kit = make_kit(&mut vault).map_err(|e| recovery_error(ctx, e))?;
+    show_kit(ctx, &kit, pdf, list)
+}
+
+/// Shows a new kit (words, PDF written 0600 when asked) and says the old one no longer works; also
+/// used after a lost phone was removed, which makes a new kit.
+pub fn show_kit(ctx: &Ctx<'_>, kit: &coffre_core::recovery::Kit, pdf: Option<&Path>, list: WordList) -> Out {
+    let lang = ctx.lang;
     let words = kit.words(list);
     if let Some(path) = pdf {
         let bytes = kit.pdf(list, &today()).map_err(|e| recovery_error(ctx, e))?;
@@ -180,6 +187,17 @@ pub fn kit(ctx: &Ctx<'_>, pdf: Option<&Path>, words_lang: &str) -> Out {
     }
     if let Some(path) = pdf {
         println!("{} {}", lang.t("Kit à imprimer :", "Kit to print:"), path.display());
+    }
+    if kit.assisted_needs_setup {
+        println!(
+            "{}",
+            lang.t(
+                "Le secours avec l'organisme doit être refait (coffre recover assisted setup) : \
+                 jusque-là, l'ancienne part du kit marche encore avec l'organisme.",
+                "Assisted recovery must be set up again (coffre recover assisted setup): \
+                 until then, the old kit share still works with the organisation.",
+            )
+        );
     }
     Ok(exit::OK)
 }

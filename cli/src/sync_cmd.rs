@@ -55,8 +55,17 @@ pub enum DeviceCommand {
         #[arg(long)]
         digits: String,
     },
-    /// Remove a lost device (by its public key, from `device list`).
-    Remove { public_key: String },
+    /// Remove a lost device (by its public key, from `device list`). The vault moves to a new key and
+    /// a new recovery kit is made: the old kit no longer works.
+    Remove {
+        public_key: String,
+        /// Write the new kit's printable PDF here (mode 0600).
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
+        /// Word list of the new kit: fr (default) or en.
+        #[arg(long, default_value = "fr")]
+        words_lang: String,
+    },
 }
 
 pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
@@ -205,18 +214,38 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
             println!("{}", lang.t("Nouvel appareil autorisé.", "New device approved."));
             Ok(exit::OK)
         }
-        DeviceCommand::Remove { public_key } => {
+        DeviceCommand::Remove { public_key, pdf, words_lang } => {
+            let list = coffre_core::recovery::WordList::parse(words_lang).ok_or_else(|| {
+                CliError::new(lang.t("--words-lang : fr ou en.", "--words-lang: fr or en."), exit::USAGE)
+            })?;
             let mut vault = ctx.open()?;
-            let mandates =
+            let removed =
                 coffre_core::recovery::remove_lost_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
-            println!(
-                "{}",
-                lang.t(
-                    "Appareil retiré : le serveur le refuse désormais.",
-                    "Device removed: the server refuses it now."
-                )
-            );
-            if !mandates.is_empty() {
+            let mandates = removed.mandates;
+            if !ctx.cli.json {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Appareil retiré : le serveur le refuse désormais. Le coffre a une nouvelle clé : \
+                         ce que vous ajoutez maintenant, l'appareil perdu ne peut pas le lire.",
+                        "Device removed: the server refuses it now. The vault has a new key: \
+                         what you add from now on, the lost device cannot read.",
+                    )
+                );
+            }
+            crate::recovery_cmd::show_kit(ctx, &removed.kit, pdf.as_deref(), list)?;
+            if pdf.is_none() && !ctx.cli.json {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Imprimez ce nouveau kit et gardez-le à part : l'ancien papier ne marche plus. \
+                         « coffre kit --pdf kit.pdf » en fait un à imprimer (il remplace ces mots).",
+                        "Print this new kit and keep it apart: the old paper no longer works. \
+                         \"coffre kit --pdf kit.pdf\" makes one to print (it replaces these words).",
+                    )
+                );
+            }
+            if !mandates.is_empty() && !ctx.cli.json {
                 println!(
                     "{}",
                     lang.t(

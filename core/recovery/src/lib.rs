@@ -13,4 +13,6 @@ pub mod slot;
 
 pub use code::{CodeError, RecoveryCode, WORD_COUNT, WordList};
 pub use pdf::{AssistedPrint, KitPage, kit_pdf};
-pub use slot::{SLOT_LEN, SLOT_VERSION, SlotError, SlotKind, device_seed, unwrap_ark, wrap_ark};
+pub use slot::{
+    SLOT_LEN, SLOT_VERSION, SlotError, SlotKind, device_seed, unwrap_ark, unwrap_arks, wrap_ark, wrap_arks,
+};

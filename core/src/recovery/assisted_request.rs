@@ -5,18 +5,19 @@
 use coffre_crypto::{ExchangePublic, random_bytes};
 use coffre_recovery::assisted::pin_verifier;
 use coffre_sync::BlockingClient;
-use coffre_sync::protocol::b64;
 use coffre_sync::protocol::recovery::{AssistedShares, AssistedStatus, SealedPiece};
+use coffre_sync::protocol::{b64, unb64_array};
 use coffre_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::kit::KIT_SHARE;
 use crate::error::Result;
-use crate::session::{hex32, session};
+use crate::session::{get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::generation::Keyring;
+use crate::sync_engine::queue_and_sync;
 use crate::sync_engine::view::key_of;
-use crate::sync_engine::{certify, queue_and_sync};
 
 /// Sets up assisted recovery (the holder chooses to, and with which organisation): the assisted
 /// recovery device is certified in the log, the server gets the slot, the PIN verifier, its share
@@ -27,19 +28,68 @@ pub fn setup_assisted(
     org: &[u8; 32],
     agents: &[ExchangePublic],
 ) -> Result<Zeroizing<Vec<u8>>> {
+    let vault_hash = session(vault)?.vault_hash;
+    let verifier = pin_verifier(pin, &vault_hash)?;
+    let settings = AssistedSettings {
+        v: 1,
+        org: b64(org),
+        agents: agents.iter().map(|a| b64(a.as_bytes())).collect(),
+        pin_verifier: b64(&*verifier),
+    };
+    set_up(vault, &settings)
+}
+
+/// Vault state key of the assisted-recovery settings ([`AssistedSettings`]), kept so that a new kit
+/// can set assisted recovery up again without asking the PIN and the agents once more.
+const ASSISTED_SETTINGS: &str = "recovery.assisted_settings";
+
+/// What assisted recovery was set up with (inside the encrypted database, next to the ARK: the PIN
+/// verifier gates one share of a key this database opens anyway).
+#[derive(Serialize, Deserialize)]
+struct AssistedSettings {
+    v: u32,
+    /// The organisation's key, base64url.
+    org: String,
+    /// The agents' X25519 keys, base64url.
+    agents: Vec<String>,
+    /// The Argon2id verifier of the PIN, base64url.
+    pin_verifier: String,
+}
+
+/// Sets assisted recovery up again with the kept settings (a new kit, a new key generation): a new
+/// assisted key, new shares and pieces, a new slot; the server drops the old slot's device and any
+/// pending request. `None` when this device has no settings (never set up here, or set up by an
+/// older version).
+pub(crate) fn renew_assisted(vault: &mut Vault) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    match get_json::<AssistedSettings>(vault, ASSISTED_SETTINGS)? {
+        Some(settings) if settings.v == 1 => set_up(vault, &settings).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn set_up(vault: &mut Vault, settings: &AssistedSettings) -> Result<Zeroizing<Vec<u8>>> {
     let s = session(vault)?;
-    let set = coffre_recovery::assisted::setup(vault.root_key(), &s.vault_hash, agents)?;
+    let corrupt = || VaultError::Corrupt { what: "assisted-recovery settings".into() };
+    let org: [u8; 32] = unb64_array(&settings.org, "org").map_err(|_| corrupt())?;
+    let agents = settings
+        .agents
+        .iter()
+        .map(|a| unb64_array::<32>(a, "agent").map(ExchangePublic::from_bytes).map_err(|_| corrupt()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let verifier: [u8; 32] = unb64_array(&settings.pin_verifier, "pin_verifier").map_err(|_| corrupt())?;
+    let keyring = Keyring::load(vault)?;
+    let set = coffre_recovery::assisted::setup_arks(keyring.arks_in_force(), &s.vault_hash, &agents)?;
     let device = coffre_crypto::SigningKey::from_bytes(*set.key.device_seed());
     let device_pk = device.verifying_key().to_bytes();
-    let cert = certify(vault.root_key(), &s.vault_hash, &device_pk);
+    let cert = keyring.certify(&s.vault_hash, &device_pk);
     queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
     let body = coffre_sync::protocol::recovery::AssistedPut {
         v: coffre_sync::protocol::PROTOCOL_VERSION,
         device_pk: b64(&device_pk),
         slot: b64(&set.slot),
-        pin_verifier: b64(&*pin_verifier(pin, &s.vault_hash)?),
+        pin_verifier: b64(&verifier),
         provider_share: b64(&set.provider_share),
-        org: b64(org),
+        org: b64(&org),
         org_pieces: set
             .org_pieces
             .iter()
@@ -50,6 +100,7 @@ pub fn setup_assisted(
         queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&old) })?;
     }
     vault.state_set(KIT_SHARE, &set.kit_share)?;
+    set_json(vault, ASSISTED_SETTINGS, settings)?;
     Ok(set.kit_share)
 }
 

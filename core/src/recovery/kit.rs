@@ -2,18 +2,16 @@
 //! (so it may write one op: the certificate of the new phone), the server stores the ARK wrapped under
 //! a key derived from the code, and the previous kit's device is removed everywhere.
 
-use coffre_recovery::{AssistedPrint, KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, wrap_ark};
+use coffre_recovery::{AssistedPrint, KitPage, RecoveryCode, SlotKind, WordList, device_seed, kit_pdf, wrap_arks};
 use coffre_vault::{Vault, VaultError};
 use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::session::{get_json, session, set_json};
 use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::generation::{KIT_DEVICE, Keyring};
 use crate::sync_engine::view::key_of;
 use crate::sync_engine::{certify, queue_and_sync};
-
-/// Local record of the current kit's recovery device (hex public key), inside the encrypted database.
-const KIT_DEVICE: &str = "recovery.kit_device";
 /// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
 /// so that every kit printed afterwards carries it.
 pub(super) const KIT_SHARE: &str = "recovery.assisted_kit_share";
@@ -23,7 +21,13 @@ pub struct Kit {
     pub code: RecoveryCode,
     pub server_url: String,
     /// The assisted-recovery kit share, when assisted recovery is set up: printed on the kit too.
+    /// It is a new one: making the kit set assisted recovery up again (new key, new shares for the
+    /// provider, the organisation and the kit, new slot), so the old paper's share opens nothing.
     pub assisted_share: Option<Zeroizing<Vec<u8>>>,
+    /// Assisted recovery was set up by a version that did not keep its settings, so it could not be
+    /// set up again with this kit: the old kit share still works with the organisation until the
+    /// person sets it up again (`coffre recover assisted setup`). Tell them.
+    pub assisted_needs_setup: bool,
 }
 
 impl Kit {
@@ -70,16 +74,20 @@ fn recovery_signer(code: &RecoveryCode) -> coffre_crypto::SigningKey {
     coffre_crypto::SigningKey::from_bytes(*device_seed(SlotKind::Code, code.as_bytes()))
 }
 
-/// Makes a new recovery kit (at sign-up, or again on demand: the old kit stops working).
+/// Makes a new recovery kit (at sign-up, or again on demand, or after a lost phone: the old kit
+/// stops working). When assisted recovery is set up, it is set up again with the same organisation,
+/// agents and PIN, so the kit share printed on the old paper opens nothing either.
 pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
     let s = session(vault)?;
     let code = RecoveryCode::generate();
     let recovery_pk = recovery_signer(&code).verifying_key().to_bytes();
     // 1. The recovery device may write (one op, at recovery): certified by the identity key.
-    let cert = certify(vault.root_key(), &s.vault_hash, &recovery_pk);
+    let cert = certify(vault, &s.vault_hash, &recovery_pk)?;
     queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert })?;
-    // 2. The slot, and the recovery device enrolled on the server (the old one is removed there).
-    let slot = wrap_ark(SlotKind::Code, code.as_bytes(), vault.root_key(), &s.vault_hash);
+    // 2. The slot (every account key generation in force), and the recovery device enrolled on the
+    //    server (the old one is removed there).
+    let keyring = Keyring::load(vault)?;
+    let slot = wrap_arks(SlotKind::Code, code.as_bytes(), keyring.arks_in_force(), &s.vault_hash)?;
     let replaced = s.client.put_code_slot(&recovery_pk, &slot)?;
     // 3. The old kit's device leaves the log too (also when another device made that kit).
     let local_old: Option<String> = get_json(vault, KIT_DEVICE)?;
@@ -89,6 +97,11 @@ pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
     for device in old {
         queue_and_sync(vault, Payload::DeviceRemove { device })?;
     }
-    let assisted_share = vault.state_get(KIT_SHARE)?.map(Zeroizing::new);
-    Ok(Kit { code, server_url: s.server_url, assisted_share })
+    // 4. Assisted recovery, set up again: a new kit share (the old one, the old provider share and the
+    //    old organisation pieces open nothing: the old assisted device is removed with its slot).
+    let (assisted_share, assisted_needs_setup) = match super::assisted_request::renew_assisted(vault)? {
+        Some(share) => (Some(share), false),
+        None => (None, vault.state_get(KIT_SHARE)?.is_some()),
+    };
+    Ok(Kit { code, server_url: s.server_url, assisted_share, assisted_needs_setup })
 }

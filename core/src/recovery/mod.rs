@@ -7,7 +7,8 @@
 //!   code alone, or from the assisted key after the delay ([`AssistedRequest`]).
 //! - [`setup_assisted`] / [`setup_assisted_with_agents`]: assisted recovery, with an organisation's
 //!   certified agents approving ([`agent_approve`]).
-//! - [`remove_lost_device`]: a lost phone removed and the collection keys rotated.
+//! - [`remove_lost_device`]: a lost phone removed, the vault moved to a new account key generation,
+//!   the collection keys rotated and the kit made again.
 //! - [`close_vault`]: the server deletes everything and signs a receipt; the local vault is
 //!   crypto-shredded ([`shred_local`]).
 //!
@@ -27,7 +28,7 @@ pub use assisted_request::{AssistedRequest, cancel_assisted, setup_assisted};
 pub use closure::{close_vault, shred_local};
 pub use coffre_recovery::*;
 pub use kit::{Kit, make_kit};
-pub use lost_device::remove_lost_device;
+pub use lost_device::{LostDeviceRemoved, remove_lost_device};
 pub use restore::{recover_with_assisted_key, recover_with_code};
 
 pub use crate::error::AgentCheckError;

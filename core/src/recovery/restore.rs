@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
-use coffre_crypto::AccountRootKey;
 use coffre_recovery::assisted::AssistedKey;
-use coffre_recovery::{RecoveryCode, SlotKind, device_seed, unwrap_ark};
+use coffre_recovery::{RecoveryCode, SlotKind, device_seed, unwrap_arks};
 use coffre_sync::protocol::{unb64_array, vault_id};
 use coffre_sync::{BlockingClient, CancelToken, ChainState, OpDraft, SyncError};
 use coffre_vault::{CreateOptions, Vault};
@@ -15,8 +14,9 @@ use super::closure::shred_local;
 use crate::error::{EngineError, Result};
 use crate::session::{Config, Session};
 use crate::sync_engine::envelope::{self, ENVELOPE_VERSION, Envelope, Payload};
+use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::view::{WriterSpan, Writers, key_of};
-use crate::sync_engine::{SyncOptions, SyncReport, begin, certify, exchange, identity, load_chain, sync};
+use crate::sync_engine::{SyncOptions, SyncReport, begin, exchange, identity, load_chain, sync};
 
 /// Rebuilds the vault on a new device from the recovery code alone, in `dir`, under a new local
 /// passphrase. Every document's metadata comes back and every page is downloaded.
@@ -57,7 +57,9 @@ fn recover_with_secret(
         SlotKind::Code => client.get_code_slot()?,
         SlotKind::Assisted => client.get_assisted_slot()?,
     };
-    let ark = unwrap_ark(secret, &slot.slot, &slot.vault)?;
+    // Every account key generation, oldest first (one for a vault that never switched).
+    let arks = unwrap_arks(secret, &slot.slot, &slot.vault)?;
+    let ark = arks.first().cloned().ok_or(coffre_recovery::SlotError::Unsupported)?;
     // The server cannot hand us another vault's slot: the vault id is derived from the identity key.
     let (_, identity_pk) = identity(&ark);
     if vault_id(identity_pk.as_bytes()) != slot.vault {
@@ -72,8 +74,14 @@ fn recover_with_secret(
         .find(|d| d.added_by.is_none())
         .and_then(|d| unb64_array::<32>(&d.device_pk, "device").ok())
         .ok_or(SyncError::Protocol("the server lists no first device".into()))?;
-    let vault = Vault::create_with_root_key(dir, ark.clone(), passphrase, platform_secret, CreateOptions::default())?;
-    match rebuild(vault, client, slot.vault, slot.server_pk, server_url, recovery_pk, first, &ark) {
+    let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
+    if let Err(e) = Keyring::from_arks(arks).save(&mut vault) {
+        let made = vault.dir().to_path_buf();
+        drop(vault);
+        let _ = shred_local(&made);
+        return Err(e);
+    }
+    match rebuild(vault, client, slot.vault, slot.server_pk, server_url, recovery_pk, first) {
         Ok(vault) => Ok(vault),
         Err((e, dir_to_clean)) => {
             // Only what this call created: a vault with no data of its own yet.
@@ -92,14 +100,13 @@ fn rebuild(
     server_url: &str,
     recovery_pk: [u8; 32],
     first: [u8; 32],
-    ark: &AccountRootKey,
 ) -> std::result::Result<Vault, (EngineError, std::path::PathBuf)> {
     let dir = vault.dir().to_path_buf();
     let step = || -> Result<Vault> {
         let device = coffre_crypto::SigningKey::generate();
         let device_pk = device.verifying_key().to_bytes();
         let mut writers = Writers::new();
-        writers.insert(key_of(&first), WriterSpan { from_seq: 0, until_seq: None });
+        writers.insert(key_of(&first), WriterSpan { from_seq: 0, until_seq: None, added_by: None });
         let server_url = server_url.trim_end_matches('/').to_string();
         let config = Config {
             server_url: server_url.clone(),
@@ -109,19 +116,22 @@ fn rebuild(
         begin(&mut vault, Some(&device), &writers, &ChainState::genesis(vault_hash), &config)?;
         // The recovery device writes the new device's certificate.
         let s = Session { client, vault_hash, device_pk: recovery_pk, server_pk, server_url };
-        let log_key = envelope::log_key(ark);
         let mut report = SyncReport::default();
-        // Everything the log holds, verified, as the recovery device.
-        exchange(&mut vault, &s, &log_key, &[], &mut report)?;
+        // Everything the log holds, verified, as the recovery device (learning where the account key
+        // generations switched).
+        exchange(&mut vault, &s, &[], &mut report)?;
         // The new device: enrolled on the server, then certified in the log by the recovery device.
         s.client.add_device(&device_pk)?;
         let counter = load_chain(&vault)?.counter_of(&recovery_pk) + 1;
+        // Under the generation in force: a slot holding a generation the log never switched to (a
+        // switch cut before its op) certifies under the last one the log shows.
+        let keyring = Keyring::load(&vault)?;
         let env = Envelope {
             v: ENVELOPE_VERSION,
-            payload: Payload::DeviceAdd { device: key_of(&device_pk), cert: certify(ark, &vault_hash, &device_pk) },
+            payload: Payload::DeviceAdd { device: key_of(&device_pk), cert: keyring.certify(&vault_hash, &device_pk) },
         };
-        let draft = OpDraft { counter, ciphertext: envelope::seal(&log_key, &vault_hash, &env) };
-        exchange(&mut vault, &s, &log_key, &[draft], &mut report)?;
+        let draft = OpDraft { counter, ciphertext: envelope::seal(&keyring.current_log_key(), &vault_hash, &env) };
+        exchange(&mut vault, &s, &[draft], &mut report)?;
         // From now on this phone is an ordinary device: fetch every page.
         sync(&mut vault, &SyncOptions { download_all: true, ..Default::default() }, &|_| {}, &CancelToken::new())?;
         Ok(vault)

@@ -1,5 +1,7 @@
-//! What travels in an op's payload, encrypted under the log key (HKDF(ARK, "log")): a vault op with
-//! the chunk lists of its blobs, or a device certificate. The server sees only padded ciphertext.
+//! What travels in an op's payload, encrypted under the log key (HKDF(ARK, "log"), of the account key
+//! generation in force at that op): a vault op with the chunk lists of its blobs, a device certificate
+//! or removal, new collection keys, or a switch to a new generation. The server sees only padded
+//! ciphertext. A device of an older version meets an unknown kind as a payload that does not open.
 
 use coffre_crypto::{AccountRootKey, SymmetricKey, open_symmetric, seal_symmetric};
 use coffre_sync::BlobRef;
@@ -20,6 +22,9 @@ pub enum Payload {
     /// New collection-key generations (after a lost phone was removed), for the holder's other
     /// devices; inside the payload, so under the log key like everything else.
     CollectionKeys { keys: Vec<CollectionKey> },
+    /// A new account key generation (after a lost phone was removed): under the old log key, every
+    /// op after it under the new one (`super::generation`).
+    Generation(super::generation::GenerationPayload),
 }
 
 /// One new collection-key generation.

@@ -5,11 +5,13 @@
 
 mod address;
 pub(crate) mod envelope;
+pub(crate) mod generation;
 pub(crate) mod progress;
 pub(crate) mod view;
 
 use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
+use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::progress::JobProgress;
 use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
 use coffre_crypto::{AccountRootKey, SigningKey, VerifyingKey};
@@ -84,9 +86,9 @@ pub(crate) fn identity(ark: &AccountRootKey) -> (SigningKey, VerifyingKey) {
     (sk, pk)
 }
 
-pub(crate) fn certify(ark: &AccountRootKey, vault: &[u8; 32], device: &[u8; 32]) -> String {
-    let keys = ark.derive_identity(0);
-    hex::encode(keys.signing.sign(&envelope::cert_message(vault, device)).to_bytes())
+/// A device certificate under the identity of the vault's current account key generation.
+pub(crate) fn certify(vault: &Vault, vault_hash: &[u8; 32], device: &[u8; 32]) -> Result<String> {
+    Ok(Keyring::load(vault)?.certify(vault_hash, device))
 }
 
 /// Connects a vault to a server as its first device (no e-mail, no phone number: the vault is
@@ -114,7 +116,7 @@ pub fn enroll_allowing_http(vault: &mut Vault, server_url: &str, allow_plain_htt
         server_pk: coffre_sync::protocol::ServerKey::from(reg.server_pk).to_hex(),
     };
     let mut writers = Writers::new();
-    writers.insert(key_of(&device_pk), WriterSpan { from_seq: 0, until_seq: None });
+    writers.insert(key_of(&device_pk), WriterSpan { from_seq: 0, until_seq: None, added_by: None });
     begin(vault, None, &writers, &reg.state, &config)
 }
 
@@ -219,12 +221,11 @@ fn sync_steps(
     cancel: &CancelToken,
     batch: &mut PushBatch,
 ) -> Result<SyncReport> {
-    let log_key = envelope::log_key(vault.root_key());
     let mut report = SyncReport::default();
 
     // 1. Pull first: apply others' changes, and learn which of our own ops the server already has
     //    (a sync cut after the append but before it was recorded here must not send them again).
-    exchange(vault, s, &log_key, &[], &mut report)?;
+    exchange(vault, s, &[], &mut report)?;
     let on_server = load_chain(vault)?.counter_of(&s.device_pk);
     if on_server > 0 {
         vault.outbox_ack(on_server as i64)?;
@@ -236,7 +237,7 @@ fn sync_steps(
     job.add_work(ops + wanted_before.len() as u64, up_bytes + wanted_before.iter().map(|m| m.cipher_len).sum::<u64>());
 
     // 2. Push the outbox.
-    push_outbox(vault, s, &log_key, job, cancel, &mut report, batch)?;
+    push_outbox(vault, s, job, cancel, &mut report, batch)?;
 
     // 3. Pages: pinned documents always local (desk mode); the rest on demand.
     let (wanted, later): (Vec<_>, Vec<_>) =
@@ -269,11 +270,11 @@ fn outbox_work(vault: &Vault) -> Result<(u64, u64)> {
 /// Pushes the outbox in batches sized to what the server allows (see [`PushBatch`]), each
 /// acknowledged before the next: a sync cut later never sends an accepted op again. The outbox id is
 /// the writer counter: ids are contiguous and a row leaves the outbox only once the verified log
-/// holds its counter.
+/// holds its counter. Each batch is sealed under the log key in force, and ends after a `generation`
+/// op: what follows it is sealed under the new generation's key.
 fn push_outbox(
     vault: &mut Vault,
     s: &Session,
-    log_key: &coffre_crypto::SymmetricKey,
     job: &JobProgress<'_>,
     cancel: &CancelToken,
     report: &mut SyncReport,
@@ -290,6 +291,7 @@ fn push_outbox(
         if pending.is_empty() {
             break;
         }
+        let log_key = Keyring::load(vault)?.current_log_key();
         let mut drafts = Vec::with_capacity(pending.len());
         for (id, op) in &pending {
             if cancel.is_cancelled() {
@@ -298,7 +300,7 @@ fn push_outbox(
             let value: serde_json::Value =
                 serde_json::from_slice(op).map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?;
             let env = match value.get("kind").and_then(|k| k.as_str()) {
-                Some("device_add" | "device_remove" | "collection_keys") => {
+                Some("device_add" | "device_remove" | "collection_keys" | "generation") => {
                     serde_json::from_value::<Envelope>(value)
                         .map_err(|_| VaultError::Corrupt { what: "outbox op".into() })?
                 }
@@ -307,9 +309,13 @@ fn push_outbox(
                     Envelope { v: ENVELOPE_VERSION, payload: Payload::Vault { op: value, blobs } }
                 }
             };
-            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(log_key, &s.vault_hash, &env) });
+            let switches = matches!(env.payload, Payload::Generation(_));
+            drafts.push(OpDraft { counter: *id as u64, ciphertext: envelope::seal(&log_key, &s.vault_hash, &env) });
+            if switches {
+                break;
+            }
         }
-        exchange(vault, s, log_key, &drafts, report)?;
+        exchange(vault, s, &drafts, report)?;
         report.pushed += drafts.len() as u64;
         job.items_done(drafts.len() as u64);
         if s.client.busy_answers() > busy_before {
@@ -321,17 +327,12 @@ fn push_outbox(
 
 /// Appends `drafts` (if any), pulls and verifies everything new, applies others' ops, and records
 /// the new verified state. On a verification error nothing is applied or recorded.
-pub(crate) fn exchange(
-    vault: &mut Vault,
-    s: &Session,
-    log_key: &coffre_crypto::SymmetricKey,
-    drafts: &[OpDraft],
-    report: &mut SyncReport,
-) -> Result<()> {
+pub(crate) fn exchange(vault: &mut Vault, s: &Session, drafts: &[OpDraft], report: &mut SyncReport) -> Result<()> {
     let state = load_chain(vault)?;
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
-    let (_, identity_pk) = identity(vault.root_key());
-    let mut view = WriterView { writers, hashes: BTreeMap::new(), log_key, vault: s.vault_hash, identity: identity_pk };
+    let keyring = Keyring::load(vault)?;
+    let me = device_key(vault)?;
+    let mut view = WriterView { writers, hashes: BTreeMap::new(), keyring, vault: s.vault_hash, me: &me };
     let (ops, new_state) = if drafts.is_empty() {
         s.client.pull(&state, &mut view)?
     } else {
@@ -341,7 +342,10 @@ pub(crate) fn exchange(
     // Decrypt everything before applying anything: a payload that does not open stops the sync.
     let mut payloads = Vec::new();
     for op in ops.iter().filter(|op| op.writer != s.device_pk) {
-        let env = envelope::open(log_key, &s.vault_hash, &op.ciphertext)
+        let env = view
+            .keyring
+            .log_key_of(op)
+            .and_then(|key| envelope::open(&key, &s.vault_hash, &op.ciphertext))
             .ok_or(SyncError::Tampered { what: "op payload does not decrypt", seq: Some(op.seq) })?;
         payloads.push(env.payload);
     }
@@ -366,6 +370,7 @@ pub(crate) fn exchange(
         }
     }
     set_json(vault, WRITERS, &view.writers)?;
+    view.keyring.save(vault)?;
     vault.state_set(CHAIN, &new_state.to_json())?;
     report.pulled += ops.len() as u64;
     report.head_seq = new_state.point.seq;
@@ -524,15 +529,22 @@ impl PendingLink {
         let secret: GrantSecret =
             serde_json::from_slice(&grant.secret).map_err(|_| SyncError::Link("malformed grant"))?;
         let ark = AccountRootKey::from_bytes(hex32(&secret.ark)?);
-        let (_, identity_pk) = identity(&ark);
+        let mut arks = vec![ark.clone()];
+        for later in &secret.later {
+            arks.push(AccountRootKey::from_bytes(hex32(later)?));
+        }
+        let keyring = Keyring::from_arks(arks);
+        // The grant's certificates are of the newest generation the enrolled phone is at.
+        let (_, identity_pk) = keyring.newest_identity();
         let mut writers = Writers::new();
         for (pk, cert) in &secret.devices {
             if !cert_valid(&identity_pk, &grant.vault, &hex32(pk)?, cert) {
                 return Err(SyncError::Link("a device in the grant is not certified by this vault").into());
             }
-            writers.insert(pk.clone(), WriterSpan { from_seq: 0, until_seq: None });
+            writers.insert(pk.clone(), WriterSpan { from_seq: 0, until_seq: None, added_by: None });
         }
         let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
+        keyring.save(&mut vault)?;
         let config = Config {
             server_url: self.server_url.clone(),
             vault: coffre_sync::protocol::VaultId::from(grant.vault).to_string(),
@@ -548,9 +560,20 @@ impl PendingLink {
 /// What the enrolled phone sends (sealed to the new phone's one-time X25519 key).
 #[derive(Serialize, Deserialize)]
 struct GrantSecret {
+    /// Generation 0's ARK (the vault's root key), hex.
     ark: String,
-    /// Certified devices: public key hex -> certificate hex.
+    /// Certified devices: public key hex -> certificate hex (under the newest generation's identity).
     devices: BTreeMap<String, String>,
+    /// The ARKs of later account key generations, hex, oldest first (absent before any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    later: Vec<String>,
+}
+
+impl Drop for GrantSecret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.ark);
+        self.later.iter_mut().for_each(zeroize::Zeroize::zeroize);
+    }
 }
 
 /// The short code for a scanned QR, to compare with the new phone's screen before approving.
@@ -567,16 +590,18 @@ pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
         return Err(SyncError::Link("the new phone uses another server").into());
     }
     s.client.add_device(&qr.device_pk)?;
-    let cert = certify(vault.root_key(), &s.vault_hash, &qr.device_pk);
+    let cert = certify(vault, &s.vault_hash, &qr.device_pk)?;
     // The certificate must be in the log before the new phone writes.
     queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&qr.device_pk), cert })?;
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
+    let keyring = Keyring::load(vault)?;
     let devices = writers
         .iter()
         .filter(|(_, span)| span.until_seq.is_none())
-        .filter_map(|(pk, _)| hex32(pk).ok().map(|arr| (pk.clone(), certify(vault.root_key(), &s.vault_hash, &arr))))
+        .filter_map(|(pk, _)| hex32(pk).ok().map(|arr| (pk.clone(), keyring.certify(&s.vault_hash, &arr))))
         .collect();
-    let secret = GrantSecret { ark: hex::encode(vault.root_key().as_bytes()), devices };
+    let later = keyring.arks_in_force().iter().skip(1).map(|a| hex::encode(a.as_bytes())).collect();
+    let secret = GrantSecret { ark: hex::encode(vault.root_key().as_bytes()), devices, later };
     let secret = Zeroizing::new(serde_json::to_vec(&secret).map_err(|_| VaultError::InvalidInput("grant".into()))?);
     let grant = LinkGrant { vault: s.vault_hash, server_pk: s.server_pk, secret: Zeroizing::new(secret.to_vec()) };
     let sealed = coffre_sync::seal_grant(&qr, &grant)?;

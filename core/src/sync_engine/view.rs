@@ -3,16 +3,21 @@
 //! server can neither add a writer nor hide a removal it has signed into the chain.
 
 use super::envelope::{self, Payload};
-use coffre_crypto::{Signature, SymmetricKey, VerifyingKey};
+use super::generation::{Keyring, accept_switch};
+use coffre_crypto::{Signature, SigningKey, VerifyingKey};
 use coffre_sync::{LogView, VerifiedOp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A device's right to write: from `from_seq` (exclusive) until `until_seq` (exclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriterSpan {
     pub from_seq: u64,
     pub until_seq: Option<u64>,
+    /// The device that wrote its certificate (hex), when the log showed it (absent in state kept
+    /// before this was recorded, and for the first device): removing a device ends what it added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
 }
 
 pub type Writers = BTreeMap<String, WriterSpan>;
@@ -20,9 +25,12 @@ pub type Writers = BTreeMap<String, WriterSpan>;
 pub struct WriterView<'a> {
     pub writers: Writers,
     pub hashes: BTreeMap<u64, [u8; 32]>,
-    pub log_key: &'a SymmetricKey,
+    /// The account key generations: which log key and identity hold at each op (a `generation` op
+    /// switches them).
+    pub keyring: Keyring,
     pub vault: [u8; 32],
-    pub identity: VerifyingKey,
+    /// This device, to open a new generation's ARK sealed to it.
+    pub me: &'a SigningKey,
 }
 
 pub fn key_of(pk: &[u8; 32]) -> String {
@@ -49,15 +57,30 @@ impl LogView for WriterView<'_> {
 
     fn accept(&mut self, op: &VerifiedOp) {
         self.hashes.insert(op.seq, op.hash);
-        let Some(env) = envelope::open(self.log_key, &self.vault, &op.ciphertext) else { return };
+        let Some(key) = self.keyring.log_key_of(op) else { return };
+        let Some(env) = envelope::open(&key, &self.vault, &op.ciphertext) else { return };
         match env.payload {
             Payload::DeviceAdd { device, cert } => {
                 let Ok(bytes) = hex::decode(&device) else { return };
                 let Ok(pk) = <[u8; 32]>::try_from(bytes.as_slice()) else { return };
-                if cert_valid(&self.identity, &self.vault, &pk, &cert) && !self.writers.contains_key(&device) {
-                    self.writers.insert(device, WriterSpan { from_seq: op.seq, until_seq: None });
+                // Certified by the identity of the generation its writer was at.
+                let Some((_, identity)) = self.keyring.identity(self.keyring.generation_of(op)) else { return };
+                if !cert_valid(&identity, &self.vault, &pk, &cert) {
+                    return;
+                }
+                // A device may be certified once; again only if a generation switch (not a removal)
+                // ended it: a phone linked after a switch was given as a writer from the start, and
+                // its certificate under the new identity comes after the switch.
+                let reopen = self
+                    .writers
+                    .get(&device)
+                    .is_some_and(|span| span.until_seq.is_some_and(|until| self.keyring.is_switch(until)));
+                if reopen || !self.writers.contains_key(&device) {
+                    let span = WriterSpan { from_seq: op.seq, until_seq: None, added_by: Some(key_of(&op.writer)) };
+                    self.writers.insert(device, span);
                 }
             }
+            Payload::Generation(p) => accept_switch(&mut self.keyring, &mut self.writers, &self.vault, self.me, op, &p),
             Payload::DeviceRemove { device } => {
                 if let Some(span) = self.writers.get_mut(&device)
                     && span.until_seq.is_none()

@@ -1,5 +1,7 @@
-//! Client side of the recovery-code slot and of the vault's closure (`docs/recovery.md`).
+//! Client side of the recovery-code slot, of the vault's closure (`docs/recovery.md`) and of an account
+//! key generation switch (docs/adr/0008).
 
+use coffre_sync_protocol::generation::{GenerationSwitch, GenerationSwitched};
 use coffre_sync_protocol::recovery::{
     AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
     CodeSlotResponse, KeysRotated,
@@ -89,6 +91,14 @@ impl SyncClient {
         Ok(())
     }
 
+    /// Moves the vault to a new account key generation (docs/adr/0008): the server keeps exactly the
+    /// listed devices as members. `409 stale_generation` if it does not follow the current one.
+    pub async fn switch_generation(&self, body: &GenerationSwitch) -> Result<GenerationSwitched> {
+        let (_, path) = self.vault_path("/generation")?;
+        let body = serde_json::to_vec(body).map_err(|_| SyncError::Protocol("cannot encode body".into()))?;
+        decode(&self.send(reqwest::Method::POST, &path, body, true).await?)
+    }
+
     /// Closes the vault on the server; the receipt is checked against the pinned server key.
     pub async fn close_vault(&self) -> Result<ClosureReceipt> {
         let (p, path) = self.vault_path("")?;
@@ -124,6 +134,9 @@ impl BlockingClient {
     }
     pub fn report_keys_rotated(&self, body: &KeysRotated) -> Result<()> {
         self.rt.block_on(self.inner.report_keys_rotated(body))
+    }
+    pub fn switch_generation(&self, body: &GenerationSwitch) -> Result<GenerationSwitched> {
+        self.rt.block_on(self.inner.switch_generation(body))
     }
     pub fn close_vault(&self) -> Result<ClosureReceipt> {
         self.rt.block_on(self.inner.close_vault())

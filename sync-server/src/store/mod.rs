@@ -77,6 +77,23 @@ pub enum AppendOutcome {
     QuotaExceeded,
 }
 
+/// What [`MetaStore::switch_generation`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GenerationOutcome {
+    /// The vault moved to the asked generation; the members it removed.
+    Switched {
+        removed: Vec<PublicKey>,
+    },
+    /// The vault already is at the asked generation with the same identity (a retry): nothing done,
+    /// so a replayed switch cannot remove a device added since.
+    AlreadyThere,
+    /// The asked generation does not follow the current one (which is given).
+    Stale {
+        current: u32,
+    },
+    NoVault,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredOp {
     pub seq: u64,
@@ -136,6 +153,20 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Remove a device (idempotent). Returns false if it was never a member.
     async fn remove_device(&self, vault: Hash, device: PublicKey, now: u64) -> StoreResult<bool>;
     async fn devices(&self, vault: Hash) -> StoreResult<Vec<DeviceRecord>>;
+    /// The identity key of each account key generation of `vault`, by generation: `[0]` is the
+    /// registered identity. Empty for an unknown vault.
+    async fn generations(&self, vault: Hash) -> StoreResult<Vec<PublicKey>>;
+    /// Moves `vault` to `generation` with `identity` if it follows the current generation, and
+    /// removes every member not in `keep`, in one transaction (the current one with the same identity
+    /// is a retry: nothing changes).
+    async fn switch_generation(
+        &self,
+        vault: Hash,
+        generation: u32,
+        identity: PublicKey,
+        keep: Vec<PublicKey>,
+        now: u64,
+    ) -> StoreResult<GenerationOutcome>;
     /// Head and byte usage of a vault.
     async fn vault_state(&self, vault: Hash) -> StoreResult<Option<(ChainPoint, u64)>>;
     /// Append ops (already checked: signature, writer, padding) atomically, chaining them. Ops already in

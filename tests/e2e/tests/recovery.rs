@@ -232,8 +232,11 @@ fn the_printed_kit_opens_its_qr_decodes_and_its_printed_words_restore_the_vault(
     sync(&mut phone);
     // Assisted recovery is on: the kit also carries its share, as a second QR and as digits.
     let agents: Vec<_> = (0..2).map(|_| coffre_core::crypto::ExchangeSecret::generate().public()).collect();
-    let kit_share = coffre_core::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
+    let first_share = coffre_core::recovery::setup_assisted(&mut phone, "2468", &[7; 32], &agents).unwrap();
     let kit = make_kit(&mut phone).unwrap();
+    // Making the kit set assisted recovery up again: it prints a new share, not the first one.
+    let kit_share = kit.assisted_share.clone().unwrap();
+    assert_ne!(*kit_share, *first_share);
     let pdf = kit.pdf(WordList::French, "23/11/2026").unwrap();
     let pdf_path = tmp.path().join("kit.pdf");
     std::fs::write(&pdf_path, &*pdf).unwrap();
@@ -318,7 +321,7 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
 
     let lost_pk = sync_engine::devices(&mut lost).unwrap().into_iter().find(|d| d.this_device).unwrap().public_key;
-    let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap();
+    let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap().mandates;
     assert_eq!(to_confirm.len(), 1);
     assert_eq!((to_confirm[0].agent.as_str(), to_confirm[0].org.as_str()), ("M. Petit", "CCAS de Lyon"));
     let err = sync_engine::sync(&mut lost, &SyncOptions::default(), &|_| {}, &CancelToken::new()).unwrap_err();

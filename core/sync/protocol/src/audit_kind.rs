@@ -66,6 +66,9 @@ audit_kinds! {
     AssistedRecoverySlotFetched = "assisted_recovery_slot_fetched",
     /// After a lost device was removed, an enrolled device rotated the collection keys.
     CollectionKeysRotated = "collection_keys_rotated",
+    /// An enrolled device moved the vault to a new account key generation; the members it did not
+    /// list were removed (`removed`).
+    KeyGenerationStarted = "key_generation_started",
 }
 
 impl AuditKind {
@@ -120,12 +123,13 @@ mod tests {
             // The signed message frames the kind with a 16-bit length.
             assert!(k.as_str().len() < 64);
         }
-        assert_eq!(AuditKind::KNOWN.len(), 19);
+        assert_eq!(AuditKind::KNOWN.len(), 20);
     }
 
     #[test]
     fn wire_strings_are_unchanged() {
         assert_eq!(AuditKind::DeviceAdded.as_str(), "device_added");
+        assert_eq!(AuditKind::KeyGenerationStarted.as_str(), "key_generation_started");
         assert_eq!(AuditKind::AssistedRecoveryShareReleased.as_str(), "assisted_recovery_share_released");
         assert_eq!(serde_json::to_string(&AuditKind::ShareOpened).expect("json"), "\"share_opened\"");
         assert_eq!(AuditKind::parse("new_kind"), AuditKind::Unknown("new_kind".into()));

@@ -84,6 +84,12 @@ error_codes! {
     BadDeviceKey = "bad_device_key",
     UnknownDevice = "unknown_device",
     DeviceWasRemoved = "device_was_removed",
+    /// A key generation switch that does not follow the vault's current generation (an old
+    /// generation's signature, or one switch too far).
+    StaleGeneration = "stale_generation",
+    /// A generation switch whose device list leaves out the device that sent it, or names a key
+    /// twice, or none.
+    BadGenerationDevices = "bad_generation_devices",
     BadOpCount = "bad_op_count",
     BadOp = "bad_op",
     BadOpSignature = "bad_op_signature",

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 mod audit_kind;
 mod error_code;
 pub mod frame;
+pub mod generation;
 pub mod recovery;
 pub mod share;
 

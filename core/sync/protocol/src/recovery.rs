@@ -16,9 +16,22 @@ pub const SLOT_LEN: usize = 75;
 /// passphrase: the server refuses any slot whose kind is not listed here.
 pub const SLOT_KINDS: &[(u8, &str)] = &[(1, "code"), (2, "assisted")];
 
+/// Version byte of a slot holding every account key generation (after a lost phone was removed:
+/// docs/adr/0008). Layout: `version(1)=2 || kind(1) || n(1) || sealed(1 + 24 + 32·n + 16)`.
+pub const SLOT_KEYRING_VERSION: u8 = 2;
+/// Generations a version-2 slot may hold (at least two: one alone is a version-1 slot).
+pub const SLOT_KEYRING_GENERATIONS: std::ops::RangeInclusive<usize> = 2..=64;
+
 /// The name of a slot's kind, if the slot is well-formed and of an accepted kind.
 pub fn slot_kind(slot: &[u8]) -> Option<&'static str> {
-    if slot.len() != SLOT_LEN || slot[0] != SLOT_VERSION {
+    let well_formed = match slot.first() {
+        Some(&SLOT_VERSION) => slot.len() == SLOT_LEN,
+        Some(&SLOT_KEYRING_VERSION) => slot.get(2).is_some_and(|&n| {
+            SLOT_KEYRING_GENERATIONS.contains(&usize::from(n)) && slot.len() == 3 + 41 + 32 * usize::from(n)
+        }),
+        _ => false,
+    };
+    if !well_formed {
         return None;
     }
     SLOT_KINDS.iter().find(|(k, _)| *k == slot[1]).map(|(_, name)| *name)
@@ -168,6 +181,17 @@ mod tests {
         slot[0] = 2;
         assert_eq!(slot_kind(&slot), None);
         assert_eq!(slot_kind(&[1, 1]), None);
+        // Version 2 (every key generation): its length follows its count, at least two.
+        let mut keyring = vec![0u8; 3 + 41 + 32 * 2];
+        keyring[..3].copy_from_slice(&[2, 1, 2]);
+        assert_eq!(slot_kind(&keyring), Some("code"));
+        keyring[1] = 2;
+        assert_eq!(slot_kind(&keyring), Some("assisted"));
+        keyring[2] = 3;
+        assert_eq!(slot_kind(&keyring), None);
+        keyring[2] = 1;
+        keyring.truncate(3 + 41 + 32);
+        assert_eq!(slot_kind(&keyring), None);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{SqliteMeta, arr32, arr64, i, u};
 use crate::store::{
-    AppendOutcome, BlobRecord, ChunkRecordOutcome, CommitOutcome, DeviceRecord, MailboxPutOutcome, Membership,
-    MetaStore, RegisterOutcome, StoreError, StoreResult, StoredOp,
+    AppendOutcome, BlobRecord, ChunkRecordOutcome, CommitOutcome, DeviceRecord, GenerationOutcome, MailboxPutOutcome,
+    Membership, MetaStore, RegisterOutcome, StoreError, StoreResult, StoredOp,
 };
 
 /// Migration 1: initial schema
@@ -181,6 +181,21 @@ impl MetaStore for SqliteMeta {
             Ok(n > 0)
         })
         .await
+    }
+
+    async fn generations(&self, vault: Hash) -> StoreResult<Vec<PublicKey>> {
+        self.read(move |c| super::generations::generations(c, &vault)).await
+    }
+
+    async fn switch_generation(
+        &self,
+        vault: Hash,
+        generation: u32,
+        identity: PublicKey,
+        keep: Vec<PublicKey>,
+        now: u64,
+    ) -> StoreResult<GenerationOutcome> {
+        self.write(move |c| super::generations::switch(c, &vault, generation, &identity, &keep, now)).await
     }
 
     async fn devices(&self, vault: Hash) -> StoreResult<Vec<DeviceRecord>> {

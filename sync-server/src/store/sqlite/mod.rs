@@ -11,6 +11,7 @@ use rusqlite::Connection;
 
 use super::{StoreError, StoreResult};
 
+mod generations;
 mod mandates;
 mod meta;
 mod recovery;
@@ -18,8 +19,14 @@ mod shares;
 
 /// Numbered migrations; `PRAGMA user_version` holds how many ran. Append only, never edit one. Each
 /// store's tables are created beside its code.
-const MIGRATIONS: &[&str] =
-    &[meta::MIGRATION_1, mandates::MIGRATION_2, recovery::MIGRATION_3, recovery::MIGRATION_4, shares::MIGRATION_5];
+const MIGRATIONS: &[&str] = &[
+    meta::MIGRATION_1,
+    mandates::MIGRATION_2,
+    recovery::MIGRATION_3,
+    recovery::MIGRATION_4,
+    shares::MIGRATION_5,
+    generations::MIGRATION_6,
+];
 
 #[cfg(test)]
 mod migration_tests;
