@@ -1,5 +1,5 @@
 //! `POST /v1/vaults/{vault}/generation` (an enrolled device): the vault moves to a new account key
-//! generation after a lost phone was removed (docs/adr/0008-account-key-generations.md).
+//! generation after a lost phone was removed (docs/adr/0009-account-key-generations.md).
 //!
 //! The server cannot read the new keys (they travel sealed to each remaining device in the op log); it
 //! checks that the switch follows the current generation, is signed by that generation's identity and

@@ -1,4 +1,4 @@
-//! Account key generations (docs/adr/0008-account-key-generations.md). A removed phone keeps the ARK
+//! Account key generations (docs/adr/0009-account-key-generations.md). A removed phone keeps the ARK
 //! it was given; so removing a lost phone also moves the vault to a new, random ARK whose identity
 //! and log keys replace the old ones for everything written afterwards:
 //!

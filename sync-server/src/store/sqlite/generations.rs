@@ -1,5 +1,5 @@
 //! Account key generations of a vault on the embedded SQLite database (migration 6): the identity
-//! key of each generation after the registered one (docs/adr/0008-account-key-generations.md). The
+//! key of each generation after the registered one (docs/adr/0009-account-key-generations.md). The
 //! [`crate::store::MetaStore`] methods call these inside its connections.
 
 use coffre_sync_protocol::{Hash, PublicKey};
