@@ -26,6 +26,7 @@ use coffre_sync_protocol::{
 
 use crate::audit::{self, agent_detail};
 use crate::auth::Authed;
+use crate::client_addr::ClientAddr;
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Member, VersionedJson, query_u64, vault_param};
@@ -92,12 +93,13 @@ fn invalid(e: MandateError) -> ApiError {
 
 async fn register_org(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     VersionedJson(req): VersionedJson<OrgRegisterRequest>,
 ) -> ApiResult<Response> {
     let raw = bytes(&req.registration, 512, ErrorCode::BadRegistration)?;
     let reg = OrgRegistration::decode_verified(&raw).map_err(invalid)?;
-    if !state.cfg.registration_open {
-        return Err(refused(ErrorCode::RegistrationClosed, "this server does not register new organisations"));
+    if state.mandates.org(reg.org_pk).await?.is_none() {
+        crate::registration::check_org(&state, client, &reg.org_pk)?;
     }
     state.mandates.register_org(reg.org_pk, reg.name.clone(), raw, now_secs()).await?;
     tracing::info!("organisation registered");

@@ -5,9 +5,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use coffre_sync_protocol::ErrorCode;
 
+use crate::auth::BodyLimit;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{api, mandate, observe, recovery, share};
+use crate::{api, mandate, observe, recovery, request_limits, share};
 
 /// Every route, as `(method, path template)`. The OpenAPI document must list exactly these (tested).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -75,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .merge(share::routes(&state))
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))
+        .layer(axum::Extension(BodyLimit(state.cfg.max_json_bytes)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_limits::limit_requests))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
 }

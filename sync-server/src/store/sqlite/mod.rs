@@ -18,8 +18,14 @@ mod shares;
 
 /// Numbered migrations; `PRAGMA user_version` holds how many ran. Append only, never edit one. Each
 /// store's tables are created beside its code.
-const MIGRATIONS: &[&str] =
-    &[meta::MIGRATION_1, mandates::MIGRATION_2, recovery::MIGRATION_3, recovery::MIGRATION_4, shares::MIGRATION_5];
+const MIGRATIONS: &[&str] = &[
+    meta::MIGRATION_1,
+    mandates::MIGRATION_2,
+    recovery::MIGRATION_3,
+    recovery::MIGRATION_4,
+    shares::MIGRATION_5,
+    shares::MIGRATION_6,
+];
 
 #[cfg(test)]
 mod migration_tests;
