@@ -125,9 +125,11 @@ async fn register(State(state): State<AppState>, a: Authed) -> ApiResult<Respons
     proto::verify_sig(&identity, &proto::register_message(&identity, &device), &sig)
         .map_err(|_| ApiError::bad_request(ErrorCode::BadIdentitySignature, "identity signature does not verify"))?;
     let vault = proto::vault_id(&identity);
-    // A retry of a registration that went through costs nothing; a new vault passes the policy.
+    // A retry of a registration that went through costs nothing; a new vault passes the policy, and
+    // under invitation-only registration uses up its code.
     if state.meta.vault_state(vault).await?.is_none() {
-        crate::registration::check_vault(&state, a.client, false)?;
+        crate::registration::check_vault(&state, a.client, req.invitation.is_some())?;
+        crate::registration::redeem_invitation(&state, req.invitation.as_deref(), &vault).await?;
     }
     let status = match state.meta.register_vault(vault, identity, device, now_secs()).await? {
         RegisterOutcome::Created => {

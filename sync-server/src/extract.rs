@@ -13,8 +13,8 @@ use coffre_mandate::wire::{
 };
 use coffre_sync_protocol::recovery::{AssistedPut, AssistedRelease, CodeSlotPut, KeysRotated};
 use coffre_sync_protocol::{
-    AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, MailboxMessage, PROTOCOL_VERSION,
-    PublicKey, RegisterRequest, VaultId,
+    AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, InvitationRequest, MailboxMessage,
+    PROTOCOL_VERSION, PublicKey, RegisterRequest, VaultId,
 };
 use serde::de::DeserializeOwned;
 
@@ -154,7 +154,7 @@ macro_rules! versioned {
 
 versioned!(PROTOCOL_VERSION =>
     RegisterRequest, DeviceAddRequest, AppendRequest, ChunkList, BlobCommitRequest, MailboxMessage,
-    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease,
+    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease, InvitationRequest,
 );
 versioned!(WIRE_VERSION =>
     OrgRegisterRequest, RevocationRequest, MandateBody, PackageBody, DepositRequest, TransmitRequest,

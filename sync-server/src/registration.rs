@@ -94,6 +94,25 @@ pub fn check_vault(state: &AppState, client: Option<IpAddr>, has_invitation: boo
     }
 }
 
+/// Under invitation-only registration, uses up the invitation `code` for `vault` (`403 bad_invitation`
+/// if it is unknown, used by another vault, or expired). Other policies ignore it.
+pub async fn redeem_invitation(
+    state: &AppState,
+    code: Option<&str>,
+    vault: &coffre_sync_protocol::Hash,
+) -> ApiResult<()> {
+    if state.cfg.registration_policy() != Some(RegistrationPolicy::Invitation) {
+        return Ok(());
+    }
+    let bad = || ApiError::forbidden(ErrorCode::BadInvitation, "this invitation code is unknown, used or expired");
+    let code: [u8; 16] = code.and_then(|c| unb64_array(c, "invitation").ok()).ok_or_else(bad)?;
+    if state.mandates.redeem_invitation(coffre_sync_protocol::sha256(&code), *vault, crate::clock::now_secs()).await? {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
 /// May organisation `org` register? Only if the operator listed it, and within the address's bucket.
 pub fn check_org(state: &AppState, client: Option<IpAddr>, org: &PublicKey) -> ApiResult<()> {
     if state.cfg.registration_policy() == Some(RegistrationPolicy::Closed) {

@@ -36,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/orgs"),
     ("get", "/v1/orgs/{org}"),
     ("post", "/v1/orgs/{org}/revocations"),
+    ("post", "/v1/orgs/{org}/invitations"),
     ("get", "/v1/vaults/{vault}/mandates"),
     ("post", "/v1/vaults/{vault}/mandates"),
     ("delete", "/v1/vaults/{vault}/mandates/{id}"),

@@ -70,6 +70,10 @@ fn a_mailbox_flood_from_one_address_does_not_stop_a_link_from_another() {
 
 /// A vault registration as the client sends it, from `http`'s address; returns status and code.
 fn register_from(s: &TestServer, http: &reqwest::Client) -> (u16, String) {
+    register_invited(s, http, None)
+}
+
+fn register_invited(s: &TestServer, http: &reqwest::Client, invitation: Option<&str>) -> (u16, String) {
     let identity = key();
     let device = key();
     let (ipk, dpk) = (identity.verifying_key().to_bytes(), device.verifying_key().to_bytes());
@@ -78,6 +82,7 @@ fn register_from(s: &TestServer, http: &reqwest::Client) -> (u16, String) {
         identity_pk: b64(&ipk),
         device_pk: b64(&dpk),
         identity_sig: b64(&proto::sign(&identity, &proto::register_message(&ipk, &dpk))),
+        invitation: invitation.map(str::to_string),
     })
     .unwrap();
     let mut nonce = [0u8; 16];
@@ -119,11 +124,40 @@ fn the_default_policy_refuses_a_registration_flood_from_one_address() {
 }
 
 #[test]
-fn a_closed_server_registers_no_vault_and_invitation_needs_a_code() {
+fn a_closed_server_registers_no_vault() {
     let closed = TestServer::start_with(|c| c.registration = "closed".into());
     assert_eq!(register_from(&closed, &closed.http), (403, "registration_closed".to_string()));
-    let invitation = TestServer::start_with(|c| c.registration = "invitation".into());
-    assert_eq!(register_from(&invitation, &invitation.http), (403, "invitation_required".to_string()));
+    let ccas = OrgKey::generate("CCAS de Test").unwrap();
+    assert_eq!(register_org(&closed, &ccas), (403, "registration_closed".to_string()));
+}
+
+#[test]
+fn invitation_only_registration_takes_one_code_per_vault_from_a_certified_agent() {
+    let s = TestServer::start_with(|c| c.registration = "invitation".into());
+    assert_eq!(register_from(&s, &s.http), (403, "invitation_required".to_string()));
+    // The structure registers and certifies an agent, whose device asks for a code.
+    let ccas = OrgKey::generate("CCAS de Test").unwrap();
+    assert_eq!(register_org(&s, &ccas), (201, String::new()));
+    let agent = key();
+    let x = coffre_crypto::ExchangeSecret::generate();
+    let t = now();
+    let cert = ccas
+        .certify(*agent.verifying_key().as_bytes(), *x.public().as_bytes(), "Mme Martin", "ASS", t - 10, t + 86_400)
+        .unwrap()
+        .encode();
+    let invitation = s.client(&agent).create_invitation(&ccas.public(), &cert).unwrap();
+    // A stranger's key with that certificate, or a made-up code, gets nothing.
+    let stranger = s.client(&key()).create_invitation(&ccas.public(), &cert).unwrap_err();
+    assert_eq!(stranger.code(), Some("invalid_signed_object"));
+    assert_eq!(register_invited(&s, &s.http, Some(&b64(&[0; 16]))), (403, "bad_invitation".to_string()));
+    // The code registers one vault, once.
+    assert_eq!(register_invited(&s, &s.http, Some(&invitation.code)), (201, String::new()));
+    assert_eq!(register_invited(&s, &s.http, Some(&invitation.code)), (403, "bad_invitation".to_string()));
+    // With the client's own call, and a new code: an invited vault gets the full quota at once.
+    let code = s.client(&agent).create_invitation(&ccas.public(), &cert).unwrap().code;
+    let holder = s.client(&key());
+    holder.register_invited(&key(), &code).unwrap();
+    assert_eq!(holder.vault_info().unwrap().quota_bytes, Config::default().quota_bytes);
 }
 
 fn register_org(s: &TestServer, org: &OrgKey) -> (u16, String) {

@@ -514,6 +514,27 @@ pub struct RegisterRequest {
     pub device_pk: String,
     /// Identity signature over [`register_message`].
     pub identity_sig: String,
+    /// An invitation code from a structure's agent ([`InvitationResponse::code`]), for a server whose
+    /// registration is by invitation; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
+}
+
+/// `POST /v1/orgs/{org}/invitations`, signed by an agent device: its certificate from the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRequest {
+    pub v: u32,
+    /// base64url of the agent's encoded `AgentCertificate` (coffre-mandate).
+    pub certificate: String,
+}
+
+/// A one-use invitation code for registering one vault, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationResponse {
+    pub v: u32,
+    /// 16 random bytes, base64url (22 characters): whoever holds it may register one vault.
+    pub code: String,
+    pub expires_at: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

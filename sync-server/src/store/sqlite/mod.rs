@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     recovery::MIGRATION_4,
     shares::MIGRATION_5,
     shares::MIGRATION_6,
+    mandates::MIGRATION_7,
 ];
 
 #[cfg(test)]
