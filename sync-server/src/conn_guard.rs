@@ -2,7 +2,9 @@
 //! kernel's backlog), at most `max_connections_per_address` from one client address (more are closed at
 //! once; trusted proxies are exempt, their clients are counted by [`crate::client_addr`] instead), and
 //! a connection on which nothing arrives or leaves for `idle_timeout_secs` is closed (a half-sent
-//! request or a silent keep-alive holds no slot for longer).
+//! request or a silent keep-alive holds no slot for longer), and so is one to which the server has
+//! written nothing for `max_silence` (headers trickled a byte at a time never reach the request
+//! timeout, which starts once they are complete; every request is answered within that timeout).
 
 use std::collections::HashMap;
 use std::future::Future as _;
@@ -25,6 +27,8 @@ pub struct ConnLimits {
     pub max_connections: usize,
     pub max_per_address: usize,
     pub idle_timeout: Duration,
+    /// Longest the server may go without writing to a connection (request timeout + idle timeout).
+    pub max_silence: Duration,
     /// Peers exempt from the per-address cap (the operator's reverse proxies).
     pub trusted_proxies: Vec<IpAddr>,
 }
@@ -88,11 +92,13 @@ impl axum::serve::Listener for GuardedListener {
                     }
                 }
             };
-            let idle = self.limits.idle_timeout;
+            let (idle, max_silence) = (self.limits.idle_timeout, self.limits.max_silence);
             let io = GuardedStream {
                 inner: stream,
                 idle,
                 deadline: Box::pin(tokio::time::sleep(idle)),
+                max_silence,
+                silence: Box::pin(tokio::time::sleep(max_silence)),
                 _permit: permit,
                 _slot: slot,
             };
@@ -124,11 +130,14 @@ impl Drop for AddressSlot {
     }
 }
 
-/// A connection that fails its reads once it has been idle (no byte in or out) for the idle timeout.
+/// A connection that fails its reads once it has been idle (no byte in or out) for the idle timeout, or
+/// the server has written nothing to it for `max_silence`.
 pub struct GuardedStream {
     inner: TcpStream,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    max_silence: Duration,
+    silence: Pin<Box<Sleep>>,
     _permit: OwnedSemaphorePermit,
     _slot: Option<AddressSlot>,
 }
@@ -136,6 +145,12 @@ pub struct GuardedStream {
 impl GuardedStream {
     fn touch(&mut self) {
         self.deadline.as_mut().reset(Instant::now() + self.idle);
+    }
+
+    fn wrote(&mut self) {
+        self.touch();
+        let until = Instant::now() + self.max_silence;
+        self.silence.as_mut().reset(until);
     }
 }
 
@@ -149,12 +164,15 @@ impl AsyncRead for GuardedStream {
                 }
                 Poll::Ready(r)
             }
-            Poll::Pending => match self.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => {
+            Poll::Pending => {
+                let idle = self.deadline.as_mut().poll(cx).is_ready();
+                let silent = self.silence.as_mut().poll(cx).is_ready();
+                if idle || silent {
                     Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "connection idle")))
+                } else {
+                    Poll::Pending
                 }
-                Poll::Pending => Poll::Pending,
-            },
+            }
         }
     }
 }
@@ -163,7 +181,7 @@ impl AsyncWrite for GuardedStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.touch();
+            self.wrote();
         }
         r
     }
@@ -183,7 +201,7 @@ impl AsyncWrite for GuardedStream {
     ) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.touch();
+            self.wrote();
         }
         r
     }

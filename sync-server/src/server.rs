@@ -16,6 +16,7 @@ fn conn_limits(state: &AppState) -> ConnLimits {
         max_connections: usize::try_from(cfg.max_connections).unwrap_or(usize::MAX),
         max_per_address: usize::try_from(cfg.max_connections_per_address).unwrap_or(usize::MAX),
         idle_timeout: Duration::from_secs(cfg.idle_timeout_secs),
+        max_silence: Duration::from_secs(cfg.request_timeout_secs.saturating_add(cfg.idle_timeout_secs)),
         trusted_proxies: state.trusted_proxies.clone(),
     }
 }

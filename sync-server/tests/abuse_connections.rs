@@ -186,6 +186,37 @@ fn a_stalled_body_is_cut_by_the_idle_timeout_and_a_trickle_by_the_request_timeou
 }
 
 #[test]
+fn headers_trickled_a_byte_at_a_time_are_cut() {
+    let s = TestServer::start_with(|c| {
+        c.idle_timeout_secs = 2;
+        c.request_timeout_secs = 2;
+    });
+    let host = s.url.trim_start_matches("http://").to_string();
+    let start = Instant::now();
+    let mut c = TcpStream::connect(&host).unwrap();
+    c.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").unwrap();
+    // One header byte every 0.5 s: never idle for 2 s, never a complete request.
+    let cut = loop {
+        if c.write_all(b"a").is_err() {
+            break true;
+        }
+        let mut buf = [0u8; 64];
+        match c.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => panic!("answered a request whose headers never ended"),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => {}
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break false;
+        }
+    };
+    let took = start.elapsed();
+    assert!(cut && took < Duration::from_secs(7), "cut {cut} after {took:?}");
+}
+
+#[test]
 fn connections_beyond_the_per_address_cap_are_closed_and_other_addresses_still_served() {
     let s = TestServer::start_with(|c| {
         c.max_connections_per_address = 3;
