@@ -132,6 +132,25 @@ impl From<SyncError> for CoffreError {
                 SyncError::Server { code: ErrorCode::Cancelled, .. } => {
                     E::Expired { detail: d("this request was cancelled from a phone of the vault") }
                 }
+                // The server's registration policy (sync-server/src/registration.rs) and signing format.
+                SyncError::Server { code: ErrorCode::RegistrationClosed, .. } => {
+                    E::Forbidden { detail: d("this server does not take new vaults") }
+                }
+                SyncError::Server { code: ErrorCode::InvitationRequired, .. } => {
+                    E::Forbidden { detail: d("this server creates a vault only with an invitation code from an agent") }
+                }
+                SyncError::Server { code: ErrorCode::BadInvitation, .. } => {
+                    E::Forbidden { detail: d("this invitation code is wrong, already used or expired") }
+                }
+                SyncError::Server { code: ErrorCode::AddressLimited, .. } => {
+                    E::Busy { detail: d("too many vaults were made from this network: try again in an hour") }
+                }
+                SyncError::Server { code: ErrorCode::OrgNotAllowed, .. } => {
+                    E::Forbidden { detail: d("this server takes only the organisations its operator listed") }
+                }
+                SyncError::Server { code: ErrorCode::OldSignatureFormat, .. } => {
+                    E::Forbidden { detail: d("this app is too old for this server: update it") }
+                }
                 SyncError::Server { status: 404, .. } => E::NotFound { detail: d("the server does not know this") },
                 SyncError::Server { status: 409, .. } => E::Conflict { detail: d("the server reports a conflict") },
                 SyncError::Server { status: 410, .. } => E::Expired { detail: d("no longer valid on the server") },

@@ -14,6 +14,38 @@ use coffre_core::sync::{ErrorKind, SyncError};
 use coffre_core::sync_engine::{AddressError, EngineError};
 use std::path::Path;
 
+/// What to tell a person when the server refuses a registration or a request for a reason of its
+/// own policy (French first, then English); `None` for other codes.
+pub(crate) fn refusal_message(code: &ErrorCode) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        ErrorCode::RegistrationClosed => (
+            "Ce serveur n'accepte pas de nouveau coffre. Demandez à la structure qui vous accompagne quelle adresse utiliser.",
+            "This server does not take new vaults. Ask the organisation that helps you which address to use.",
+        ),
+        ErrorCode::InvitationRequired => (
+            "Ce serveur crée un coffre seulement avec un code d'invitation. Demandez-le à un agent de votre structure.",
+            "This server makes a vault only with an invitation code. Ask an agent of your organisation for one.",
+        ),
+        ErrorCode::BadInvitation => (
+            "Ce code d'invitation ne marche pas : il est faux, déjà utilisé ou expiré. Demandez-en un nouveau.",
+            "This invitation code does not work: it is wrong, already used or expired. Ask for a new one.",
+        ),
+        ErrorCode::AddressLimited => (
+            "Trop de coffres ont été créés depuis ce réseau. Rien n'a été créé ; réessayez dans une heure.",
+            "Too many vaults were made from this network. Nothing was made; try again in an hour.",
+        ),
+        ErrorCode::OrgNotAllowed => (
+            "Ce serveur n'accepte que les structures que son responsable a inscrites. Envoyez-lui la clé de votre structure.",
+            "This server takes only the organisations its operator listed. Send the operator your organisation's key.",
+        ),
+        ErrorCode::OldSignatureFormat => (
+            "Cette version de Coffre est trop ancienne pour ce serveur. Mettez l'application à jour ; vos données sont intactes.",
+            "This version of Coffre is too old for this server. Update the app; your data is intact.",
+        ),
+        _ => return None,
+    })
+}
+
 pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
     let lang = ctx.lang;
     match e {
@@ -67,6 +99,10 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             ),
             exit::INTERRUPTED,
         ),
+        EngineError::Sync(SyncError::Server { code, .. }) if refusal_message(&code).is_some() => {
+            let (fr, en) = refusal_message(&code).unwrap_or_default();
+            CliError::new(lang.t(fr, en), exit::FAILURE)
+        }
         EngineError::Sync(s) => {
             let (fr, en) = match s.kind() {
                 ErrorKind::Network => (
@@ -213,6 +249,12 @@ pub(crate) fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
             exit::USAGE,
         ),
         MandateFlowError::Format(f) => format_error(l, f),
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Sync(SyncError::Server { code, .. }))
+            if refusal_message(&code).is_some() =>
+        {
+            let (fr, en) = refusal_message(&code).unwrap_or_default();
+            CliError::new(l.t(fr, en), exit::FAILURE)
+        }
         MandateFlowError::OtherServer => CliError::new(
             l.t("Cet agent utilise un autre serveur que ce coffre.", "This agent uses another server than this vault."),
             exit::USAGE,

@@ -96,6 +96,14 @@ pub enum AgentCommand {
         file: PathBuf,
         cert: String,
     },
+    /// Get a one-use invitation code for a person to create a vault on a server that creates vaults
+    /// only by invitation (`coffre sync --server URL --invitation CODE`).
+    Invite {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        server: String,
+    },
     /// Show the QR text and code for the desk, then wait for the holder's mandate and save it.
     Offer {
         #[arg(long)]
@@ -301,6 +309,25 @@ pub fn agent(ctx: &Ctx<'_>, cmd: &AgentCommand) -> Out {
             f.install_certificate(&cert).map_err(|e| format_error(l, e))?;
             write_private(l, file, &f.to_json())?;
             println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
+        }
+        AgentCommand::Invite { file, server } => {
+            let f = read_agent(ctx, file)?;
+            let cert = agent_certificate(ctx, &f)?;
+            let keys = agent_keys(ctx, &f)?;
+            let inv = mandate::agent_invitation(server, &keys, &cert).map_err(|e| flow_error(ctx, e))?;
+            if ctx.cli.json {
+                return ctx.print_json(&serde_json::json!({ "code": inv.code, "expires_at": inv.expires_at }));
+            }
+            println!(
+                "{}\n{}\n{} {}",
+                l.t(
+                    "Code d'invitation (une seule utilisation) à donner à la personne :",
+                    "Invitation code (one use) to give to the person:"
+                ),
+                inv.code,
+                l.t("Valable jusqu'au", "Valid until"),
+                fmt::date_of(inv.expires_at)
+            );
         }
         AgentCommand::Offer { file, server, wait, out, png } => {
             agent_offer(ctx, file, server, Duration::from_secs(*wait), out, png.as_deref())?

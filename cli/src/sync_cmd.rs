@@ -26,6 +26,10 @@ pub enum Commands {
         /// Download every page now (otherwise only pinned documents; others when opened).
         #[arg(long)]
         all: bool,
+        /// Invitation code from your structure's agent, for a server that creates vaults only by
+        /// invitation (only the first time, with --server).
+        #[arg(long, requires = "server")]
+        invitation: Option<String>,
     },
     /// This vault's devices: list, link a new phone, remove a lost one.
     #[command(subcommand)]
@@ -70,7 +74,9 @@ pub enum DeviceCommand {
 
 pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
     match cmd {
-        Commands::Sync { server, all, allow_http } => sync(ctx, server.as_deref(), *all, *allow_http),
+        Commands::Sync { server, all, allow_http, invitation } => {
+            sync(ctx, server.as_deref(), *all, *allow_http, invitation.as_deref())
+        }
         Commands::Device(d) => device(ctx, d),
     }
 }
@@ -92,11 +98,12 @@ fn other_server(ctx: &Ctx<'_>, current: &str, asked: &str) -> CliError {
     CliError::new(&message, exit::USAGE)
 }
 
-pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool) -> Out {
+pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool, invitation: Option<&str>) -> Out {
     let mut vault = ctx.open()?;
     if let Some(url) = server {
         match sync_engine::server_url(&vault).map_err(|e| engine_error(ctx, e))? {
-            None => sync_engine::enroll_allowing_http(&mut vault, url, allow_http).map_err(|e| engine_error(ctx, e))?,
+            None => sync_engine::enroll_invited(&mut vault, url, allow_http, invitation)
+                .map_err(|e| engine_error(ctx, e))?,
             Some(current) if same_server(&current, url) => {}
             // The vault's history lives on its server: switching would leave it behind.
             Some(current) => return Err(other_server(ctx, &current, url)),

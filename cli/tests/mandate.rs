@@ -206,3 +206,43 @@ fn desk_flow_from_the_command_line() {
         ok(coffre(&vault, &["org", "revoke-agent", "--file", &s("org.json"), "--server", &url, "--device", device]));
     assert!(out.contains("Agent revoked"), "{out}");
 }
+
+#[test]
+fn an_agent_hands_out_an_invitation_that_creates_one_vault() {
+    let server = common::LocalServer::start_with(|c| c.registration = "invitation".into());
+    let url = server.url.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let s = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    let admin = tmp.path().join("admin");
+    ok(coffre(&admin, &["org", "create", "--file", &s("org.json"), "--name", "CCAS de Grenoble"]));
+    ok(coffre(&admin, &["org", "register", "--file", &s("org.json"), "--server", &url]));
+    let request = ok(coffre(&admin, &["agent", "init", "--file", &s("agent.json")]));
+    let cert = ok(coffre(
+        &admin,
+        &[
+            "org",
+            "enrol-agent",
+            "--file",
+            &s("org.json"),
+            "--request",
+            request.trim(),
+            "--name",
+            "M. Petit",
+            "--role",
+            "ASS",
+        ],
+    ));
+    ok(coffre(&admin, &["agent", "install-cert", "--file", &s("agent.json"), cert.trim()]));
+
+    let shown = ok(coffre(&admin, &["agent", "invite", "--file", &s("agent.json"), "--server", &url, "--json"]));
+    let code = serde_json::from_str::<serde_json::Value>(&shown).unwrap()["code"].as_str().unwrap().to_string();
+    // The person creates a vault with it; a second person with the same code is refused.
+    let first = tmp.path().join("first");
+    ok(coffre(&first, &["init"]));
+    ok(coffre(&first, &["sync", "--server", &url, "--invitation", &code]));
+    let second = tmp.path().join("second");
+    ok(coffre(&second, &["init"]));
+    let out = coffre(&second, &["sync", "--server", &url, "--invitation", &code]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("This invitation code does not work"));
+}

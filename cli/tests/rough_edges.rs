@@ -201,3 +201,37 @@ fn sync_refuses_plain_http_to_another_machine_unless_allowed() {
     assert!(s.url.starts_with("http://127.0.0.1:"));
     ok(run("fr_FR.UTF-8", &["sync", "--server", &s.url]).unwrap());
 }
+
+#[test]
+fn a_refused_registration_says_why_in_french_and_english() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (v, _) = vault_with_a_jpeg(tmp.path());
+    let run = |s: &common::LocalServer, lang: &str, extra: &[&str]| {
+        let mut args = vec!["sync", "--server", s.url.as_str()];
+        args.extend_from_slice(extra);
+        common::coffre_cmd(&v, PASS, lang).args(&args).stdin(Stdio::null()).output().unwrap()
+    };
+    let closed = common::LocalServer::start_with(|c| c.registration = "closed".into());
+    let out = run(&closed, "fr_FR.UTF-8", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Ce serveur n'accepte pas de nouveau coffre"), "{}", stderr(&out));
+    let out = run(&closed, "en_US.UTF-8", &[]);
+    assert!(stderr(&out).contains("This server does not take new vaults"), "{}", stderr(&out));
+
+    let invited = common::LocalServer::start_with(|c| c.registration = "invitation".into());
+    let out = run(&invited, "fr_FR.UTF-8", &[]);
+    assert!(stderr(&out).contains("seulement avec un code d'invitation"), "{}", stderr(&out));
+    let out = run(&invited, "en_US.UTF-8", &["--invitation", "AAAAAAAAAAAAAAAAAAAAAA"]);
+    assert!(stderr(&out).contains("This invitation code does not work"), "{}", stderr(&out));
+
+    let flooded = common::LocalServer::start_with(|c| {
+        c.registrations_per_address = 1;
+        c.registration_refill_secs = 3600;
+    });
+    flooded.vault();
+    let out = run(&flooded, "fr_FR.UTF-8", &[]);
+    assert!(stderr(&out).contains("Trop de coffres ont été créés depuis ce réseau"), "{}", stderr(&out));
+    // Nothing was connected: the vault still syncs with a server that takes it.
+    let open = common::local_server();
+    ok(run(&open, "fr_FR.UTF-8", &[]));
+}

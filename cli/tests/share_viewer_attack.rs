@@ -19,8 +19,8 @@ use std::process::Command;
 
 use coffre_core::share::format::{Manifest, ManifestDocument, ManifestPage, Part, ShareLink};
 use coffre_core::sync::BlockingClient;
-use coffre_core::sync::protocol::pad_payload;
 use coffre_core::sync::protocol::share::{SHARE_VERSION, ShareCreate};
+use coffre_core::sync::protocol::{b64, pad_payload};
 
 fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
@@ -36,7 +36,8 @@ fn hostile_device(url: &str) -> BlockingClient {
 }
 
 fn header(link: &ShareLink, pages: u32) -> ShareCreate {
-    ShareCreate { v: SHARE_VERSION, id: link.id_text(), expires_at: now() + 3600, max_opens: None, pages }
+    let open_check = Some(link.open_check_text());
+    ShareCreate { v: SHARE_VERSION, id: link.id_text(), expires_at: now() + 3600, max_opens: None, pages, open_check }
 }
 
 /// A well-formed share whose one page is `bytes`, announced in the manifest as `claimed_mime`.
@@ -84,9 +85,15 @@ fn script_carrier(client: &BlockingClient, url: &str) -> ShareLink {
 
 /// One plain HTTP/1.1 request; returns (status line + headers, body).
 fn http(url: &str, method: &str, path: &str) -> (String, Vec<u8>) {
+    http_with(url, method, path, "")
+}
+
+/// [`http`] with extra header lines (each ending in `\r\n`).
+fn http_with(url: &str, method: &str, path: &str, headers: &str) -> (String, Vec<u8>) {
     let host = url.trim_start_matches("http://");
     let mut s = TcpStream::connect(host).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -112,7 +119,8 @@ fn a_hostile_share_runs_no_script_on_the_servers_origin() {
 
     // The attacker opens its own carrier share to get a page token, then builds the page around it.
     let carrier = script_carrier(&attacker, &url);
-    let (head, body) = http(&url, "POST", &format!("/s/{}/open", carrier.id_text()));
+    let proof = format!("x-coffre-share-proof: {}\r\n", b64(&carrier.open_proof()));
+    let (head, body) = http_with(&url, "POST", &format!("/s/{}/open", carrier.id_text()), &proof);
     assert!(head.starts_with("http/1.1 200"), "{head}");
     let token = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
     let script_route = format!("/s/{}/pages/0?t={token}", carrier.id_text());

@@ -22,7 +22,8 @@ use coffre_sync_protocol::{
 };
 
 use crate::audit;
-use crate::auth::Authed;
+use crate::auth::{Authed, BodyLimit};
+use crate::client_addr::{AddressKey, ClientAddr};
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Member, VersionedJson, query_u64};
@@ -35,6 +36,8 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 /// The routes of this module (listed in `router::ROUTES`).
 pub fn routes(state: &AppState) -> Router<AppState> {
     let chunk_limit = usize::try_from(state.cfg.max_chunk_bytes).unwrap_or(usize::MAX);
+    // A mailbox message is base64url in JSON: 4/3 of the message, plus the JSON around it.
+    let mailbox_limit = usize::try_from(state.cfg.max_mailbox_bytes / 3 * 4 + 1024).unwrap_or(usize::MAX);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -47,13 +50,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/vaults/{vault}/ops", get(pull_ops).post(append_ops))
         .route(
             "/v1/vaults/{vault}/chunks/{hash}",
-            put(put_chunk).layer(DefaultBodyLimit::max(chunk_limit)).get(get_chunk),
+            put(put_chunk)
+                .layer((DefaultBodyLimit::max(chunk_limit), axum::Extension(BodyLimit(state.cfg.max_chunk_bytes))))
+                .get(get_chunk),
         )
         .route("/v1/vaults/{vault}/chunks/missing", post(missing_chunks))
         .route("/v1/vaults/{vault}/chunks/fetch", post(fetch_chunks))
         .route("/v1/vaults/{vault}/blobs", post(commit_blob))
         .route("/v1/vaults/{vault}/blobs/{blob_id}", get(get_blob))
-        .route("/v1/mailbox/{id}", put(mailbox_put).get(mailbox_get).delete(mailbox_delete))
+        .route(
+            "/v1/mailbox/{id}",
+            put(mailbox_put).layer(DefaultBodyLimit::max(mailbox_limit)).get(mailbox_get).delete(mailbox_delete),
+        )
 }
 
 fn hash_param(s: &str, what: &'static str) -> ApiResult<Hash> {
@@ -116,10 +124,13 @@ async fn register(State(state): State<AppState>, a: Authed) -> ApiResult<Respons
     let sig: [u8; 64] = unb64_array(&req.identity_sig, "identity_sig").map_err(|_| bad("bad identity signature"))?;
     proto::verify_sig(&identity, &proto::register_message(&identity, &device), &sig)
         .map_err(|_| ApiError::bad_request(ErrorCode::BadIdentitySignature, "identity signature does not verify"))?;
-    if !state.cfg.registration_open {
-        return Err(ApiError::forbidden(ErrorCode::RegistrationClosed, "this server does not register new vaults"));
-    }
     let vault = proto::vault_id(&identity);
+    // A retry of a registration that went through costs nothing; a new vault passes the policy, and
+    // under invitation-only registration uses up its code.
+    if state.meta.vault_state(vault).await?.is_none() {
+        crate::registration::check_vault(&state, a.client, req.invitation.is_some())?;
+        crate::registration::redeem_invitation(&state, req.invitation.as_deref(), &vault).await?;
+    }
     let status = match state.meta.register_vault(vault, identity, device, now_secs()).await? {
         RegisterOutcome::Created => {
             state.metrics.vaults_registered.fetch_add(1, Relaxed);
@@ -150,7 +161,7 @@ async fn vault_info(State(state): State<AppState>, Member { vault, .. }: Member)
         v: PROTOCOL_VERSION,
         vault: VaultId::from(vault).to_string(),
         usage_bytes: usage,
-        quota_bytes: state.cfg.quota_bytes,
+        quota_bytes: crate::registration::quota_of(&state, &vault).await?,
         head: head(&state, &vault, point),
     }))
 }
@@ -241,7 +252,8 @@ async fn append_ops(
         ops.push(op);
     }
     let n = ops.len() as u64;
-    match state.meta.append_ops(vault, ops, state.cfg.quota_bytes).await? {
+    let quota = crate::registration::quota_of(&state, &vault).await?;
+    match state.meta.append_ops(vault, ops, quota).await? {
         AppendOutcome::Appended { seqs, head: point } => {
             state.metrics.ops_appended.fetch_add(n, Relaxed);
             Ok(Json(AppendResponse { v: PROTOCOL_VERSION, seqs, head: head(&state, &vault, point) }))
@@ -288,11 +300,12 @@ async fn put_chunk(
         false
     } else {
         let (_, usage) = vault_head(&state, &vault).await?;
-        if usage.saturating_add(size) > state.cfg.quota_bytes {
+        let quota = crate::registration::quota_of(&state, &vault).await?;
+        if usage.saturating_add(size) > quota {
             return Err(ApiError::quota());
         }
         state.chunks.put(vault, hash, body).await?;
-        match state.meta.record_chunk(vault, hash, size, state.cfg.quota_bytes).await? {
+        match state.meta.record_chunk(vault, hash, size, quota).await? {
             ChunkRecordOutcome::Created => {
                 state.metrics.chunks_stored.fetch_add(1, Relaxed);
                 state.metrics.chunk_bytes_stored.fetch_add(size, Relaxed);
@@ -467,10 +480,25 @@ fn mailbox_auth(state: &AppState, id: &str, headers: &HeaderMap) -> ApiResult<Ha
 async fn mailbox_put(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = mailbox_auth(&state, &id, &headers)?;
+    // One address fills at most `mailboxes_per_address` mailboxes at once, so a flood from one client
+    // cannot take the whole pool and stop everyone else's device linking and mandate hand-overs.
+    if let Some(ip) = client
+        && let Err(wait) = state.mailbox_addresses.take(AddressKey::of(ip).bucket("mailbox"))
+    {
+        state.metrics.rate_limited();
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::AddressLimited,
+            "too many mailboxes from this network address; try again later",
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
     let req: MailboxMessage = VersionedJson::parse(&body)?;
     let message = unb64(&req.message, "message")
         .map_err(|_| ApiError::bad_request(ErrorCode::BadMessage, "message must be base64url"))?;

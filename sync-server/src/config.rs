@@ -21,9 +21,21 @@ pub struct Config {
     pub log_format: String,
     /// `tracing` filter, e.g. `info` or `coffre_sync_server=debug`.
     pub log_level: String,
-    /// Whether anyone may register a new vault.
-    pub registration_open: bool,
-    /// Per-vault quota (ciphertext chunks + op payloads), bytes.
+    /// Who may register a new vault: `open` (anyone, within `registrations_per_address`, with a quota
+    /// that starts at `initial_quota_bytes` and grows with the vault's age), `invitation` (a code handed
+    /// out by a structure's agent; full quota), or `closed`.
+    pub registration: String,
+    /// Open registration: vaults one client address may register at once (token bucket burst)...
+    pub registrations_per_address: u32,
+    /// ...and seconds before it may register one more.
+    pub registration_refill_secs: u64,
+    /// Open registration: the quota of a new vault, bytes; it grows by `quota_growth_bytes_per_day`
+    /// each day of the vault's life, up to `quota_bytes`.
+    pub initial_quota_bytes: u64,
+    pub quota_growth_bytes_per_day: u64,
+    /// Organisation keys (base64url, comma-separated) allowed to register; `*` allows any; empty: none.
+    pub org_allowlist: String,
+    /// Per-vault quota (ciphertext chunks + op payloads), bytes: the most a vault may ever hold.
     pub quota_bytes: u64,
     /// Largest chunk accepted (PUT body), bytes.
     pub max_chunk_bytes: u64,
@@ -39,9 +51,19 @@ pub struct Config {
     pub max_fetch_bytes: u64,
     pub max_mailbox_bytes: u64,
     pub mailbox_ttl_secs: u64,
+    /// Open mailboxes on the whole server.
     pub max_mailboxes: u64,
+    /// Mailboxes one client address may fill at once (token bucket burst)...
+    pub mailboxes_per_address: u32,
+    /// ...and seconds before it may fill one more.
+    pub mailbox_refill_secs: u64,
     /// Largest share upload (manifest and page copies), bytes; shares also count against the quota.
     pub max_share_bytes: u64,
+    /// How long an opening lets the browser fetch a share's pages, seconds; a share opened as often as
+    /// allowed loses its copies once its last opening's window is over.
+    pub share_opening_secs: u64,
+    /// Seconds between purges of expired mailboxes and ended shares.
+    pub purge_interval_secs: u64,
     /// Token bucket per device: burst size and refill per second.
     pub rate_burst: u32,
     pub rate_per_sec: u32,
@@ -49,6 +71,19 @@ pub struct Config {
     pub clock_skew_secs: u64,
     /// Seconds given to in-flight requests at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Open connections at once; more wait in the kernel's backlog.
+    pub max_connections: u64,
+    /// Open connections from one client address (trusted proxies are exempt); more are closed.
+    pub max_connections_per_address: u64,
+    /// Requests handled at once; more get `503 server_busy` with `Retry-After`.
+    pub max_in_flight: u64,
+    /// A connection with nothing received or sent for this long is closed, seconds.
+    pub idle_timeout_secs: u64,
+    /// Longest a request may take, its body included, seconds (then `408 request_timeout`).
+    pub request_timeout_secs: u64,
+    /// Reverse proxies (comma-separated IP addresses) whose `X-Forwarded-For` names the client. A proxy
+    /// elsewhere must be listed, or every client would count as the proxy's one address.
+    pub trusted_proxies: String,
     /// Assisted recovery: seconds between the start of a request and the release of the provider
     /// share and slot, during which any enrolled device can cancel (72 h; tests use seconds).
     pub recovery_delay_secs: u64,
@@ -66,7 +101,12 @@ impl Default for Config {
             data_dir: PathBuf::from("coffre-data"),
             log_format: "text".into(),
             log_level: "info".into(),
-            registration_open: true,
+            registration: "open".into(),
+            registrations_per_address: 5,
+            registration_refill_secs: 3600,
+            initial_quota_bytes: 256 << 20,
+            quota_growth_bytes_per_day: 64 << 20,
+            org_allowlist: String::new(),
             quota_bytes: 2 << 30,
             max_chunk_bytes: 4 << 20,
             max_json_bytes: 2 << 20,
@@ -78,16 +118,36 @@ impl Default for Config {
             max_mailbox_bytes: 16 << 10,
             mailbox_ttl_secs: 900,
             max_mailboxes: 10_000,
+            mailboxes_per_address: 20,
+            mailbox_refill_secs: 45,
             max_share_bytes: 32 << 20,
+            share_opening_secs: coffre_sync_protocol::share::OPENING_TTL_SECS,
+            purge_interval_secs: 60,
             rate_burst: 300,
             rate_per_sec: 100,
             clock_skew_secs: coffre_sync_protocol::MAX_CLOCK_SKEW_SECS,
             shutdown_grace_secs: 10,
+            max_connections: 1024,
+            max_connections_per_address: 64,
+            max_in_flight: 256,
+            idle_timeout_secs: 30,
+            request_timeout_secs: 300,
+            // A proxy on the same machine (the usual Caddy) works as is; a direct client on loopback is
+            // the operator's own.
+            trusted_proxies: "127.0.0.1,::1".into(),
             recovery_delay_secs: 72 * 3600,
             recovery_pin_tries: 10,
             metrics_token: String::new(),
         }
     }
+}
+
+/// Who may register a new vault (the `registration` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    Open,
+    Invitation,
+    Closed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +212,22 @@ impl Config {
         if !self.metrics_token.is_empty() && self.metrics_token.len() < 16 {
             return bad("metrics_token must be at least 16 characters (or empty)");
         }
+        if self.registration_policy().is_none() {
+            return bad("registration must be open, invitation or closed");
+        }
+        if self.max_connections == 0
+            || self.max_connections_per_address == 0
+            || self.max_in_flight == 0
+            || self.idle_timeout_secs == 0
+            || self.request_timeout_secs == 0
+            || self.mailboxes_per_address == 0
+            || self.registrations_per_address == 0
+            || self.purge_interval_secs == 0
+        {
+            return bad("connection, request and per-address limits must be positive");
+        }
+        crate::client_addr::parse_trusted(&self.trusted_proxies).map_err(ConfigError::Invalid)?;
+        crate::registration::parse_allowlist(&self.org_allowlist).map_err(ConfigError::Invalid)?;
         Ok(())
     }
 
@@ -167,6 +243,16 @@ impl Config {
                 self.listen
             )
         })
+    }
+
+    /// The `registration` field, typed (`None` if it names no policy).
+    pub fn registration_policy(&self) -> Option<RegistrationPolicy> {
+        match self.registration.as_str() {
+            "open" => Some(RegistrationPolicy::Open),
+            "invitation" => Some(RegistrationPolicy::Invitation),
+            "closed" => Some(RegistrationPolicy::Closed),
+            _ => None,
+        }
     }
 
     pub fn limits(&self) -> coffre_sync_protocol::Limits {

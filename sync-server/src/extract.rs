@@ -14,20 +14,21 @@ use coffre_mandate::wire::{
 use coffre_sync_protocol::generation::GenerationSwitch;
 use coffre_sync_protocol::recovery::{AssistedPut, AssistedRelease, CodeSlotPut, KeysRotated};
 use coffre_sync_protocol::{
-    AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, MailboxMessage, PROTOCOL_VERSION,
-    PublicKey, RegisterRequest, VaultId,
+    AppendRequest, BlobCommitRequest, ChunkList, DeviceAddRequest, ErrorCode, Hash, InvitationRequest, MailboxMessage,
+    PROTOCOL_VERSION, PublicKey, RegisterRequest, VaultId,
 };
 use serde::de::DeserializeOwned;
 
-use crate::auth::Authed;
+use crate::auth::{drain_small_body, read_committed_body, verify_headers};
 use crate::error::{ApiError, ApiResult};
 use crate::membership::Lookup;
 use crate::state::AppState;
 use crate::store::Membership;
 
 /// A signed request from a device enrolled in the vault named by the path's `{vault}`, with its body
-/// read as `B` (raw bytes by default). Checked in this order: the signature ([`Authed`]), the
-/// membership, then the body.
+/// read as `B` (raw bytes by default). Checked in this order: the signed headers
+/// ([`crate::auth::verify_headers`]), the membership, and only then the body is read (so a stranger's
+/// key never makes the server read a body).
 #[derive(Debug)]
 pub struct Member<B = Bytes> {
     pub vault: Hash,
@@ -45,12 +46,21 @@ impl<B: FromBody> FromRequest<AppState> for Member<B> {
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let a =
-            Authed::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
         let vault = params.get("vault").map(String::as_str).unwrap_or_default();
-        let vault = enrolled(state, vault, &a.device).await.map_err(IntoResponse::into_response)?;
-        let body = B::from_body(a.body).map_err(IntoResponse::into_response)?;
-        Ok(Member { vault, device: a.device, body, query: a.query })
+        let checked = match verify_headers(&parts, state) {
+            Ok(signed) => enrolled(state, vault, &signed.device).await.map(|vault| (signed, vault)),
+            Err(e) => Err(e),
+        };
+        let (signed, vault) = match checked {
+            Ok(ok) => ok,
+            Err(e) => {
+                drain_small_body(&parts, body).await;
+                return Err(e.into_response());
+            }
+        };
+        let bytes = read_committed_body(body, &signed.body).await.map_err(IntoResponse::into_response)?;
+        let body = B::from_body(bytes).map_err(IntoResponse::into_response)?;
+        Ok(Member { vault, device: signed.device, body, query: signed.query })
     }
 }
 
@@ -145,7 +155,7 @@ macro_rules! versioned {
 
 versioned!(PROTOCOL_VERSION =>
     RegisterRequest, DeviceAddRequest, AppendRequest, ChunkList, BlobCommitRequest, MailboxMessage,
-    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease, GenerationSwitch,
+    KeysRotated, CodeSlotPut, AssistedPut, AssistedRelease, GenerationSwitch, InvitationRequest,
 );
 versioned!(WIRE_VERSION =>
     OrgRegisterRequest, RevocationRequest, MandateBody, PackageBody, DepositRequest, TransmitRequest,

@@ -48,6 +48,13 @@ impl RateLimiter {
         RateLimiter { burst: f64::from(burst), per_sec: f64::from(per_sec), inner: Mutex::new(HashMap::new()) }
     }
 
+    /// A bucket of `burst` tokens that regains one every `secs` seconds (per-address limits, slower than
+    /// one a second).
+    pub fn refill_every(burst: u32, secs: u64) -> RateLimiter {
+        let per_sec = 1.0 / (secs.max(1) as f64);
+        RateLimiter { burst: f64::from(burst), per_sec, inner: Mutex::new(HashMap::new()) }
+    }
+
     /// Take a token, or return how many seconds to wait.
     pub fn take(&self, key: [u8; 32]) -> Result<(), u64> {
         let Ok(mut map) = self.inner.lock() else { return Err(1) };
@@ -89,5 +96,14 @@ mod tests {
         assert!(r.take([0; 32]).is_ok());
         assert!(r.take([0; 32]).is_err());
         assert!(r.take([1; 32]).is_ok());
+    }
+
+    #[test]
+    fn slow_bucket_says_how_long_to_wait() {
+        let r = RateLimiter::refill_every(2, 60);
+        assert!(r.take([0; 32]).is_ok());
+        assert!(r.take([0; 32]).is_ok());
+        let Err(wait) = r.take([0; 32]) else { panic!("a third token from a bucket of two") };
+        assert!((59..=60).contains(&wait), "{wait}");
     }
 }

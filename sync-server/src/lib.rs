@@ -9,7 +9,9 @@
 //! - what they share: [`extract`] (the `Member` and versioned-JSON extractors), [`auth`] (request
 //!   signatures), [`audit`] (the holder's audit trail), [`observe`] (logs and metrics per request);
 //! - [`state`] (the shared state and its [`state::Stores`]), [`membership`], [`guards`] (replay cache, rate
-//!   limits), [`error`], [`metrics`], [`config`], [`clock`];
+//!   limits), [`registration`] (who may register, new vaults' quota), [`request_limits`] (in-flight cap,
+//!   request timeout), [`conn_guard`] (connection caps, idle timeout), [`client_addr`] (the client's
+//!   address behind trusted proxies), [`error`], [`metrics`], [`config`], [`clock`];
 //! - [`store`]: the storage traits and the embedded SQLite + files backends.
 
 // Library code logs through `tracing`; only the binary prints.
@@ -18,8 +20,10 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
+pub mod conn_guard;
 pub mod error;
 pub mod extract;
 pub mod generation;
@@ -29,6 +33,8 @@ pub mod membership;
 pub mod metrics;
 pub mod observe;
 pub mod recovery;
+pub mod registration;
+pub mod request_limits;
 pub mod router;
 pub mod server;
 pub mod share;

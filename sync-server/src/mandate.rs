@@ -17,15 +17,18 @@ use coffre_mandate::wire::{
     OrgRegisterRequest, PackageBody, PendingDeposit, RevocationRequest, TransmitRequest, WIRE_VERSION,
 };
 use coffre_mandate::{
-    AgentRevocation, DepositReceipt, DepositStatement, Mandate, MandateError, OrgRegistration, Scope, b64, unb64,
+    AgentCertificate, AgentRevocation, DepositReceipt, DepositStatement, Mandate, MandateError, OrgRegistration, Scope,
+    b64, unb64,
 };
 use coffre_sync_protocol::frame::join_frames;
 use coffre_sync_protocol::{
-    AuditKind, BlobId, DepositId, DocId, ErrorCode, Hash, IdError, MandateId, OrgKey, PublicKey,
+    AuditKind, BlobId, DepositId, DocId, ErrorCode, Hash, IdError, InvitationRequest, InvitationResponse, MandateId,
+    OrgKey, PROTOCOL_VERSION, PublicKey, sha256,
 };
 
 use crate::audit::{self, agent_detail};
 use crate::auth::Authed;
+use crate::client_addr::ClientAddr;
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Member, VersionedJson, query_u64, vault_param};
@@ -44,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/orgs", post(register_org))
         .route("/v1/orgs/{org}", get(org_info))
         .route("/v1/orgs/{org}/revocations", post(revoke_agent))
+        .route("/v1/orgs/{org}/invitations", post(create_invitation))
         .route("/v1/vaults/{vault}/mandates", get(list_mandates).post(grant_mandate))
         .route("/v1/vaults/{vault}/mandates/{id}", delete(revoke_mandate))
         .route("/v1/vaults/{vault}/mandates/{id}/package", put(put_package))
@@ -92,12 +96,13 @@ fn invalid(e: MandateError) -> ApiError {
 
 async fn register_org(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     VersionedJson(req): VersionedJson<OrgRegisterRequest>,
 ) -> ApiResult<Response> {
     let raw = bytes(&req.registration, 512, ErrorCode::BadRegistration)?;
     let reg = OrgRegistration::decode_verified(&raw).map_err(invalid)?;
-    if !state.cfg.registration_open {
-        return Err(refused(ErrorCode::RegistrationClosed, "this server does not register new organisations"));
+    if state.mandates.org(reg.org_pk).await?.is_none() {
+        crate::registration::check_org(&state, client, &reg.org_pk)?;
     }
     state.mandates.register_org(reg.org_pk, reg.name.clone(), raw, now_secs()).await?;
     tracing::info!("organisation registered");
@@ -113,6 +118,40 @@ async fn org_info(State(state): State<AppState>, Path(org): Path<String>) -> Api
         .ok_or_else(|| ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"))?;
     let revocations = state.mandates.revocations(org).await?.iter().map(|r| b64(r)).collect();
     Ok(Json(OrgInfo { v: WIRE_VERSION, registration: b64(&reg), revocations }))
+}
+
+/// How long an invitation code stays usable.
+pub const INVITATION_SECS: u64 = 14 * 24 * 3600;
+
+/// An agent of a registered organisation asks for a one-use code that registers one vault (servers with
+/// `registration = "invitation"`). The request is signed by the agent device its certificate names.
+async fn create_invitation(State(state): State<AppState>, Path(org): Path<String>, a: Authed) -> ApiResult<Response> {
+    let org = org_param(&org)?;
+    let req: InvitationRequest = VersionedJson::parse(&a.body)?;
+    let raw = bytes(&req.certificate, 1024, ErrorCode::InvalidSignedObject)?;
+    let cert = AgentCertificate::decode(&raw).map_err(invalid)?;
+    cert.verify_signature().map_err(invalid)?;
+    let now = now_secs();
+    cert.check_time(now)
+        .map_err(|_| refused(ErrorCode::CertificateExpired, "the agent's certificate is not valid now"))?;
+    if cert.org_pk != org || cert.device_pk != a.device {
+        return Err(refused(
+            ErrorCode::InvalidSignedObject,
+            "this certificate is not the signing agent's, for this organisation",
+        ));
+    }
+    if state.mandates.org(org).await?.is_none() {
+        return Err(ApiError::not_found(ErrorCode::UnknownOrg, "no such organisation"));
+    }
+    if state.mandates.agent_revoked(org, cert.device_pk).await?.is_some() {
+        return Err(refused(ErrorCode::AgentRevoked, "the organisation revoked this agent"));
+    }
+    let mut code = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut code);
+    let expires_at = now + INVITATION_SECS;
+    state.mandates.create_invitation(sha256(&code), org, cert.device_pk, now, expires_at).await?;
+    tracing::info!("invitation handed out");
+    Ok(Json(InvitationResponse { v: PROTOCOL_VERSION, code: b64(&code), expires_at }).into_response())
 }
 
 async fn revoke_agent(

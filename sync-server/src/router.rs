@@ -5,9 +5,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use coffre_sync_protocol::ErrorCode;
 
+use crate::auth::BodyLimit;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{api, generation, mandate, observe, recovery, share};
+use crate::{api, generation, mandate, observe, recovery, request_limits, share};
 
 /// Every route, as `(method, path template)`. The OpenAPI document must list exactly these (tested).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -35,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/orgs"),
     ("get", "/v1/orgs/{org}"),
     ("post", "/v1/orgs/{org}/revocations"),
+    ("post", "/v1/orgs/{org}/invitations"),
     ("get", "/v1/vaults/{vault}/mandates"),
     ("post", "/v1/vaults/{vault}/mandates"),
     ("delete", "/v1/vaults/{vault}/mandates/{id}"),
@@ -78,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .merge(share::routes(&state))
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(json_limit))
+        .layer(axum::Extension(BodyLimit(state.cfg.max_json_bytes)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_limits::limit_requests))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
 }

@@ -4,7 +4,22 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::clock::now_secs;
+use axum::serve::ListenerExt as _;
+
+use crate::conn_guard::{ConnLimits, GuardedListener};
 use crate::state::AppState;
+
+/// The connection limits of `state.cfg` ([`crate::conn_guard`]).
+fn conn_limits(state: &AppState) -> ConnLimits {
+    let cfg = &state.cfg;
+    ConnLimits {
+        max_connections: usize::try_from(cfg.max_connections).unwrap_or(usize::MAX),
+        max_per_address: usize::try_from(cfg.max_connections_per_address).unwrap_or(usize::MAX),
+        idle_timeout: Duration::from_secs(cfg.idle_timeout_secs),
+        max_silence: Duration::from_secs(cfg.request_timeout_secs.saturating_add(cfg.idle_timeout_secs)),
+        trusted_proxies: state.trusted_proxies.clone(),
+    }
+}
 
 /// Serve on `listener` until `shutdown` resolves, then drain in-flight requests (bounded by the grace).
 pub async fn serve(
@@ -16,22 +31,25 @@ pub async fn serve(
     let purger = {
         let state = state.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            let mut tick = tokio::time::interval(Duration::from_secs(state.cfg.purge_interval_secs));
             loop {
                 tick.tick().await;
                 if let Err(e) = state.meta.purge_expired(now_secs()).await {
                     tracing::warn!(error = %e, "mailbox purge failed");
                 }
-                if let Err(e) = state.shares.purge_shares(now_secs()).await {
+                if let Err(e) = state.shares.purge_shares(now_secs(), state.cfg.share_opening_secs).await {
                     tracing::warn!(error = %e, "share purge failed");
                 }
             }
         })
     };
+    let limits = conn_limits(&state);
     let app = crate::router::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     // The peer address lets `/metrics` tell a client on this machine from one on the network.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    // `tap_io` (a no-op) only so that axum's `ConnectInfo<SocketAddr>` applies to this listener type.
+    let listener = GuardedListener::new(listener, limits).tap_io(|_| {});
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = tx.send(());

@@ -7,16 +7,17 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use coffre_sync_protocol::share::{
-    MAX_SHARE_PAGES, MAX_SHARE_SECS, OPENING_TTL_SECS, SHARE_VERSION, ShareCreate, ShareList, ShareOpened,
-    ShareRefusal, split_frames,
+    HDR_SHARE_PROOF, MAX_SHARE_PAGES, MAX_SHARE_SECS, SHARE_VERSION, ShareCreate, ShareList, ShareOpened, ShareRefusal,
+    open_check, split_frames,
 };
 use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, b64, is_padme, sha256, unb64_array};
 
 use crate::audit;
+use crate::auth::BodyLimit;
 use crate::clock::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Member;
@@ -39,7 +40,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/v1/vaults/{vault}/shares",
-            post(create_share).layer(DefaultBodyLimit::max(share_limit)).get(list_shares),
+            post(create_share)
+                .layer((DefaultBodyLimit::max(share_limit), axum::Extension(BodyLimit(state.cfg.max_share_bytes))))
+                .get(list_shares),
         )
         .route("/v1/vaults/{vault}/shares/{id}", axum::routing::delete(revoke_share))
         .route("/s/{id}", get(viewer_page))
@@ -102,6 +105,20 @@ async fn create_share(State(state): State<AppState>, Member { vault, body, .. }:
             return Err(ApiError::bad_request(ErrorCode::BadPadding, "share parts must have Padmé lengths"));
         }
     }
+    // Shares from apps that predate open checks could be opened (and used up) by anyone with the id.
+    let open_check: [u8; 32] = req
+        .open_check
+        .as_deref()
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::UnsupportedVersion,
+                "this app makes share links this server no longer accepts (no open check): update it",
+            )
+        })
+        .and_then(|c| {
+            unb64_array(c, "open_check")
+                .map_err(|_| ApiError::bad_request(ErrorCode::BadJson, "open_check must be 32 bytes base64url"))
+        })?;
     let (_, usage) = state.meta.vault_state(vault).await?.ok_or_else(ApiError::unknown_vault)?;
     let share = NewShare {
         vault,
@@ -109,10 +126,12 @@ async fn create_share(State(state): State<AppState>, Member { vault, body, .. }:
         created_at: now,
         expires_at: req.expires_at,
         max_opens: req.max_opens,
+        open_check,
         manifest: manifest.to_vec(),
         pages: pages.iter().map(|p| p.to_vec()).collect(),
     };
-    match state.shares.create_share(share, usage, state.cfg.quota_bytes).await? {
+    let quota = crate::registration::quota_of(&state, &vault).await?;
+    match state.shares.create_share(share, usage, quota).await? {
         ShareCreateOutcome::Created => {
             tracing::info!(vault = %short(&vault), pages = pages.len(), "share created");
             Ok((StatusCode::CREATED, Json(serde_json::json!({"v": PROTOCOL_VERSION}))).into_response())
@@ -158,13 +177,20 @@ async fn viewer_js() -> Response {
 }
 
 /// Opens a share: counts one opening (its time is kept for the holder) and hands out the manifest and
-/// a token for the pages. A POST, so link previews and prefetchers that GET the page count nothing.
-async fn open_share(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+/// a token for the pages. A POST, so link previews and prefetchers that GET the page count nothing;
+/// and only with the link key's proof ([`HDR_SHARE_PROOF`]), so someone who has the id alone (from a
+/// proxy log, a browser history without the fragment) can neither use openings up nor fill the audit.
+async fn open_share(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let id = share_id(&id)?;
     rate_limit(&state, &id)?;
+    let check = headers
+        .get(HDR_SHARE_PROOF)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| unb64_array::<32>(v, "proof").ok())
+        .map(|proof| open_check(&proof));
     let mut token = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
-    let opening = state.shares.open_share(id, token, now_secs()).await?.map_err(refused)?;
+    let opening = state.shares.open_share(id, check, token, now_secs()).await?.map_err(refused)?;
     // The holder's audit trail: a server-signed observation (the share id, never the link key).
     let detail = serde_json::json!({ "share": id.to_string(), "opening": opening.opening });
     audit::record(&state, opening.vault, AuditKind::ShareOpened, detail).await;
@@ -195,7 +221,8 @@ async fn share_page(
     rate_limit(&state, &id)?;
     let index: u32 = index.parse().map_err(|_| refused(ShareRefusal::NotFound))?;
     let token: [u8; 16] = unb64_array(&q.t, "token").map_err(|_| refused(ShareRefusal::NotFound))?;
-    let bytes = state.shares.share_page(id, index, token, now_secs(), OPENING_TTL_SECS).await?.map_err(refused)?;
+    let bytes =
+        state.shares.share_page(id, index, token, now_secs(), state.cfg.share_opening_secs).await?.map_err(refused)?;
     Ok(with_page_headers(Bytes::from(bytes).into_response()))
 }
 

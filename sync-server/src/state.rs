@@ -46,6 +46,13 @@ pub struct Inner {
     pub server_key: SigningKey,
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
+    /// Per client address: mailboxes filled, and vaults or organisations registered.
+    pub mailbox_addresses: RateLimiter,
+    pub registrations: RateLimiter,
+    /// Slots for requests handled at once (`max_in_flight`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// `trusted_proxies`, parsed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub metrics: Metrics,
     /// Recently confirmed enrolments, so hot paths skip a database read.
     pub members: MembershipCache,
@@ -65,6 +72,13 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(cfg: Config, stores: Stores, server_key: SigningKey) -> AppState {
         let limiter = RateLimiter::new(cfg.rate_burst, cfg.rate_per_sec);
+        let mailbox_addresses = RateLimiter::refill_every(cfg.mailboxes_per_address, cfg.mailbox_refill_secs);
+        let registrations = RateLimiter::refill_every(cfg.registrations_per_address, cfg.registration_refill_secs);
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(
+            usize::try_from(cfg.max_in_flight).unwrap_or(usize::MAX).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ));
+        // Validated by `Config::validate`; an invalid list here (a config built in code) trusts nobody.
+        let trusted_proxies = crate::client_addr::parse_trusted(&cfg.trusted_proxies).unwrap_or_default();
         let Stores { meta, chunks, mandates, recovery, shares } = stores;
         AppState(Arc::new(Inner {
             cfg,
@@ -76,6 +90,10 @@ impl AppState {
             server_key,
             nonces: NonceCache::default(),
             limiter,
+            mailbox_addresses,
+            registrations,
+            in_flight,
+            trusted_proxies,
             metrics: Metrics::default(),
             members: MembershipCache::default(),
         }))

@@ -1,4 +1,4 @@
-//! `POST /v1/vaults/{vault}/generation` against the real server (docs/adr/0008): a switch signed by
+//! `POST /v1/vaults/{vault}/generation` against the real server (docs/adr/0009): a switch signed by
 //! the previous and the new identity moves the vault on and removes every unlisted member at once; a
 //! retry is accepted and changes nothing; an old generation's signature, a skipped generation, a list without the sender
 //! or naming a key twice are refused with their codes; the audit trail records the switch.

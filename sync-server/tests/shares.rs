@@ -7,15 +7,27 @@ mod common;
 
 use coffre_sync::SyncError;
 use coffre_sync::protocol::share::{
-    MAX_SHARE_SECS, SHARE_VERSION, ShareCreate, ShareOpened, ShareRefusal, join_frames,
+    HDR_SHARE_PROOF, MAX_SHARE_SECS, SHARE_VERSION, ShareCreate, ShareOpened, ShareRefusal, join_frames, open_check,
+    open_proof,
 };
 use coffre_sync::protocol::{b64, pad_payload};
 use coffre_sync_server::store::shares::{NewShare, ShareCreateOutcome, ShareId, ShareStore};
 use coffre_sync_server::store::sqlite::SqliteMeta;
 use common::{TestServer, key, now};
 
+/// A share whose link key is `[id; 32]`.
 fn header(id: u8, pages: u32) -> ShareCreate {
-    ShareCreate { v: SHARE_VERSION, id: b64(&[id; 16]), expires_at: now() + 3600, max_opens: None, pages }
+    let open_check = Some(b64(&open_check(&open_proof(&[id; 32]))));
+    ShareCreate { v: SHARE_VERSION, id: b64(&[id; 16]), expires_at: now() + 3600, max_opens: None, pages, open_check }
+}
+
+/// Opens share `id` (made by [`header`]) as the viewer does, with its link key's proof.
+fn open(s: &TestServer, id: u8) -> (u16, Option<coffre_sync::protocol::ErrorBody>, Vec<u8>) {
+    let req = s
+        .http
+        .post(format!("{}/s/{}/open", s.url, b64(&[id; 16])))
+        .header(HDR_SHARE_PROOF, b64(&open_proof(&[id; 32])));
+    s.send(req)
 }
 
 fn part(len: usize) -> Vec<u8> {
@@ -102,7 +114,7 @@ fn recipients_need_an_opening_for_pages() {
     let (status, _, _) = s.raw("GET", &format!("/s/{id}/open"), vec![], None, |_| {});
     assert_eq!(status, 405);
 
-    let (status, _, body) = s.raw("POST", &format!("/s/{id}/open"), vec![], None, |_| {});
+    let (status, _, body) = open(&s, 5);
     assert_eq!(status, 200);
     let opened: ShareOpened = serde_json::from_slice(&body).unwrap();
     assert_eq!(opened.pages, 2);
@@ -113,7 +125,7 @@ fn recipients_need_an_opening_for_pages() {
     let (status, _, _) = s.raw("GET", &format!("/s/{id}/pages/2?t={}", opened.token), vec![], None, |_| {});
     assert_eq!(status, 404);
     // The one opening is used: the next is refused, with its opening time kept for the holder.
-    let (status, err, _) = s.raw("POST", &format!("/s/{id}/open"), vec![], None, |_| {});
+    let (status, err, _) = open(&s, 5);
     assert_eq!((status, err.unwrap().error), (410, "share_exhausted".to_string()));
     let listed = h.client.share_list().unwrap();
     assert_eq!(listed.shares[0].opened_at.len(), 1);
@@ -135,13 +147,14 @@ fn store_enforces_expiry_tokens_and_purges() {
         created_at: 1_000,
         expires_at,
         max_opens: None,
+        open_check: [id; 32],
         manifest: part(10),
         pages: vec![part(20)],
     };
     rt.block_on(async {
         assert_eq!(store.create_share(share(1, 2_000), 0, u64::MAX).await.unwrap(), ShareCreateOutcome::Created);
         assert_eq!(store.create_share(share(2, 9_000), 0, u64::MAX).await.unwrap(), ShareCreateOutcome::Created);
-        assert!(store.open_share(ShareId::from([1; 16]), [9; 16], 1_500).await.unwrap().is_ok());
+        assert!(store.open_share(ShareId::from([1; 16]), Some([1; 32]), [9; 16], 1_500).await.unwrap().is_ok());
         // Tokens last an hour (here 100 s) and die with the share.
         assert!(store.share_page(ShareId::from([1; 16]), 0, [9; 16], 1_550, 100).await.unwrap().is_ok());
         assert_eq!(
@@ -152,22 +165,28 @@ fn store_enforces_expiry_tokens_and_purges() {
             store.share_page(ShareId::from([1; 16]), 0, [8; 16], 1_550, 100).await.unwrap(),
             Err(ShareRefusal::NotFound)
         );
-        assert_eq!(store.open_share(ShareId::from([1; 16]), [7; 16], 2_000).await.unwrap(), Err(ShareRefusal::Expired));
+        assert_eq!(
+            store.open_share(ShareId::from([1; 16]), Some([1; 32]), [7; 16], 2_000).await.unwrap(),
+            Err(ShareRefusal::Expired)
+        );
         assert_eq!(
             store.share_page(ShareId::from([1; 16]), 0, [9; 16], 2_000, 10_000).await.unwrap(),
             Err(ShareRefusal::Expired)
         );
         // Purge at 2 500: share 1's material goes, its status stays; share 2 is untouched.
-        assert_eq!(store.purge_shares(2_500).await.unwrap(), 1);
+        assert_eq!(store.purge_shares(2_500, 100).await.unwrap(), 1);
         let list = store.list_shares([1; 32]).await.unwrap();
         let one = list.iter().find(|s| s.id == b64(&[1; 16])).unwrap();
         assert_eq!((one.bytes, one.opened_at.clone()), (0, vec![1_500]));
-        assert_eq!(store.open_share(ShareId::from([1; 16]), [6; 16], 2_500).await.unwrap(), Err(ShareRefusal::Expired));
-        assert!(store.open_share(ShareId::from([2; 16]), [5; 16], 2_500).await.unwrap().is_ok());
-        // 30 days after it ended, share 1 is forgotten.
-        store.purge_shares(2_000 + 30 * 24 * 3600).await.unwrap();
         assert_eq!(
-            store.open_share(ShareId::from([1; 16]), [4; 16], 3_000).await.unwrap(),
+            store.open_share(ShareId::from([1; 16]), Some([1; 32]), [6; 16], 2_500).await.unwrap(),
+            Err(ShareRefusal::Expired)
+        );
+        assert!(store.open_share(ShareId::from([2; 16]), Some([2; 32]), [5; 16], 2_500).await.unwrap().is_ok());
+        // 30 days after it ended, share 1 is forgotten.
+        store.purge_shares(2_000 + 30 * 24 * 3600, 100).await.unwrap();
+        assert_eq!(
+            store.open_share(ShareId::from([1; 16]), Some([1; 32]), [4; 16], 3_000).await.unwrap(),
             Err(ShareRefusal::NotFound)
         );
         assert_eq!(store.list_shares([1; 32]).await.unwrap().len(), 1);

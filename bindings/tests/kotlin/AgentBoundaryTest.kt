@@ -23,6 +23,10 @@ fun startServer(dataDir: File): LocalServer {
             "COFFRE_SERVER_LISTEN" to "127.0.0.1:0",
             "COFFRE_SERVER_DATA_DIR" to dataDir.path,
             "COFFRE_SERVER_RECOVERY_DELAY_SECS" to RECOVERY_DELAY_SECS.toString(),
+            // The test's organisation key is made at run time: let any organisation register.
+            "COFFRE_SERVER_ORG_ALLOWLIST" to "*",
+            // Every client of the test is 127.0.0.1: lift the per-address registration limit.
+            "COFFRE_SERVER_REGISTRATIONS_PER_ADDRESS" to "1000",
         ),
     )
     pb.redirectError(ProcessBuilder.Redirect.DISCARD)

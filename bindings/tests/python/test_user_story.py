@@ -74,7 +74,11 @@ def doc_ids(coffre):
 def start_server(data_dir):
     # Assisted recovery's waiting delay (72 h in production) shortened for the story.
     env = dict(os.environ, COFFRE_SERVER_LISTEN="127.0.0.1:0", COFFRE_SERVER_DATA_DIR=data_dir,
-               COFFRE_SERVER_RECOVERY_DELAY_SECS=str(RECOVERY_DELAY))
+               COFFRE_SERVER_RECOVERY_DELAY_SECS=str(RECOVERY_DELAY),
+               # The test's organisation key is made at run time: let any organisation register.
+               COFFRE_SERVER_ORG_ALLOWLIST="*",
+               # Every client of the test is 127.0.0.1: lift the per-address registration limit.
+               COFFRE_SERVER_REGISTRATIONS_PER_ADDRESS="1000")
     proc = subprocess.Popen([os.environ["COFFRE_TEST_SERVER_BIN"]], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     deadline = time.time() + 30

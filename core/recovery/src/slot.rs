@@ -8,7 +8,7 @@
 //! aad        = "coffre/v1/recovery-slot" || version || kind || vault id
 //! ```
 //!
-//! After a lost phone was removed the vault has several account key generations (docs/adr/0008): the
+//! After a lost phone was removed the vault has several account key generations (docs/adr/0009): the
 //! slot must hold every one (the oldest opens the local database and the oldest documents, the newest
 //! the log written since). Such a slot is version 2, and a vault with one generation keeps version 1:
 //! ```text

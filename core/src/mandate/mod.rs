@@ -28,7 +28,9 @@ pub use deposits::{
 pub use desk::{ScannedOffer, agent_offer, agent_receive, grant, scan};
 pub use flow::{MandateFlowError, Result};
 pub use holder::{MandateInfo, list, revoke};
-pub use org::{cert_from_text, cert_to_text, mandate_from_text, mandate_to_text, register_org, revoke_agent};
+pub use org::{
+    agent_invitation, cert_from_text, cert_to_text, mandate_from_text, mandate_to_text, register_org, revoke_agent,
+};
 pub use package::{
     AgentPackage, PackageDocument, PackagePage, agent_consult, agent_page, publish_package, publish_packages,
 };

@@ -29,6 +29,17 @@ const CERT_PREFIX: &str = "COFFRE-AGENT-CERT:";
 const MANDATE_PREFIX: &str = "COFFRE-MANDATE:";
 
 /// A certificate as text, to hand from the admin to the agent.
+/// An agent asks the server for a one-use invitation code that lets one person create a vault (servers
+/// that create vaults only by invitation); the agent's certificate proves it speaks for its structure.
+pub fn agent_invitation(
+    server_url: &str,
+    keys: &coffre_mandate::AgentKeys,
+    cert: &AgentCertificate,
+) -> Result<coffre_sync::protocol::InvitationResponse> {
+    let client = super::flow::agent_client(server_url, keys)?;
+    Ok(client.create_invitation(&cert.org_pk, &cert.encode())?)
+}
+
 pub fn cert_to_text(cert: &AgentCertificate) -> String {
     format!("{CERT_PREFIX}{}", b64(&cert.encode()))
 }

@@ -1,5 +1,5 @@
 //! A lost phone: removed everywhere, the vault moved to a new account key generation, the collection
-//! keys rotated and the recovery kit made again (docs/recovery.md §4, docs/adr/0008).
+//! keys rotated and the recovery kit made again (docs/recovery.md §4, docs/adr/0009).
 
 use coffre_sync::protocol::b64;
 use coffre_vault::Vault;

@@ -91,6 +91,16 @@ impl ShareLink {
         Ok(ShareLink { server: p.server.clone(), id: p.id.to_bytes(), key: p.key.clone() })
     }
 
+    /// What the recipient shows the server so that an opening counts (a hash of the link key).
+    pub fn open_proof(&self) -> [u8; 32] {
+        coffre_sync::protocol::share::open_proof(&self.key)
+    }
+
+    /// What the server stores to check [`ShareLink::open_proof`] (base64url, for `ShareCreate`).
+    pub fn open_check_text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(coffre_sync::protocol::share::open_check(&self.open_proof()))
+    }
+
     fn part_key(&self, part: Part) -> Zeroizing<[u8; 32]> {
         let info = match part {
             Part::Manifest => "coffre/share/v1/manifest".to_string(),

@@ -334,6 +334,7 @@ pub fn create_share(vault: &mut Vault, request: &ShareRequest) -> Result<Created
         expires_at: copies.manifest.expires_at,
         max_opens: request.max_opens,
         pages: u32::try_from(pages.len()).map_err(|_| ShareError::TooManyPages)?,
+        open_check: Some(link.open_check_text()),
     };
     client.share_create(&header, &manifest, &pages)?;
     let url = link.to_url();
@@ -461,7 +462,7 @@ pub struct OpenedShare {
 /// one opening), fetches and decrypts every page, and checks each against the manifest's hash.
 pub fn open_link(link: &str) -> Result<OpenedShare> {
     let link = ShareLink::parse(link)?;
-    let fetched = coffre_sync::share::fetch_share(&link.server, &link.id_text())?;
+    let fetched = coffre_sync::share::fetch_share(&link.server, &link.id_text(), &link.open_proof())?;
     let json = link.open(Part::Manifest, &fetched.manifest)?;
     let manifest = Manifest::from_json(&json)?;
     if manifest.page_count() != fetched.pages.len() {

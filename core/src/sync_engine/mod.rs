@@ -101,6 +101,17 @@ pub fn enroll(vault: &mut Vault, server_url: &str) -> Result<()> {
 /// [`enroll`], with `allow_plain_http` the person's explicit choice to accept an `http://` server on
 /// another machine.
 pub fn enroll_allowing_http(vault: &mut Vault, server_url: &str, allow_plain_http: bool) -> Result<()> {
+    enroll_invited(vault, server_url, allow_plain_http, None)
+}
+
+/// [`enroll_allowing_http`] with an invitation code from a structure's agent, for a server that
+/// registers vaults only by invitation (its refusal without one is the `invitation_required` code).
+pub fn enroll_invited(
+    vault: &mut Vault,
+    server_url: &str,
+    allow_plain_http: bool,
+    invitation: Option<&str>,
+) -> Result<()> {
     check_server_address(server_url, allow_plain_http)?;
     if vault.state_get(CONFIG)?.is_some() {
         return Err(EngineError::AlreadyEnrolled);
@@ -109,7 +120,10 @@ pub fn enroll_allowing_http(vault: &mut Vault, server_url: &str, allow_plain_htt
     let device_pk = device.verifying_key().to_bytes();
     let client = BlockingClient::new(server_url, device)?;
     let (id_sk, _) = identity(vault.root_key());
-    let reg = client.register(&id_sk)?;
+    let reg = match invitation {
+        Some(code) => client.register_invited(&id_sk, code.trim())?,
+        None => client.register(&id_sk)?,
+    };
     let config = Config {
         server_url: server_url.trim_end_matches('/').to_string(),
         vault: coffre_sync::protocol::VaultId::from(reg.vault).to_string(),

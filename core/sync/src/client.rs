@@ -300,6 +300,12 @@ impl SyncClient {
     /// Register a new vault for `identity` with this device as its first device. Pins the server key
     /// returned (trust on first use; show its fingerprint to the agent if the operator publishes it).
     pub async fn register(&self, identity: &SigningKey) -> Result<Registration> {
+        self.register_invited(identity, None).await
+    }
+
+    /// [`SyncClient::register`] with an invitation code from a structure's agent (servers whose
+    /// registration is by invitation).
+    pub async fn register_invited(&self, identity: &SigningKey, invitation: Option<&str>) -> Result<Registration> {
         let identity_pk = identity.verifying_key().to_bytes();
         let device_pk = self.device_pk();
         let req = RegisterRequest {
@@ -307,6 +313,7 @@ impl SyncClient {
             identity_pk: b64(&identity_pk),
             device_pk: b64(&device_pk),
             identity_sig: b64(&proto::sign(identity, &proto::register_message(&identity_pk, &device_pk))),
+            invitation: invitation.map(str::to_string),
         };
         let resp: RegisterResponse = self.post_json("/v1/vaults", &req).await?;
         let vault = proto::vault_id(&identity_pk);

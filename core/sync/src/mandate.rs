@@ -11,7 +11,9 @@ use coffre_mandate::wire::{
     PackageBody, RevocationRequest,
 };
 use coffre_sync_protocol::frame::split_frames;
-use coffre_sync_protocol::{ChunkAddr, Hash, MandateId, PublicKey, VaultId, b64};
+use coffre_sync_protocol::{
+    ChunkAddr, Hash, InvitationRequest, InvitationResponse, MandateId, PROTOCOL_VERSION, PublicKey, VaultId, b64,
+};
 use serde::Serialize;
 
 use crate::blocking::BlockingClient;
@@ -35,6 +37,15 @@ fn agent_path(vault: &Hash, mandate: &[u8; 16], rest: &str) -> String {
 }
 
 impl SyncClient {
+    // ----- an agent's certified device -----
+
+    /// An invitation code for one new vault, asked with this (agent) device's certificate from `org`.
+    pub async fn create_invitation(&self, org: &PublicKey, certificate: &[u8]) -> Result<InvitationResponse> {
+        let body = InvitationRequest { v: PROTOCOL_VERSION, certificate: b64(certificate) };
+        let path = format!("/v1/orgs/{}/invitations", coffre_sync_protocol::OrgKey::from(*org));
+        decode(&self.send(reqwest::Method::POST, &path, json(&body)?, true).await?)
+    }
+
     // ----- the holder's device (attached) -----
 
     /// Stores a signed mandate for the attached vault.
@@ -158,6 +169,16 @@ impl SyncClient {
 }
 
 impl BlockingClient {
+    pub fn create_invitation(&self, org: &PublicKey, certificate: &[u8]) -> Result<InvitationResponse> {
+        self.rt.block_on(self.inner.create_invitation(org, certificate))
+    }
+    pub fn register_invited(
+        &self,
+        identity: &coffre_crypto::SigningKey,
+        invitation: &str,
+    ) -> Result<crate::Registration> {
+        self.rt.block_on(self.inner.register_invited(identity, Some(invitation)))
+    }
     pub fn store_mandate(&self, body: &MandateBody) -> Result<()> {
         self.rt.block_on(self.inner.store_mandate(body))
     }

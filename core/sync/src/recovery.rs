@@ -1,5 +1,5 @@
 //! Client side of the recovery-code slot, of the vault's closure (`docs/recovery.md`) and of an account
-//! key generation switch (docs/adr/0008).
+//! key generation switch (docs/adr/0009).
 
 use coffre_sync_protocol::generation::{GenerationSwitch, GenerationSwitched};
 use coffre_sync_protocol::recovery::{
@@ -91,7 +91,7 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Moves the vault to a new account key generation (docs/adr/0008): the server keeps exactly the
+    /// Moves the vault to a new account key generation (docs/adr/0009): the server keeps exactly the
     /// listed devices as members. `409 stale_generation` if it does not follow the current one.
     pub async fn switch_generation(&self, body: &GenerationSwitch) -> Result<GenerationSwitched> {
         let (_, path) = self.vault_path("/generation")?;

@@ -2,7 +2,7 @@
 //! shares with signed requests; [`fetch_share`] is the recipient's side (unsigned, what the viewer page
 //! does), used by the core's tests and tools. Encryption is the core's business: here, only bytes.
 
-use coffre_sync_protocol::share::{ShareCreate, ShareList, ShareOpened, join_frames};
+use coffre_sync_protocol::share::{HDR_SHARE_PROOF, ShareCreate, ShareList, ShareOpened, join_frames};
 use coffre_sync_protocol::unpad_payload;
 
 use crate::blocking::BlockingClient;
@@ -55,10 +55,10 @@ pub struct FetchedShare {
     pub pages: Vec<Vec<u8>>,
 }
 
-/// The recipient's side, as the viewer page does it: open `id` on `base_url` (counts an opening)
-/// and download every page. Refusals come back as `SyncError::Server` with the share's code
+/// The recipient's side, as the viewer page does it: open `id` on `base_url` with the link key's
+/// `proof` (`coffre_sync_protocol::share::open_proof`; counts an opening) and download every page. Refusals come back as `SyncError::Server` with the share's code
 /// (`share_expired`, `share_revoked`, `share_exhausted`, `share_not_found`).
-pub fn fetch_share(base_url: &str, id: &str) -> Result<FetchedShare> {
+pub fn fetch_share(base_url: &str, id: &str, proof: &[u8; 32]) -> Result<FetchedShare> {
     crate::init_tls();
     crate::blocking::runtime()?.block_on(async {
         let http = reqwest::Client::builder()
@@ -67,7 +67,12 @@ pub fn fetch_share(base_url: &str, id: &str) -> Result<FetchedShare> {
             .build()
             .map_err(SyncError::network)?;
         let base = base_url.trim_end_matches('/');
-        let resp = http.post(format!("{base}/s/{id}/open")).send().await.map_err(SyncError::network)?;
+        let resp = http
+            .post(format!("{base}/s/{id}/open"))
+            .header(HDR_SHARE_PROOF, coffre_sync_protocol::b64(proof))
+            .send()
+            .await
+            .map_err(SyncError::network)?;
         let opened: ShareOpened = decode(&SyncClient::check(resp).await?)?;
         let framed = coffre_sync_protocol::unb64(&opened.manifest, "manifest")
             .map_err(|_| SyncError::Protocol("bad manifest encoding".into()))?;

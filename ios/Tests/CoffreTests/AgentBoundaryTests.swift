@@ -30,6 +30,10 @@ func startServer(dataDir: URL) throws -> LocalServer {
     env["COFFRE_SERVER_LISTEN"] = "127.0.0.1:0"
     env["COFFRE_SERVER_DATA_DIR"] = dataDir.path
     env["COFFRE_SERVER_RECOVERY_DELAY_SECS"] = String(RECOVERY_DELAY_SECS)
+    // The test's organisation key is made at run time: let any organisation register.
+    env["COFFRE_SERVER_ORG_ALLOWLIST"] = "*"
+    // Every client of the test is 127.0.0.1: lift the per-address registration limit.
+    env["COFFRE_SERVER_REGISTRATIONS_PER_ADDRESS"] = "1000"
     p.environment = env
     let out = Pipe()
     p.standardOutput = out

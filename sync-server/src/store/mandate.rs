@@ -60,6 +60,18 @@ pub trait MandateStore: Send + Sync + 'static {
     async fn revoke_agent(&self, org: PublicKey, device: PublicKey, at: u64, statement: Vec<u8>) -> StoreResult<()>;
     /// When the organisation revoked this agent device, if it did.
     async fn agent_revoked(&self, org: PublicKey, device: PublicKey) -> StoreResult<Option<u64>>;
+    /// Stores an invitation code's hash, handed out by `agent` of `org`, usable once until `expires_at`.
+    async fn create_invitation(
+        &self,
+        code_hash: Hash,
+        org: PublicKey,
+        agent: PublicKey,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult<()>;
+    /// Uses the invitation for `vault`: true if it was unused and unexpired (or already used by this very
+    /// vault: a retried registration), false otherwise.
+    async fn redeem_invitation(&self, code_hash: Hash, vault: Hash, now: u64) -> StoreResult<bool>;
     /// The organisation's revocation statements.
     async fn revocations(&self, org: PublicKey) -> StoreResult<Vec<Vec<u8>>>;
     /// Stores a verified mandate; false if the id exists with other content.

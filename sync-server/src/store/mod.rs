@@ -169,6 +169,8 @@ pub trait MetaStore: Send + Sync + 'static {
     ) -> StoreResult<GenerationOutcome>;
     /// Head and byte usage of a vault.
     async fn vault_state(&self, vault: Hash) -> StoreResult<Option<(ChainPoint, u64)>>;
+    /// When the vault was registered (unix seconds): an open-registration vault's quota grows with age.
+    async fn vault_created_at(&self, vault: Hash) -> StoreResult<Option<u64>>;
     /// Append ops (already checked: signature, writer, padding) atomically, chaining them. Ops already in
     /// the log (same signature) keep their seq and are not appended twice.
     async fn append_ops(&self, vault: Hash, ops: Vec<Op>, quota: u64) -> StoreResult<AppendOutcome>;

@@ -22,6 +22,8 @@ pub struct NewShare {
     pub created_at: u64,
     pub expires_at: u64,
     pub max_opens: Option<u32>,
+    /// `sha256` of the link key's opening proof (`coffre_sync_protocol::share::open_check`).
+    pub open_check: [u8; 32],
     /// Padded manifest ciphertext.
     pub manifest: Vec<u8>,
     /// Padded page ciphertexts, in order.
@@ -58,8 +60,16 @@ pub trait ShareStore: Send + Sync + 'static {
     async fn list_shares(&self, vault: Hash) -> StoreResult<Vec<ShareInfo>>;
     /// Revoke (idempotent) and delete the material at once. False if the vault has no such share.
     async fn revoke_share(&self, vault: Hash, id: ShareId, now: u64) -> StoreResult<bool>;
-    /// Count an opening (recording its time and a page token) if the share is live.
-    async fn open_share(&self, id: ShareId, token: [u8; 16], now: u64) -> StoreResult<Result<Opening, ShareRefusal>>;
+    /// Count an opening (recording its time and a page token) if the share is live and `check` is the
+    /// share's open check (a share made before open checks existed opens without one). A wrong or
+    /// missing check is `NotFound` and counts and records nothing.
+    async fn open_share(
+        &self,
+        id: ShareId,
+        check: Option<[u8; 32]>,
+        token: [u8; 16],
+        now: u64,
+    ) -> StoreResult<Result<Opening, ShareRefusal>>;
     /// One padded page, for a token from an opening less than `token_ttl` old.
     async fn share_page(
         &self,
@@ -69,7 +79,8 @@ pub trait ShareStore: Send + Sync + 'static {
         now: u64,
         token_ttl: u64,
     ) -> StoreResult<Result<Vec<u8>, ShareRefusal>>;
-    /// Delete the material of shares that ended, and forget shares ended long ago. Returns how many
+    /// Delete the material of shares that ended (expired, revoked, or opened as often as allowed and
+    /// the last opening's `opening_ttl` over), and forget shares ended long ago. Returns how many
     /// shares lost their material.
-    async fn purge_shares(&self, now: u64) -> StoreResult<u64>;
+    async fn purge_shares(&self, now: u64, opening_ttl: u64) -> StoreResult<u64>;
 }

@@ -48,6 +48,18 @@ function parseLink(loc) {
   return { idText: m[1], id, key, base: loc.pathname };
 }
 
+// What the server asks before it counts an opening: sha256("coffre/share/v1/open" 0x00 || link key).
+// Someone who has the id alone (no fragment) cannot make it, so cannot use the openings up.
+function openProof(link) {
+  const label = enc.encode('coffre/share/v1/open\0');
+  const msg = new Uint8Array(label.length + link.key.length);
+  msg.set(label, 0);
+  msg.set(link.key, label.length);
+  return sha256(msg);
+}
+
+const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
 function partKey(link, part) {
   const info = part === 'manifest' ? 'coffre/share/v1/manifest' : `coffre/share/v1/page/${part}`;
   return hkdf(sha256, link.key, undefined, enc.encode(info), 32);
@@ -138,7 +150,10 @@ function showStatus(text, isError) {
 
 async function run() {
   const link = parseLink(window.location);
-  const opened = await (await request(`${link.base}/open`, { method: 'POST' })).json();
+  const opened = await (await request(`${link.base}/open`, {
+    method: 'POST',
+    headers: { 'x-coffre-share-proof': b64url(openProof(link)) },
+  })).json();
   if (opened.v !== VERSION) throw new ShareError('version');
   const manifest = JSON.parse(new TextDecoder().decode(openPart(link, 'manifest', b64urlDecode(opened.manifest))));
   if (manifest.v !== VERSION) throw new ShareError('version');

@@ -33,14 +33,29 @@ pub struct TestServer {
     pub http: reqwest::Client,
 }
 
+/// The configuration of test servers: the defaults, except what every test from 127.0.0.1 would trip
+/// over (per-address limits on registrations, mailboxes and connections; the organisation allowlist,
+/// since tests make organisation keys at run time). Tests of those limits set them back.
 pub fn test_config(dir: &std::path::Path) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.to_path_buf(),
         shutdown_grace_secs: 1,
+        registrations_per_address: 100_000,
+        mailboxes_per_address: 100_000,
+        max_connections_per_address: 4096,
+        org_allowlist: "*".into(),
         ..Config::default()
     }
 }
+
+/// The environment variables that give the server binary [`test_config`]'s relaxed limits.
+pub const TEST_SERVER_ENV: &[(&str, &str)] = &[
+    ("COFFRE_SERVER_REGISTRATIONS_PER_ADDRESS", "100000"),
+    ("COFFRE_SERVER_MAILBOXES_PER_ADDRESS", "100000"),
+    ("COFFRE_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "4096"),
+    ("COFFRE_SERVER_ORG_ALLOWLIST", "*"),
+];
 
 impl TestServer {
     /// A server with the default configuration.
@@ -187,7 +202,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `bin` on 127.0.0.1 (port 0) with its data in `dir`; returns once it listens.
     pub fn start(bin: &Path, dir: &Path) -> ServerProcess {
+        Self::start_with_env(bin, dir, TEST_SERVER_ENV)
+    }
+
+    /// [`ServerProcess::start`] with these `COFFRE_SERVER_*` variables (and no others of the tests').
+    pub fn start_with_env(bin: &Path, dir: &Path, env: &[(&str, &str)]) -> ServerProcess {
         let mut proc = std::process::Command::new(bin)
+            .envs(env.iter().copied())
             .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
             .env("COFFRE_SERVER_DATA_DIR", dir)
             .env("COFFRE_SERVER_LOG_LEVEL", "warn")

@@ -67,9 +67,25 @@ error_codes! {
     MetricsToken = "metrics_token",
     /// Made by the client when an error response is not an `ErrorBody` (a proxy's page, say).
     HttpError = "http_error",
+    /// The request took longer than the server allows (a slow or stalled body).
+    RequestTimeout = "request_timeout",
+    /// The server is handling as many requests as it accepts at once (`Retry-After` says when to retry).
+    ServerBusy = "server_busy",
+    /// Too many requests of this kind from one network address (`Retry-After` says when to retry).
+    AddressLimited = "address_limited",
+    /// Registration needs an invitation code from a structure's agent (`registration = "invitation"`).
+    InvitationRequired = "invitation_required",
+    /// The invitation code is unknown, used or expired.
+    BadInvitation = "bad_invitation",
+    /// This organisation key is not on the operator's allowlist.
+    OrgNotAllowed = "org_not_allowed",
 
     // Request signatures and membership
     Unsigned = "unsigned",
+    /// The request is signed in an older format (v1, no body commitment headers): the app must update.
+    OldSignatureFormat = "old_signature_format",
+    /// The body does not match the signed length and SHA-256.
+    BodyMismatch = "body_mismatch",
     BadSignature = "bad_signature",
     StaleTimestamp = "stale_timestamp",
     Replayed = "replayed",

@@ -1,4 +1,4 @@
-//! Wire types of an account key generation switch (docs/adr/0008-account-key-generations.md): after
+//! Wire types of an account key generation switch (docs/adr/0009-account-key-generations.md): after
 //! a lost phone is removed, an enrolled device moves the vault to a new account root key. The server
 //! accepts the switch only when the vault's current generation identity signed it (and the new one,
 //! proving it is held), then keeps exactly the listed devices as members.

@@ -37,6 +37,10 @@ pub const HDR_DEVICE: &str = "x-coffre-device";
 pub const HDR_TIMESTAMP: &str = "x-coffre-timestamp";
 pub const HDR_NONCE: &str = "x-coffre-nonce";
 pub const HDR_SIGNATURE: &str = "x-coffre-signature";
+/// Body commitment headers (signing format v2): the body's length in bytes and hex SHA-256. The server
+/// checks the signature over them before it reads a byte of the body, then checks the body against them.
+pub const HDR_BODY_LENGTH: &str = "x-coffre-body-length";
+pub const HDR_BODY_SHA256: &str = "x-coffre-body-sha256";
 /// Mailbox capability header (base64url of the 32-byte mailbox key).
 pub const HDR_MAILBOX_KEY: &str = "x-coffre-mailbox-key";
 
@@ -44,7 +48,7 @@ pub const HDR_MAILBOX_KEY: &str = "x-coffre-mailbox-key";
 pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
 
 /// Domain-separation labels. Never change one: it would silently invalidate every signature and hash.
-const REQ_LABEL: &str = "coffre-req-v1";
+const REQ_LABEL: &str = "coffre-req-v2";
 const VAULT_LABEL: &[u8] = b"coffre-vault-v1";
 const REGISTER_LABEL: &[u8] = b"coffre-register-v1";
 const GENESIS_LABEL: &[u8] = b"coffre-genesis-v1";
@@ -134,33 +138,59 @@ pub fn sign(sk: &SigningKey, msg: &[u8]) -> [u8; 64] {
 // ---------------------------------------------------------------------------------------------------
 // Request signing
 
-/// The string a device signs for a request:
-/// `coffre-req-v1 \n METHOD \n path?query \n hex(sha256(body)) \n timestamp \n nonce`.
-pub fn canonical_request(method: &str, path_and_query: &str, body: &[u8], timestamp: u64, nonce: &str) -> Vec<u8> {
+/// What a request's body commits to, sent in [`HDR_BODY_LENGTH`] and [`HDR_BODY_SHA256`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyCommitment {
+    pub length: u64,
+    pub sha256: Hash,
+}
+
+impl BodyCommitment {
+    pub fn of(body: &[u8]) -> BodyCommitment {
+        BodyCommitment { length: body.len() as u64, sha256: sha256(body) }
+    }
+}
+
+/// The string a device signs for a request (signing format v2):
+/// `coffre-req-v2 \n METHOD \n path?query \n body length \n hex(sha256(body)) \n timestamp \n nonce`.
+/// The length and hash are also sent as headers, so the server verifies the signature before it reads
+/// the body (format v1 hashed the body only, so the server had to read it first).
+pub fn canonical_request(
+    method: &str,
+    path_and_query: &str,
+    body: &BodyCommitment,
+    timestamp: u64,
+    nonce: &str,
+) -> Vec<u8> {
     format!(
-        "{REQ_LABEL}\n{}\n{path_and_query}\n{}\n{timestamp}\n{nonce}",
+        "{REQ_LABEL}\n{}\n{path_and_query}\n{}\n{}\n{timestamp}\n{nonce}",
         method.to_ascii_uppercase(),
-        hex::encode(sha256(body))
+        body.length,
+        hex::encode(body.sha256)
     )
     .into_bytes()
 }
 
-/// The four header values of a signed request.
+/// The header values of a signed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestAuth {
     pub device: String,
     pub timestamp: String,
     pub nonce: String,
     pub signature: String,
+    pub body_length: String,
+    pub body_sha256: String,
 }
 
 impl RequestAuth {
-    pub fn headers(&self) -> [(&'static str, &str); 4] {
+    pub fn headers(&self) -> [(&'static str, &str); 6] {
         [
             (HDR_DEVICE, &self.device),
             (HDR_TIMESTAMP, &self.timestamp),
             (HDR_NONCE, &self.nonce),
             (HDR_SIGNATURE, &self.signature),
+            (HDR_BODY_LENGTH, &self.body_length),
+            (HDR_BODY_SHA256, &self.body_sha256),
         ]
     }
 }
@@ -175,12 +205,15 @@ pub fn sign_request(
     nonce: &[u8; 16],
 ) -> RequestAuth {
     let nonce = b64(nonce);
-    let msg = canonical_request(method, path_and_query, body, timestamp, &nonce);
+    let commitment = BodyCommitment::of(body);
+    let msg = canonical_request(method, path_and_query, &commitment, timestamp, &nonce);
     RequestAuth {
         device: b64(sk.verifying_key().as_bytes()),
         timestamp: timestamp.to_string(),
         nonce,
         signature: b64(&sign(sk, &msg)),
+        body_length: commitment.length.to_string(),
+        body_sha256: hex::encode(commitment.sha256),
     }
 }
 
@@ -482,6 +515,27 @@ pub struct RegisterRequest {
     pub device_pk: String,
     /// Identity signature over [`register_message`].
     pub identity_sig: String,
+    /// An invitation code from a structure's agent ([`InvitationResponse::code`]), for a server whose
+    /// registration is by invitation; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
+}
+
+/// `POST /v1/orgs/{org}/invitations`, signed by an agent device: its certificate from the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRequest {
+    pub v: u32,
+    /// base64url of the agent's encoded `AgentCertificate` (coffre-mandate).
+    pub certificate: String,
+}
+
+/// A one-use invitation code for registering one vault, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationResponse {
+    pub v: u32,
+    /// 16 random bytes, base64url (22 characters): whoever holds it may register one vault.
+    pub code: String,
+    pub expires_at: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -665,10 +719,10 @@ mod tests {
 
     #[test]
     fn canonical_request_snapshot() {
-        let s = canonical_request("post", "/v1/vaults/ab/ops?x=1", b"", 1_700_000_000, "bm9uY2U");
+        let s = canonical_request("post", "/v1/vaults/ab/ops?x=1", &BodyCommitment::of(b""), 1_700_000_000, "bm9uY2U");
         assert_eq!(
             String::from_utf8(s).unwrap(),
-            "coffre-req-v1\nPOST\n/v1/vaults/ab/ops?x=1\n\
+            "coffre-req-v2\nPOST\n/v1/vaults/ab/ops?x=1\n0\n\
              e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n1700000000\nbm9uY2U"
         );
     }
@@ -679,10 +733,14 @@ mod tests {
         let auth = sign_request(&sk, "GET", "/v1/x", b"body", 42, &[9; 16]);
         let pk: PublicKey = unb64_array(&auth.device, "d").unwrap();
         let sig: [u8; 64] = unb64_array(&auth.signature, "s").unwrap();
-        let msg = canonical_request("GET", "/v1/x", b"body", 42, &auth.nonce);
+        let body = BodyCommitment::of(b"body");
+        assert_eq!((auth.body_length.as_str(), auth.body_sha256.clone()), ("4", hex::encode(body.sha256)));
+        let msg = canonical_request("GET", "/v1/x", &body, 42, &auth.nonce);
         verify_sig(&pk, &msg, &sig).unwrap();
-        let other = canonical_request("GET", "/v1/y", b"body", 42, &auth.nonce);
+        let other = canonical_request("GET", "/v1/y", &body, 42, &auth.nonce);
         assert!(verify_sig(&pk, &other, &sig).is_err());
+        let longer = BodyCommitment { length: 5, ..body };
+        assert!(verify_sig(&pk, &canonical_request("GET", "/v1/x", &longer, 42, &auth.nonce), &sig).is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub const SLOT_LEN: usize = 75;
 pub const SLOT_KINDS: &[(u8, &str)] = &[(1, "code"), (2, "assisted")];
 
 /// Version byte of a slot holding every account key generation (after a lost phone was removed:
-/// docs/adr/0008). Layout: `version(1)=2 || kind(1) || n(1) || sealed(1 + 24 + 32·n + 16)`.
+/// docs/adr/0009). Layout: `version(1)=2 || kind(1) || n(1) || sealed(1 + 24 + 32·n + 16)`.
 pub const SLOT_KEYRING_VERSION: u8 = 2;
 /// Generations a version-2 slot may hold (at least two: one alone is a version-1 slot).
 pub const SLOT_KEYRING_GENERATIONS: std::ops::RangeInclusive<usize> = 2..=64;

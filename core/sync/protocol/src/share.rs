@@ -21,6 +21,24 @@ pub const MAX_SHARE_PAGES: usize = 64;
 /// How long an opening lets the browser fetch the pages.
 pub const OPENING_TTL_SECS: u64 = 3600;
 
+/// Header of `POST /s/{id}/open` carrying [`open_proof`] (base64url): only a holder of the link key
+/// can make an opening count.
+pub const HDR_SHARE_PROOF: &str = "x-coffre-share-proof";
+
+const OPEN_PROOF_LABEL: &[u8] = b"coffre/share/v1/open\0";
+
+/// What the recipient's browser shows the server to open a share: `sha256("coffre/share/v1/open" 0x00
+/// || link key)`. The server cannot derive the link key from it (nor decrypt anything with it).
+pub fn open_proof(link_key: &[u8; 32]) -> [u8; 32] {
+    crate::sha256(&[OPEN_PROOF_LABEL, link_key.as_slice()].concat())
+}
+
+/// What the creator gives the server to check an [`open_proof`] against: `sha256(open_proof)`, so the
+/// stored value does not open the share either (a leaked database opens nothing).
+pub fn open_check(proof: &[u8; 32]) -> [u8; 32] {
+    crate::sha256(proof)
+}
+
 /// Length of a share id in bytes (shown as 22 base64url characters).
 pub const SHARE_ID_LEN: usize = 16;
 
@@ -36,6 +54,10 @@ pub struct ShareCreate {
     /// Openings allowed (none: unlimited until expiry).
     pub max_opens: Option<u32>,
     pub pages: u32,
+    /// base64url of [`open_check`] of the link key's [`open_proof`]. Required by servers that count only
+    /// openings with the proof; absent in shares made by older apps (the server then refuses them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_check: Option<String>,
 }
 
 /// One share as its holder lists it.
@@ -180,6 +202,14 @@ impl ParsedLink {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn open_proof_snapshot() {
+        let proof = open_proof(&[7; 32]);
+        assert_eq!(proof, crate::sha256(&[b"coffre/share/v1/open\0".as_slice(), &[7; 32]].concat()));
+        assert_ne!(open_check(&proof), proof);
+        assert_ne!(open_proof(&[8; 32]), proof);
+    }
 
     #[test]
     fn share_ids_are_22_chars() {

@@ -10,6 +10,18 @@ use crate::store::StoreResult;
 use crate::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, MandateStore, PackageRow};
 
 /// Migration 2: organisations, agent revocations, mandates and their packages, deposits, audit chain
+/// Migration 8: invitation codes (hashed) handed out by agents; `vault` is the vault that used one (the
+/// column name lets a vault's closure delete it).
+pub(super) const MIGRATION_8: &str = "CREATE TABLE invitations (
+        code_hash BLOB PRIMARY KEY,
+        org BLOB NOT NULL,
+        agent BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        vault BLOB,
+        used_at INTEGER
+    ) WITHOUT ROWID;";
+
 pub(super) const MIGRATION_2: &str = "CREATE TABLE orgs (
         pk BLOB PRIMARY KEY,
         name TEXT NOT NULL,
@@ -141,6 +153,42 @@ impl MandateStore for SqliteMeta {
                 .query_row(params![org, device], |r| r.get(0))
                 .optional()?;
             Ok(at.map(u))
+        })
+        .await
+    }
+
+    async fn create_invitation(
+        &self,
+        code_hash: Hash,
+        org: PublicKey,
+        agent: PublicKey,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO invitations (code_hash, org, agent, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![code_hash, org, agent, i(now)?, i(expires_at)?],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_invitation(&self, code_hash: Hash, vault: Hash, now: u64) -> StoreResult<bool> {
+        self.write(move |c| {
+            let used = c.execute(
+                "UPDATE invitations SET vault = ?2, used_at = ?3
+                 WHERE code_hash = ?1 AND vault IS NULL AND expires_at > ?3",
+                params![code_hash, vault, i(now)?],
+            )?;
+            if used == 1 {
+                return Ok(true);
+            }
+            let by: Option<Option<Vec<u8>>> = c
+                .query_row("SELECT vault FROM invitations WHERE code_hash = ?1", params![code_hash], |r| r.get(0))
+                .optional()?;
+            Ok(by.flatten().is_some_and(|v| v.as_slice() == vault.as_slice()))
         })
         .await
     }

@@ -230,6 +230,15 @@ impl MetaStore for SqliteMeta {
         self.read(move |c| head(c, &vault)).await
     }
 
+    async fn vault_created_at(&self, vault: Hash) -> StoreResult<Option<u64>> {
+        self.read(move |c| {
+            Ok(c.query_row("SELECT created_at FROM vaults WHERE id = ?1", params![vault], |r| r.get::<_, i64>(0))
+                .optional()?
+                .map(u))
+        })
+        .await
+    }
+
     async fn append_ops(&self, vault: Hash, ops: Vec<Op>, quota: u64) -> StoreResult<AppendOutcome> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;

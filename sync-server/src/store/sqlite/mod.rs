@@ -26,6 +26,8 @@ const MIGRATIONS: &[&str] = &[
     recovery::MIGRATION_4,
     shares::MIGRATION_5,
     generations::MIGRATION_6,
+    shares::MIGRATION_7,
+    mandates::MIGRATION_8,
 ];
 
 #[cfg(test)]

@@ -37,6 +37,14 @@ pub(super) const MIGRATION_5: &str = "CREATE TABLE shares (
     );
     CREATE INDEX share_opens_by_share ON share_opens (share, opened_at);";
 
+/// Migration 7: the open check (`sha256` of the link key's opening proof); NULL for shares made before.
+pub(super) const MIGRATION_7: &str = "ALTER TABLE shares ADD COLUMN open_check BLOB;";
+
+/// Shares opened as often as allowed whose last opening's page window is over (`?1` now, `?2` window).
+const EXHAUSTED: &str = "SELECT s.id FROM shares s WHERE s.max_opens IS NOT NULL AND s.manifest IS NOT NULL
+    AND (SELECT COUNT(*) FROM share_opens o WHERE o.share = s.id) >= s.max_opens
+    AND (SELECT MAX(opened_at) FROM share_opens o WHERE o.share = s.id) + ?2 <= ?1";
+
 /// The share's row as the checks need it.
 struct Row {
     vault: [u8; 32],
@@ -45,11 +53,12 @@ struct Row {
     revoked_at: Option<u64>,
     pages: u32,
     manifest: Option<Vec<u8>>,
+    open_check: Option<Vec<u8>>,
 }
 
 fn row(c: &rusqlite::Connection, id: &ShareId) -> StoreResult<Option<Row>> {
     Ok(c.query_row(
-        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault FROM shares WHERE id = ?1",
+        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault, open_check FROM shares WHERE id = ?1",
         params![id],
         |r| {
             Ok(Row {
@@ -59,6 +68,7 @@ fn row(c: &rusqlite::Connection, id: &ShareId) -> StoreResult<Option<Row>> {
                 pages: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
                 manifest: r.get(4)?,
                 vault: r.get(5)?,
+                open_check: r.get(6)?,
             })
         },
     )
@@ -76,6 +86,13 @@ fn refusal(row: &Row, now: u64) -> Option<ShareRefusal> {
     } else {
         None
     }
+}
+
+/// After copies are deleted: `secure_delete` zeroed the freed pages in the database, but the WAL still
+/// holds the frames written when they were stored; truncating it leaves the copies nowhere on disk.
+fn forget_freed_pages(c: &rusqlite::Connection) -> StoreResult<()> {
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 fn opens(c: &rusqlite::Connection, id: &ShareId) -> StoreResult<u64> {
@@ -101,8 +118,8 @@ impl ShareStore for SqliteMeta {
                 return Ok(ShareCreateOutcome::QuotaExceeded);
             }
             tx.execute(
-                "INSERT INTO shares (id, vault, created_at, expires_at, max_opens, pages, bytes, manifest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO shares (id, vault, created_at, expires_at, max_opens, pages, bytes, manifest, open_check)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     share.id,
                     share.vault,
@@ -112,6 +129,7 @@ impl ShareStore for SqliteMeta {
                     share.pages.len() as i64,
                     i(bytes)?,
                     share.manifest,
+                    share.open_check,
                 ],
             )?;
             for (n, page) in share.pages.iter().enumerate() {
@@ -180,22 +198,40 @@ impl ShareStore for SqliteMeta {
                 tx.execute("DELETE FROM share_pages WHERE share = ?1", params![id])?;
             }
             tx.commit()?;
+            if n > 0 {
+                forget_freed_pages(c)?;
+            }
             Ok(n > 0)
         })
         .await
     }
 
-    async fn open_share(&self, id: ShareId, token: [u8; 16], now: u64) -> StoreResult<Result<Opening, ShareRefusal>> {
+    async fn open_share(
+        &self,
+        id: ShareId,
+        check: Option<[u8; 32]>,
+        token: [u8; 16],
+        now: u64,
+    ) -> StoreResult<Result<Opening, ShareRefusal>> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let Some(row) = row(&tx, &id)? else { return Ok(Err(ShareRefusal::NotFound)) };
-            if let Some(r) = refusal(&row, now) {
-                return Ok(Err(r));
-            }
-            if let Some(max) = row.max_opens
-                && opens(&tx, &id)? >= u64::from(max)
+            // Without the link key's proof, nothing: no opening counted, no time recorded, no status
+            // told (an id alone does not say whether the share exists).
+            if let Some(expected) = &row.open_check
+                && check.is_none_or(|c| c.as_slice() != expected.as_slice())
             {
-                return Ok(Err(ShareRefusal::Exhausted));
+                return Ok(Err(ShareRefusal::NotFound));
+            }
+            let exhausted = match row.max_opens {
+                Some(max) => opens(&tx, &id)? >= u64::from(max),
+                None => false,
+            };
+            // An exhausted share whose material is purged still says "exhausted", not "not found".
+            match refusal(&row, now) {
+                Some(ShareRefusal::NotFound) | None if exhausted => return Ok(Err(ShareRefusal::Exhausted)),
+                Some(r) => return Ok(Err(r)),
+                None => {}
             }
             tx.execute(
                 "INSERT INTO share_opens (share, opened_at, token) VALUES (?1, ?2, ?3)",
@@ -242,21 +278,33 @@ impl ShareStore for SqliteMeta {
         .await
     }
 
-    async fn purge_shares(&self, now: u64) -> StoreResult<u64> {
+    async fn purge_shares(&self, now: u64, opening_ttl: u64) -> StoreResult<u64> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let exhausted: Vec<Vec<u8>> = tx
+                .prepare(EXHAUSTED)?
+                .query_map(params![i(now)?, i(opening_ttl)?], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in &exhausted {
+                tx.execute("DELETE FROM share_pages WHERE share = ?1", params![id])?;
+                tx.execute("UPDATE shares SET manifest = NULL, bytes = 0 WHERE id = ?1", params![id])?;
+            }
             let ended = "SELECT id FROM shares WHERE (expires_at <= ?1 OR revoked_at IS NOT NULL)";
             tx.execute(&format!("DELETE FROM share_pages WHERE share IN ({ended})"), params![i(now)?])?;
-            let purged = tx.execute(
-                "UPDATE shares SET manifest = NULL, bytes = 0
+            let purged = exhausted.len()
+                + tx.execute(
+                    "UPDATE shares SET manifest = NULL, bytes = 0
                  WHERE (expires_at <= ?1 OR revoked_at IS NOT NULL) AND manifest IS NOT NULL",
-                params![i(now)?],
-            )?;
+                    params![i(now)?],
+                )?;
             let forget = i(now.saturating_sub(ENDED_SHARE_RETENTION_SECS))?;
             let old = "SELECT id FROM shares WHERE MAX(expires_at, COALESCE(revoked_at, 0)) <= ?1";
             tx.execute(&format!("DELETE FROM share_opens WHERE share IN ({old})"), params![forget])?;
             tx.execute(&format!("DELETE FROM shares WHERE id IN ({old})"), params![forget])?;
             tx.commit()?;
+            if purged > 0 {
+                forget_freed_pages(c)?;
+            }
             Ok(purged as u64)
         })
         .await
