@@ -1,7 +1,8 @@
 //! Request authentication: every `/v1/vaults/...` request is signed by a device key over
 //! `method, path?query, sha256(body), timestamp, nonce` (see `coffre_sync_protocol::canonical_request`).
 //! Checks, cheapest first: headers present and well-formed, timestamp within the skew window, body within
-//! the route's size limit, signature, nonce never seen (replay), then the device's token bucket.
+//! the route's size limit, signature, nonce never seen (replay: in memory, and for state-changing requests
+//! in the store too, see [`crate::replay`]), then the device's token bucket.
 //! Membership of the device in the vault is checked by [`crate::extract::Member`], which knows the vault.
 
 use axum::body::Bytes;
@@ -77,12 +78,15 @@ impl FromRequest<AppState> for Authed {
             fail(ApiError::unauthorized(ErrorCode::BadSignature, "request signature does not verify"), "bad_sig")
         })?;
         let nonce_key = sha256(&[device.as_slice(), &nonce_bytes].concat());
-        if !state.nonces.insert(nonce_key, now + 2 * state.cfg.clock_skew_secs + 1, now) {
+        let expires_at = now + 2 * state.cfg.clock_skew_secs + 1;
+        if !state.nonces.insert(nonce_key, expires_at, now) {
             return Err(fail(
                 ApiError::unauthorized(ErrorCode::Replayed, "this request was already received"),
                 "replay",
             ));
         }
+        // The cache is lost on restart: state-changing requests are also checked in the store.
+        crate::replay::refuse_replay(state, &method, nonce_key, expires_at, now).await?;
         if let Err(wait) = state.limiter.take(device) {
             state.metrics.rate_limited();
             return Err(ApiError::rate_limited("too many requests from this device", wait));

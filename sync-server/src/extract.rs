@@ -69,6 +69,10 @@ async fn enrolled(state: &AppState, vault: &str, device: &PublicKey) -> ApiResul
     match state.meta.membership(vault, *device).await? {
         Membership::Enrolled => {
             state.members.confirm(vault, *device, now, epoch);
+            // "Last seen" for `device list`: once per cache period, not on every request.
+            if let Err(e) = state.enrolments.record_seen(vault, *device, crate::clock::now_secs()).await {
+                tracing::warn!(error = %e, "could not record when a device was last seen");
+            }
             Ok(vault)
         }
         Membership::NoVault => Err(ApiError::unknown_vault()),

@@ -7,7 +7,8 @@
 //! - the handlers: [`api`] (vaults, devices, ops, chunks, blobs, mailboxes), [`mandate`], [`recovery`],
 //!   [`share`];
 //! - what they share: [`extract`] (the `Member` and versioned-JSON extractors), [`auth`] (request
-//!   signatures), [`audit`] (the holder's audit trail), [`observe`] (logs and metrics per request);
+//!   signatures), [`replay`] (nonces kept across restarts), [`audit`] (the holder's audit trail), [`observe`]
+//!   (logs and metrics per request);
 //! - [`state`] (the shared state and its [`state::Stores`]), [`membership`], [`guards`] (replay cache, rate
 //!   limits), [`error`], [`metrics`], [`config`], [`clock`];
 //! - [`store`]: the storage traits and the embedded SQLite + files backends.
@@ -28,6 +29,7 @@ pub mod membership;
 pub mod metrics;
 pub mod observe;
 pub mod recovery;
+pub mod replay;
 pub mod router;
 pub mod server;
 pub mod share;

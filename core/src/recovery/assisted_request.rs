@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::kit::KIT_SHARE;
 use crate::error::Result;
 use crate::session::{hex32, session};
-use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::envelope::{DeviceRole, Payload};
 use crate::sync_engine::view::key_of;
 use crate::sync_engine::{certify, queue_and_sync};
 
@@ -32,7 +32,8 @@ pub fn setup_assisted(
     let device = coffre_crypto::SigningKey::from_bytes(*set.key.device_seed());
     let device_pk = device.verifying_key().to_bytes();
     let cert = certify(vault.root_key(), &s.vault_hash, &device_pk);
-    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
+    let role = Some(DeviceRole::AssistedRecovery);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert, role, name: None })?;
     let body = coffre_sync::protocol::recovery::AssistedPut {
         v: coffre_sync::protocol::PROTOCOL_VERSION,
         device_pk: b64(&device_pk),

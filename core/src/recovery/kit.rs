@@ -8,12 +8,10 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::session::{get_json, session, set_json};
-use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::envelope::{DeviceRole, Payload};
 use crate::sync_engine::view::key_of;
-use crate::sync_engine::{certify, queue_and_sync};
+use crate::sync_engine::{KIT_DEVICE, certify, queue_and_sync};
 
-/// Local record of the current kit's recovery device (hex public key), inside the encrypted database.
-const KIT_DEVICE: &str = "recovery.kit_device";
 /// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
 /// so that every kit printed afterwards carries it.
 pub(super) const KIT_SHARE: &str = "recovery.assisted_kit_share";
@@ -77,7 +75,8 @@ pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
     let recovery_pk = recovery_signer(&code).verifying_key().to_bytes();
     // 1. The recovery device may write (one op, at recovery): certified by the identity key.
     let cert = certify(vault.root_key(), &s.vault_hash, &recovery_pk);
-    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert })?;
+    let role = Some(DeviceRole::RecoveryKit);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert, role, name: None })?;
     // 2. The slot, and the recovery device enrolled on the server (the old one is removed there).
     let slot = wrap_ark(SlotKind::Code, code.as_bytes(), vault.root_key(), &s.vault_hash);
     let replaced = s.client.put_code_slot(&recovery_pk, &slot)?;

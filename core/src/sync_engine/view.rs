@@ -2,7 +2,7 @@
 //! about every op. Devices are certified by the holder identity key inside encrypted ops, so the
 //! server can neither add a writer nor hide a removal it has signed into the chain.
 
-use super::envelope::{self, Payload};
+use super::envelope::{self, DeviceRole, Payload};
 use coffre_crypto::{Signature, SymmetricKey, VerifyingKey};
 use coffre_sync::{LogView, VerifiedOp};
 use serde::{Deserialize, Serialize};
@@ -17,12 +17,28 @@ pub struct WriterSpan {
 
 pub type Writers = BTreeMap<String, WriterSpan>;
 
+/// What the log says of a certified device, for `device list`: who certified it (the op's writer),
+/// when (its seq), and the role and name its certificate carries (absent in older ops).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLabel {
+    pub certified_by: String,
+    pub seq: u64,
+    #[serde(default)]
+    pub role: Option<DeviceRole>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Labels by device (hex public key).
+pub type Labels = BTreeMap<String, DeviceLabel>;
+
 pub struct WriterView<'a> {
     pub writers: Writers,
     pub hashes: BTreeMap<u64, [u8; 32]>,
     pub log_key: &'a SymmetricKey,
     pub vault: [u8; 32],
     pub identity: VerifyingKey,
+    pub labels: Labels,
 }
 
 pub fn key_of(pk: &[u8; 32]) -> String {
@@ -51,12 +67,19 @@ impl LogView for WriterView<'_> {
         self.hashes.insert(op.seq, op.hash);
         let Some(env) = envelope::open(self.log_key, &self.vault, &op.ciphertext) else { return };
         match env.payload {
-            Payload::DeviceAdd { device, cert } => {
+            Payload::DeviceAdd { device, cert, role, name } => {
                 let Ok(bytes) = hex::decode(&device) else { return };
                 let Ok(pk) = <[u8; 32]>::try_from(bytes.as_slice()) else { return };
-                if cert_valid(&self.identity, &self.vault, &pk, &cert) && !self.writers.contains_key(&device) {
-                    self.writers.insert(device, WriterSpan { from_seq: op.seq, until_seq: None });
+                if !cert_valid(&self.identity, &self.vault, &pk, &cert) {
+                    return;
                 }
+                self.labels.entry(device.clone()).or_insert(DeviceLabel {
+                    certified_by: key_of(&op.writer),
+                    seq: op.seq,
+                    role,
+                    name,
+                });
+                self.writers.entry(device).or_insert(WriterSpan { from_seq: op.seq, until_seq: None });
             }
             Payload::DeviceRemove { device } => {
                 if let Some(span) = self.writers.get_mut(&device)

@@ -36,7 +36,15 @@ fn migrates_from_every_older_version_keeping_vaults() {
         assert_eq!(v as usize, MIGRATIONS.len(), "from {version}");
         let n: i64 = c.query_row("SELECT count(*) FROM vaults", [], |r| r.get(0)).expect("count");
         assert_eq!(n, 1, "from {version}");
-        for table in ["recovery_slots", "recovery_assisted", "shares", "share_pages", "share_opens"] {
+        for table in [
+            "recovery_slots",
+            "recovery_assisted",
+            "shares",
+            "share_pages",
+            "share_opens",
+            "seen_nonces",
+            "recovery_requests",
+        ] {
             c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).expect(table);
         }
     }

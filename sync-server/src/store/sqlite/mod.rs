@@ -1,7 +1,7 @@
 //! The embedded stores: one SQLite file (through the workspace's rusqlite; an unkeyed SQLCipher database
 //! is plain SQLite) behind every metadata trait, one file per store with its migrations beside it:
 //! [`meta`] (vaults, devices, ops, chunk records, blobs, mailboxes), [`mandates`], [`recovery`],
-//! [`shares`]. One writer connection and a few reader connections (WAL), each behind a mutex, used from
+//! [`shares`], [`enrolment`] (who enrolled whom, last seen), [`replay`] (nonces kept across restarts). One writer connection and a few reader connections (WAL), each behind a mutex, used from
 //! `spawn_blocking`, so the async workers never block on the disk.
 
 use std::path::Path;
@@ -11,15 +11,25 @@ use rusqlite::Connection;
 
 use super::{StoreError, StoreResult};
 
+mod enrolment;
 mod mandates;
 mod meta;
 mod recovery;
+mod replay;
 mod shares;
 
 /// Numbered migrations; `PRAGMA user_version` holds how many ran. Append only, never edit one. Each
 /// store's tables are created beside its code.
-const MIGRATIONS: &[&str] =
-    &[meta::MIGRATION_1, mandates::MIGRATION_2, recovery::MIGRATION_3, recovery::MIGRATION_4, shares::MIGRATION_5];
+const MIGRATIONS: &[&str] = &[
+    meta::MIGRATION_1,
+    mandates::MIGRATION_2,
+    recovery::MIGRATION_3,
+    recovery::MIGRATION_4,
+    shares::MIGRATION_5,
+    enrolment::MIGRATION_6,
+    replay::MIGRATION_7,
+    recovery::MIGRATION_8,
+];
 
 #[cfg(test)]
 mod migration_tests;
