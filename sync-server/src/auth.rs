@@ -86,7 +86,8 @@ impl FromRequest<AppState> for Authed {
             ));
         }
         // The cache is lost on restart: state-changing requests are also checked in the store.
-        crate::replay::refuse_replay(state, &method, nonce_key, expires_at, now).await?;
+        let path = path_q.split_once('?').map_or(path_q.as_str(), |(p, _)| p);
+        crate::replay::refuse_replay(state, &method, path, nonce_key, expires_at, now).await?;
         if let Err(wait) = state.limiter.take(device) {
             state.metrics.rate_limited();
             return Err(ApiError::rate_limited("too many requests from this device", wait));
