@@ -127,7 +127,7 @@ impl From<SyncError> for CoffreError {
                     E::Busy { detail: d("the waiting delay is not over yet: try again later") }
                 }
                 SyncError::Server { code: ErrorCode::Locked, .. } => E::Forbidden {
-                    detail: d("too many wrong PINs: set assisted recovery up again from a phone of the vault"),
+                    detail: d("too many wrong PINs on this request: start a new request (the wait will be longer)"),
                 },
                 SyncError::Server { code: ErrorCode::Cancelled, .. } => {
                     E::Expired { detail: d("this request was cancelled from a phone of the vault") }

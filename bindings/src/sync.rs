@@ -62,7 +62,8 @@ impl SyncApi {
         self.inner.with_vault(|vault| Ok(engine::devices(vault)?.into_iter().map(Device::from).collect()))
     }
 
-    /// Removes a lost device: the server refuses it at once, every device stops trusting it.
+    /// Removes a lost device: the server refuses it at once, with every device it added (directly or
+    /// through others); every device stops trusting them. List the devices again to show which went.
     pub fn remove_device(&self, public_key: String) -> Result<()> {
         self.inner.with_vault(|vault| Ok(engine::remove_device(vault, &public_key)?))
     }
@@ -80,6 +81,15 @@ impl SyncApi {
             return Err(CoffreError::Forbidden { detail: "the codes do not match: nothing was sent".into() });
         }
         self.inner.with_vault(|vault| Ok(engine::link_approve(vault, &qr_text)?))
+    }
+
+    /// [`SyncApi::approve_link`], with a name for the new phone that every device's list shows.
+    pub fn approve_link_named(&self, qr_text: String, confirmed_code: String, name: String) -> Result<()> {
+        let expected = engine::link_code(&qr_text)?;
+        if expected != confirmed_code.trim() {
+            return Err(CoffreError::Forbidden { detail: "the codes do not match: nothing was sent".into() });
+        }
+        self.inner.with_vault(|vault| Ok(engine::link_approve_named(vault, &qr_text, Some(&name))?))
     }
 }
 

@@ -492,6 +492,26 @@ pub struct SyncReport {
     /// Pages known but not downloaded yet (fetched when opened).
     pub blobs_remaining: u64,
     pub head_seq: u64,
+    /// Keys the server listed without a certificate in the vault's log, removed by this sync (hex).
+    pub strays_removed: Vec<String>,
+    /// Such keys the server did not let this device remove (hex): show them on the devices screen.
+    pub strays_left: Vec<String>,
+    /// Assisted-recovery requests someone started and nobody cancelled: show an alert ("someone asked
+    /// to recover your vault; if it was not you, cancel") with `RecoveryApi.cancelAssisted`.
+    pub recovery_requests: Vec<RecoveryAlert>,
+}
+
+/// An assisted-recovery request that is not cancelled.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RecoveryAlert {
+    /// The new phone's temporary key.
+    pub requester: String,
+    /// Unix seconds (server clock).
+    pub started_at: u64,
+    /// When shares would start being released to it, unless cancelled.
+    pub ready_at: u64,
+    /// Too many wrong PINs on this request (other requests are not affected).
+    pub locked: bool,
 }
 
 impl From<engine::SyncReport> for SyncReport {
@@ -505,21 +525,76 @@ impl From<engine::SyncReport> for SyncReport {
             bytes_uploaded: r.bytes_uploaded,
             blobs_remaining: r.blobs_remaining,
             head_seq: r.head_seq,
+            strays_removed: r.strays.removed,
+            strays_left: r.strays.left,
+            recovery_requests: r
+                .recovery_requests
+                .into_iter()
+                .map(|a| RecoveryAlert {
+                    requester: a.requester,
+                    started_at: a.started_at,
+                    ready_at: a.ready_at,
+                    locked: a.locked,
+                })
+                .collect(),
         }
     }
 }
 
-/// A device of this vault, as the verified log knows it.
+/// What a device is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceRole {
+    /// A phone or computer the holder uses.
+    Device,
+    /// The recovery kit (its code's device).
+    RecoveryKit,
+    /// Assisted recovery with an organisation.
+    AssistedRecovery,
+}
+
+/// A device of this vault, as the verified log and the server know it (the devices screen).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Device {
     pub public_key: String,
     pub this_device: bool,
+    /// Removed in the log, or never certified there.
     pub removed: bool,
+    /// False: a key the server lists that the vault's log never certified (a stray).
+    pub in_log: bool,
+    pub role: DeviceRole,
+    /// The name given when it was linked, if any.
+    pub name: Option<String>,
+    /// Who certified it in the log (hex key).
+    pub certified_by: Option<String>,
+    /// The server's view; `None` when the server could not be asked.
+    pub added_at: Option<u64>,
+    /// The device that added it on the server (hex key); `None` for the first device or offline.
+    pub added_by: Option<String>,
+    pub removed_at: Option<u64>,
+    pub last_seen_at: Option<u64>,
 }
 
 impl From<engine::Device> for Device {
     fn from(d: engine::Device) -> Self {
-        Device { public_key: d.public_key, this_device: d.this_device, removed: d.removed }
+        let role = match d.role {
+            engine::DeviceRole::Device => DeviceRole::Device,
+            engine::DeviceRole::RecoveryKit => DeviceRole::RecoveryKit,
+            engine::DeviceRole::AssistedRecovery => DeviceRole::AssistedRecovery,
+        };
+        let server = d.server;
+        Device {
+            public_key: d.public_key,
+            this_device: d.this_device,
+            removed: d.removed,
+            in_log: d.in_log,
+            role,
+            name: d.name,
+            certified_by: d.certified_by,
+            added_at: server.as_ref().map(|s| s.added_at),
+            added_by: server.as_ref().and_then(|s| s.added_by.clone()),
+            removed_at: server.as_ref().and_then(|s| s.removed_at),
+            last_seen_at: server.as_ref().and_then(|s| s.last_seen_at),
+        }
     }
 }
 

@@ -171,8 +171,8 @@ pub(crate) fn assisted_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
         EngineError::Sync(SyncError::Server { code, .. }) => match code {
             ErrorCode::WrongPin => ("Code PIN incorrect.", "Wrong PIN.", exit::WRONG_PASSPHRASE),
             ErrorCode::Locked => (
-                "Trop d'essais : le secours est bloqué. Il faut le refaire depuis un appareil relié.",
-                "Too many tries: assisted recovery is locked. Set it up again from an enrolled device.",
+                "Trop d'essais : cette demande de secours est bloquée. Recommencez avec une nouvelle demande (coffre recover assisted start) ; l'attente sera plus longue.",
+                "Too many tries: this recovery request is locked. Start a new request (coffre recover assisted start); the wait will be longer.",
                 exit::LOCKED,
             ),
             ErrorCode::TooEarly => (

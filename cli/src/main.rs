@@ -6,6 +6,7 @@ mod capture_cmd;
 mod commands;
 mod core_errors;
 mod ctx;
+mod devices_view;
 mod errors;
 mod export;
 mod i18n;

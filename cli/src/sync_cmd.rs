@@ -38,7 +38,8 @@ pub enum Commands {
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
-    /// Devices known to the verified log.
+    /// This vault's devices: the log's certified ones and the server's members (who added whom,
+    /// added on, last seen, the recovery kit, and any key the server lists that the log does not know).
     List,
     /// On the NEW device: show a linking code, wait for the other device, create the vault (--vault).
     Link {
@@ -58,6 +59,9 @@ pub enum DeviceCommand {
         /// The 6 digits shown by the new device (checked before anything is sent).
         #[arg(long)]
         digits: String,
+        /// A name for the new device, shown by `device list` on every device (e.g. "Téléphone de Léa").
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Remove a lost device (by its public key, from `device list`). The vault moves to a new key and
     /// a new recovery kit is made: the old kit no longer works.
@@ -126,6 +130,7 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool, in
     if ctx.cli.json {
         return ctx.print_json(&report);
     }
+    crate::devices_view::print_sync_notices(ctx.lang, &report.strays, &report.recovery_requests);
     if !after.deposits.is_empty() {
         println!(
             "{} {}",
@@ -165,11 +170,7 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
             if ctx.cli.json {
                 return ctx.print_json(&devices);
             }
-            for d in devices {
-                let me = if d.this_device { lang.t(" (cet appareil)", " (this device)") } else { "" };
-                let gone = if d.removed { lang.t(" — retiré", " — removed") } else { "" };
-                println!("{}{me}{gone}", d.public_key);
-            }
+            crate::devices_view::print_devices(lang, &devices);
             Ok(exit::OK)
         }
         DeviceCommand::Link { server, wait, allow_http } => {
@@ -205,7 +206,7 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                 }
             }
         }
-        DeviceCommand::Approve { code, digits } => {
+        DeviceCommand::Approve { code, digits, name } => {
             let expected = sync_engine::link_code(code).map_err(|e| engine_error(ctx, e))?;
             if expected != digits.trim() {
                 return Err(CliError::new(
@@ -217,7 +218,7 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                 ));
             }
             let mut vault = ctx.open()?;
-            sync_engine::link_approve(&mut vault, code).map_err(|e| engine_error(ctx, e))?;
+            sync_engine::link_approve_named(&mut vault, code, name.as_deref()).map_err(|e| engine_error(ctx, e))?;
             println!("{}", lang.t("Nouvel appareil autorisé.", "New device approved."));
             Ok(exit::OK)
         }
@@ -226,6 +227,12 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                 CliError::new(lang.t("--words-lang : fr ou en.", "--words-lang: fr or en."), exit::USAGE)
             })?;
             let mut vault = ctx.open()?;
+            let active = |v: &mut coffre_core::vault::Vault| -> Vec<String> {
+                sync_engine::devices(v)
+                    .map(|l| l.into_iter().filter(|d| !d.removed).map(|d| d.public_key).collect())
+                    .unwrap_or_default()
+            };
+            let before = active(&mut vault);
             let removed =
                 coffre_core::recovery::remove_lost_device(&mut vault, public_key).map_err(|e| engine_error(ctx, e))?;
             let mandates = removed.mandates;
@@ -239,6 +246,21 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                          what you add from now on, the lost device cannot read.",
                     )
                 );
+            }
+            // Everything it added went with it (a key it may have hidden, but also a phone it linked).
+            let after = active(&mut vault);
+            let also: Vec<&String> = before.iter().filter(|pk| *pk != public_key && !after.contains(pk)).collect();
+            if !also.is_empty() && !ctx.cli.json {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Retirés avec lui, car il les avait ajoutés (reliez de nouveau ceux que vous avez encore) :",
+                        "Removed with it, as it had added them (link again those you still have):",
+                    )
+                );
+                for pk in also {
+                    println!("  {pk}");
+                }
             }
             crate::recovery_cmd::show_kit(ctx, &removed.kit, pdf.as_deref(), list)?;
             if pdf.is_none() && !ctx.cli.json {

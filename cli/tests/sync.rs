@@ -43,7 +43,7 @@ fn two_devices_from_the_command_line() {
     let digits = lines.next().unwrap().unwrap().rsplit(' ').next().unwrap().to_string();
     assert!(qr.starts_with("COFFRE-LINK:"));
     assert_eq!(coffre(&a, &["device", "approve", &qr, "--digits", "000000"]).status.code(), Some(2));
-    ok(coffre(&a, &["device", "approve", &qr, "--digits", &digits]));
+    ok(coffre(&a, &["device", "approve", &qr, "--digits", &digits, "--name", "Téléphone de Léa"]));
     assert!(link.wait().unwrap().success());
 
     let on_b = Command::new(env!("CARGO_BIN_EXE_coffre"))
@@ -57,6 +57,17 @@ fn two_devices_from_the_command_line() {
 
     let devices: serde_json::Value = serde_json::from_str(&ok(coffre(&a, &["device", "list", "--json"]))).unwrap();
     assert_eq!(devices.as_array().unwrap().len(), 2);
+    // In French, for a person: names, who added whom, when, last seen (issue 15).
+    let listed = ok(common::coffre_cmd(&a, "sync 1234", "fr_FR.UTF-8").args(["device", "list"]).output().unwrap());
+    for expected in [
+        "Appareil 1 (cet appareil)",
+        "Téléphone de Léa",
+        "par création du coffre",
+        "par cet appareil",
+        "vu pour la dernière fois le",
+    ] {
+        assert!(listed.contains(expected), "{expected:?} missing from:\n{listed}");
+    }
     let other = devices.as_array().unwrap().iter().find(|d| d["this_device"] == false).unwrap();
     // Removing it moves the vault to a new key and makes a new kit: its 12 words are shown, and the
     // person is told the old paper no longer works.

@@ -167,6 +167,8 @@ async fn vault_info(State(state): State<AppState>, Member { vault, .. }: Member)
 }
 
 async fn list_devices(State(state): State<AppState>, Member { vault, .. }: Member) -> ApiResult<Json<DevicesResponse>> {
+    let seen: std::collections::HashMap<PublicKey, u64> =
+        state.enrolments.last_seen(vault).await?.into_iter().collect();
     let devices = state
         .meta
         .devices(vault)
@@ -177,6 +179,7 @@ async fn list_devices(State(state): State<AppState>, Member { vault, .. }: Membe
             added_at: d.added_at,
             added_by: d.added_by.map(|b| b64(&b)),
             removed_at: d.removed_at,
+            last_seen_at: seen.get(&d.device).copied(),
         })
         .collect();
     Ok(Json(DevicesResponse { v: PROTOCOL_VERSION, devices }))
@@ -210,18 +213,25 @@ async fn remove_device(
 ) -> ApiResult<StatusCode> {
     let device: PublicKey = unb64_array(&device, "device")
         .map_err(|_| ApiError::bad_request(ErrorCode::BadDeviceKey, "device must be a base64url public key"))?;
-    let removed = state.meta.remove_device(vault, device, now_secs()).await?;
-    // After the write: drop the cached answer and bump the epoch so lookups that read the database before
-    // the write do not cache their (now stale) answer.
+    // With it goes every key it enrolled, directly or through others (store/enrolment.rs).
+    let removed = state.enrolments.remove_with_enrolled(vault, device, signer, now_secs()).await?;
+    // After the write: drop the cached answers and bump the epoch so lookups that read the database
+    // before the write do not cache their (now stale) answer.
     state.members.forget_device(&vault, &device);
-    if removed {
-        tracing::info!(vault = %short(&vault), "device removed");
-        let detail = serde_json::json!({ "device": b64(&device), "by_device": b64(&signer) });
-        audit::record(&state, vault, AuditKind::DeviceRemoved, detail).await;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(ErrorCode::UnknownDevice, "no such device in this vault"))
+    for d in removed.iter().flatten() {
+        state.members.forget_device(&vault, d);
     }
+    let Some(enrolled) = removed else {
+        return Err(ApiError::not_found(ErrorCode::UnknownDevice, "no such device in this vault"));
+    };
+    tracing::info!(vault = %short(&vault), also = enrolled.len(), "device removed");
+    let detail = serde_json::json!({ "device": b64(&device), "by_device": b64(&signer) });
+    audit::record(&state, vault, AuditKind::DeviceRemoved, detail).await;
+    for d in &enrolled {
+        let detail = serde_json::json!({ "device": b64(d), "by_device": b64(&signer), "enrolled_under": b64(&device) });
+        audit::record(&state, vault, AuditKind::DeviceRemoved, detail).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn append_ops(

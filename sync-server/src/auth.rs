@@ -5,7 +5,8 @@
 //! So the whole check runs on the headers, before a byte of the body is read (format v1 signed the body
 //! hash only, and the server read up to 32 MiB from anyone to check it): headers present and
 //! well-formed, timestamp within the skew window, announced length within the route's [`BodyLimit`],
-//! signature, nonce never seen (replay), the device's token bucket; [`crate::extract::Member`] then checks
+//! signature, nonce never seen (replay: in memory here, and for state-changing requests in the
+//! store too, see [`crate::replay`] and [`refuse_stored_replay`]), the device's token bucket; [`crate::extract::Member`] then checks
 //! membership; only then is the body read ([`read_committed_body`]), bounded by the signed length, and
 //! checked against the signed hash.
 
@@ -44,6 +45,9 @@ pub struct SignedHeaders {
     pub device: PublicKey,
     pub body: BodyCommitment,
     pub query: Option<String>,
+    /// The nonce as recorded (`sha256(device || nonce)`) and until when, for [`refuse_stored_replay`].
+    pub nonce_key: coffre_sync_protocol::Hash,
+    pub nonce_expires_at: u64,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -101,14 +105,29 @@ pub fn verify_headers(parts: &Parts, state: &AppState) -> Result<SignedHeaders, 
         fail(ApiError::unauthorized(ErrorCode::BadSignature, "request signature does not verify"), "bad_sig")
     })?;
     let nonce_key = sha256(&[device.as_slice(), &nonce_bytes].concat());
-    if !state.nonces.insert(nonce_key, now + 2 * state.cfg.clock_skew_secs + 1, now) {
+    let nonce_expires_at = now + 2 * state.cfg.clock_skew_secs + 1;
+    if !state.nonces.insert(nonce_key, nonce_expires_at, now) {
         return Err(fail(ApiError::unauthorized(ErrorCode::Replayed, "this request was already received"), "replay"));
     }
     if let Err(wait) = state.limiter.take(device) {
         state.metrics.rate_limited();
         return Err(ApiError::rate_limited("too many requests from this device", wait));
     }
-    Ok(SignedHeaders { device, body: commitment, query: parts.uri.query().map(str::to_string) })
+    Ok(SignedHeaders {
+        device,
+        body: commitment,
+        query: parts.uri.query().map(str::to_string),
+        nonce_key,
+        nonce_expires_at,
+    })
+}
+
+/// The in-memory nonce cache is lost on restart: a state-changing request is also checked against the
+/// nonces recorded in the store ([`crate::replay`]). Async, so it runs after [`verify_headers`].
+pub async fn refuse_stored_replay(parts: &Parts, state: &AppState, signed: &SignedHeaders) -> Result<(), ApiError> {
+    let now = crate::clock::now_secs();
+    crate::replay::refuse_replay(state, &parts.method, parts.uri.path(), signed.nonce_key, signed.nonce_expires_at, now)
+        .await
 }
 
 /// Reads a body frame by frame, never past the signed length, and checks it against the signed hash.
@@ -177,6 +196,7 @@ impl FromRequest<AppState> for Authed {
             }
         };
         let client = crate::client_addr::client_ip(&parts, &state.trusted_proxies);
+        refuse_stored_replay(&parts, state, &signed).await?;
         let body = read_committed_body(body, &signed.body).await?;
         Ok(Authed { device: signed.device, body, query: signed.query, client })
     }

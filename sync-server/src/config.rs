@@ -87,7 +87,8 @@ pub struct Config {
     /// Assisted recovery: seconds between the start of a request and the release of the provider
     /// share and slot, during which any enrolled device can cancel (72 h; tests use seconds).
     pub recovery_delay_secs: u64,
-    /// Assisted recovery: wrong PINs before the provider share is locked.
+    /// Assisted recovery: wrong PINs before a request is locked (that request only); every this many
+    /// wrong PINs on a vault double the delay of its later requests (at most 32 times).
     pub recovery_pin_tries: u32,
     /// Bearer token `/metrics` asks for (at least 16 characters). Empty: `/metrics` answers only to
     /// clients on this machine that did not come through a proxy.

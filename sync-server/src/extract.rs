@@ -19,7 +19,7 @@ use coffre_sync_protocol::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::auth::{drain_small_body, read_committed_body, verify_headers};
+use crate::auth::{drain_small_body, read_committed_body, refuse_stored_replay, verify_headers};
 use crate::error::{ApiError, ApiResult};
 use crate::membership::Lookup;
 use crate::state::AppState;
@@ -48,7 +48,10 @@ impl<B: FromBody> FromRequest<AppState> for Member<B> {
             .map_err(IntoResponse::into_response)?;
         let vault = params.get("vault").map(String::as_str).unwrap_or_default();
         let checked = match verify_headers(&parts, state) {
-            Ok(signed) => enrolled(state, vault, &signed.device).await.map(|vault| (signed, vault)),
+            Ok(signed) => match enrolled(state, vault, &signed.device).await {
+                Ok(vault) => refuse_stored_replay(&parts, state, &signed).await.map(|()| (signed, vault)),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         let (signed, vault) = match checked {
@@ -80,6 +83,10 @@ async fn enrolled(state: &AppState, vault: &str, device: &PublicKey) -> ApiResul
     match state.meta.membership(vault, *device).await? {
         Membership::Enrolled => {
             state.members.confirm(vault, *device, now, epoch);
+            // "Last seen" for `device list`: once per cache period, not on every request.
+            if let Err(e) = state.enrolments.record_seen(vault, *device, crate::clock::now_secs()).await {
+                tracing::warn!(error = %e, "could not record when a device was last seen");
+            }
             Ok(vault)
         }
         Membership::NoVault => Err(ApiError::unknown_vault()),

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Nonces seen within the replay window. Lost on restart: every state-changing request is idempotent
-/// (ops are deduplicated by signature, chunks by hash), so a replay after a restart changes nothing.
+/// Nonces seen within the replay window, in memory: the fast answer for every request. Lost on restart,
+/// so state-changing requests are also checked in the store (`crate::replay`).
 pub struct NonceCache {
     inner: Mutex<(HashMap<[u8; 32], u64>, usize)>,
 }

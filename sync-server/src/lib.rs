@@ -7,7 +7,8 @@
 //! - the handlers: [`api`] (vaults, devices, ops, chunks, blobs, mailboxes), [`generation`] (account key
 //!   generations), [`mandate`], [`recovery`], [`share`];
 //! - what they share: [`extract`] (the `Member` and versioned-JSON extractors), [`auth`] (request
-//!   signatures), [`audit`] (the holder's audit trail), [`observe`] (logs and metrics per request);
+//!   signatures), [`replay`] (nonces kept across restarts), [`audit`] (the holder's audit trail), [`observe`]
+//!   (logs and metrics per request);
 //! - [`state`] (the shared state and its [`state::Stores`]), [`membership`], [`guards`] (replay cache, rate
 //!   limits), [`registration`] (who may register, new vaults' quota), [`request_limits`] (in-flight cap,
 //!   request timeout), [`conn_guard`] (connection caps, idle timeout), [`client_addr`] (the client's
@@ -34,6 +35,7 @@ pub mod metrics;
 pub mod observe;
 pub mod recovery;
 pub mod registration;
+pub mod replay;
 pub mod request_limits;
 pub mod router;
 pub mod server;

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use coffre_sync_protocol::recovery::{
-    AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
-    CodeSlotResponse, KeysRotated, SealedPiece, slot_kind,
+    AssistedPut, AssistedRelease, AssistedRequestInfo, AssistedRequests, AssistedShares, AssistedStatus,
+    ClosureReceipt, CodeSlotPut, CodeSlotPutResponse, CodeSlotResponse, KeysRotated, SealedPiece, slot_kind,
 };
 use coffre_sync_protocol::{AuditKind, ErrorCode, PROTOCOL_VERSION, PublicKey, VaultId, b64, unb64, unb64_array};
 
@@ -28,7 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Member, VersionedJson, vault_param};
 use crate::observe::short;
 use crate::state::AppState;
-use crate::store::recovery::{AssistedRow, Enrolment, PutSlotOutcome, SlotKind};
+use crate::store::recovery::{AssistedRequest, AssistedRow, Enrolment, PutSlotOutcome, SlotKind};
 
 /// The routes of this module (also listed in `router::ROUTES`).
 pub fn routes() -> Router<AppState> {
@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/vaults/{vault}", delete(close_vault))
         .route("/v1/vaults/{vault}/recovery/code", put(put_code_slot))
         .route("/v1/recovery/code", get(get_code_slot))
-        .route("/v1/vaults/{vault}/recovery/assisted", put(put_assisted).delete(cancel_assisted))
+        .route("/v1/vaults/{vault}/recovery/assisted", put(put_assisted).delete(cancel_assisted).get(list_assisted))
         .route("/v1/recovery/assisted/{vault}/start", post(start_assisted))
         .route("/v1/recovery/assisted/{vault}/release", post(release_assisted))
         .route("/v1/recovery/assisted/slot", get(get_assisted_slot))
@@ -126,38 +126,60 @@ async fn close_vault(State(state): State<AppState>, Member { vault, .. }: Member
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Assisted recovery: nothing is released before `recovery_delay_secs` after a request starts, any
-// enrolled device can cancel meanwhile, and the provider share needs the PIN (`recovery_pin_tries`
-// wrong ones lock it until an enrolled device sets assisted recovery up again).
+// Assisted recovery: each new phone that starts a request has its own (issue 13 #7): nothing is released
+// before its delay, any enrolled device can cancel every open request (for good: a repeated start does
+// not clear it) and is told of each at sync (`GET .../recovery/assisted`); `recovery_pin_tries` wrong
+// PINs lock that request only. A stranger's guesses never lock the holder's request: they lengthen the
+// delay of requests started later (doubling per `recovery_pin_tries` wrong PINs on the vault, at most
+// 32 times), which bounds guessing without locking anyone out.
 
-fn status(state: &AppState, row: &AssistedRow) -> AssistedStatus {
-    let (started_at, cancelled) = row.request.map(|r| (r.started_at, r.cancelled_at.is_some())).unwrap_or((0, false));
+/// How many times the base delay a request started now waits, given the vault's wrong PINs.
+fn delay_factor(state: &AppState, vault_failures: u32) -> u64 {
+    let doublings = vault_failures / state.cfg.recovery_pin_tries.max(1);
+    1u64 << doublings.min(5)
+}
+
+fn locked(state: &AppState, req: &AssistedRequest) -> bool {
+    req.failures >= state.cfg.recovery_pin_tries
+}
+
+fn status(state: &AppState, req: &AssistedRequest) -> AssistedStatus {
     AssistedStatus {
         v: PROTOCOL_VERSION,
-        started_at,
-        ready_at: started_at.saturating_add(state.cfg.recovery_delay_secs),
-        cancelled,
-        locked: row.failures >= state.cfg.recovery_pin_tries,
+        started_at: req.started_at,
+        ready_at: req.ready_at,
+        cancelled: req.cancelled_at.is_some(),
+        locked: locked(state, req),
     }
 }
 
-/// The request, if it exists, is not cancelled, and its delay has passed.
-fn ready(state: &AppState, row: &AssistedRow) -> ApiResult<()> {
-    let Some(req) = row.request else {
-        return Err(ApiError::forbidden(ErrorCode::NoRequest, "no assisted recovery was started"));
-    };
+/// The request is not cancelled and its delay has passed.
+fn ready(req: &AssistedRequest) -> ApiResult<()> {
     if req.cancelled_at.is_some() {
         return Err(ApiError::forbidden(
             ErrorCode::Cancelled,
             "this assisted recovery was cancelled from an enrolled device",
         ));
     }
-    if now_secs() < req.started_at.saturating_add(state.cfg.recovery_delay_secs) {
+    let now = now_secs();
+    if now < req.ready_at {
         let mut e = ApiError::new(StatusCode::TOO_EARLY, ErrorCode::TooEarly, "the waiting delay has not passed yet");
-        e.retry_after = Some(req.started_at.saturating_add(state.cfg.recovery_delay_secs) - now_secs());
+        e.retry_after = Some(req.ready_at - now);
         return Err(e);
     }
     Ok(())
+}
+
+fn no_request() -> ApiError {
+    ApiError::forbidden(ErrorCode::NoRequest, "no assisted recovery was started")
+}
+
+fn locked_error() -> ApiError {
+    ApiError::new(
+        StatusCode::LOCKED,
+        ErrorCode::Locked,
+        "too many wrong PINs for this request; ask from an enrolled device",
+    )
 }
 
 async fn put_assisted(
@@ -203,7 +225,7 @@ async fn put_assisted(
         PutSlotOutcome::NoVault => return Err(ApiError::unknown_vault()),
     };
     let pin_hash = coffre_sync_protocol::sha256(&verifier);
-    let row = AssistedRow { pin_hash, provider_share, org: org.to_vec(), pieces, failures: 0, request: None };
+    let row = AssistedRow { pin_hash, provider_share, org: org.to_vec(), pieces, failures: 0 };
     state.recovery.put_assisted(vault, row).await?;
     let detail = serde_json::json!({ "org": b64(&org), "by_device": b64(&signer), "kit_device": b64(&device) });
     audit::record(&state, vault, AuditKind::AssistedRecoveryEnabled, detail).await;
@@ -219,32 +241,43 @@ async fn start_assisted(
     let not_set_up =
         || ApiError::not_found(ErrorCode::NoAssistedRecovery, "assisted recovery is not set up for this vault");
     let row = state.recovery.assisted(vault).await?.ok_or_else(not_set_up)?;
-    if row.failures >= state.cfg.recovery_pin_tries {
-        return Err(ApiError::new(
-            StatusCode::LOCKED,
-            ErrorCode::Locked,
-            "too many wrong PINs; ask from an enrolled device",
-        ));
+    let now = now_secs();
+    let delay = state.cfg.recovery_delay_secs.saturating_mul(delay_factor(&state, row.failures));
+    let (req, created) =
+        state.recovery.start_request(vault, a.device, now, now.saturating_add(delay)).await?.ok_or_else(not_set_up)?;
+    if created {
+        let detail = serde_json::json!({ "requester": b64(&a.device), "ready_at": req.ready_at });
+        audit::record(&state, vault, AuditKind::AssistedRecoveryStarted, detail).await;
     }
-    if !state.recovery.start_assisted(vault, a.device, now_secs()).await? {
-        return Err(not_set_up());
-    }
-    audit::record(
-        &state,
-        vault,
-        AuditKind::AssistedRecoveryStarted,
-        serde_json::json!({ "requester": b64(&a.device) }),
-    )
-    .await;
-    let row = state.recovery.assisted(vault).await?.ok_or_else(not_set_up)?;
-    Ok(Json(status(&state, &row)))
+    Ok(Json(status(&state, &req)))
+}
+
+/// Every request of the vault, for the enrolled devices' sync (they alert the holder).
+async fn list_assisted(
+    State(state): State<AppState>,
+    Member { vault, .. }: Member,
+) -> ApiResult<Json<AssistedRequests>> {
+    let requests = state
+        .recovery
+        .requests(vault)
+        .await?
+        .iter()
+        .map(|r| AssistedRequestInfo {
+            requester: b64(&r.requester),
+            started_at: r.started_at,
+            ready_at: r.ready_at,
+            cancelled: r.cancelled_at.is_some(),
+            locked: locked(&state, r),
+        })
+        .collect();
+    Ok(Json(AssistedRequests { v: PROTOCOL_VERSION, requests }))
 }
 
 async fn cancel_assisted(
     State(state): State<AppState>,
     Member { vault, device: signer, .. }: Member,
 ) -> ApiResult<Json<AssistedStatus>> {
-    if !state.recovery.cancel_assisted(vault, now_secs()).await? {
+    if state.recovery.cancel_requests(vault, now_secs()).await? == 0 {
         return Err(ApiError::not_found(ErrorCode::NoRequest, "no assisted recovery to cancel"));
     }
     audit::record(
@@ -254,12 +287,10 @@ async fn cancel_assisted(
         serde_json::json!({ "by_device": b64(&signer) }),
     )
     .await;
-    let row = state
-        .recovery
-        .assisted(vault)
-        .await?
-        .ok_or_else(|| ApiError::not_found(ErrorCode::NoRequest, "no assisted recovery to cancel"))?;
-    Ok(Json(status(&state, &row)))
+    // The newest request's status (every open one is cancelled now).
+    let newest = state.recovery.requests(vault).await?.into_iter().next();
+    let req = newest.ok_or_else(|| ApiError::not_found(ErrorCode::NoRequest, "no assisted recovery to cancel"))?;
+    Ok(Json(status(&state, &req)))
 }
 
 async fn release_assisted(
@@ -272,32 +303,29 @@ async fn release_assisted(
     let row = state.recovery.assisted(vault).await?.ok_or_else(|| {
         ApiError::not_found(ErrorCode::NoAssistedRecovery, "assisted recovery is not set up for this vault")
     })?;
-    if row.request.map(|r| r.requester) != Some(a.device) {
+    let Some(request) = state.recovery.request(vault, a.device).await? else {
         return Err(ApiError::forbidden(
             ErrorCode::NotTheRequester,
             "only the device that started the request may continue",
         ));
+    };
+    if locked(&state, &request) {
+        return Err(locked_error());
     }
-    if row.failures >= state.cfg.recovery_pin_tries {
-        return Err(ApiError::new(
-            StatusCode::LOCKED,
-            ErrorCode::Locked,
-            "too many wrong PINs; ask from an enrolled device",
-        ));
-    }
-    ready(&state, &row)?;
+    ready(&request)?;
     let verifier: [u8; 32] = unb64_array(&req.pin_verifier, "pin_verifier")
         .map_err(|_| ApiError::bad_request(ErrorCode::BadPinVerifier, "32 bytes expected"))?;
     // Both sides are SHA-256 outputs of secrets: comparing them leaks nothing useful about the PIN.
     if coffre_sync_protocol::sha256(&verifier) != row.pin_hash {
-        let failures = state.recovery.assisted_pin_failed(vault).await?;
-        let kind = if failures >= state.cfg.recovery_pin_tries {
+        let (mine, all) = state.recovery.request_pin_failed(vault, a.device).await?;
+        let kind = if mine >= state.cfg.recovery_pin_tries {
             AuditKind::AssistedRecoveryLocked
         } else {
             AuditKind::AssistedRecoveryWrongPin
         };
-        audit::record(&state, vault, kind, serde_json::json!({ "failures": failures })).await;
-        let left = state.cfg.recovery_pin_tries.saturating_sub(failures);
+        let detail = serde_json::json!({ "requester": b64(&a.device), "failures": mine, "vault_failures": all });
+        audit::record(&state, vault, kind, detail).await;
+        let left = state.cfg.recovery_pin_tries.saturating_sub(mine);
         return Err(ApiError::forbidden(ErrorCode::WrongPin, format!("wrong PIN; {left} tries left")));
     }
     let org_pieces: Vec<SealedPiece> = serde_json::from_slice(&row.pieces).map_err(|_| {
@@ -323,12 +351,17 @@ async fn release_assisted(
 async fn get_assisted_slot(State(state): State<AppState>, a: Authed) -> ApiResult<Json<CodeSlotResponse>> {
     let none = || ApiError::not_found(ErrorCode::NoRecoverySlot, "no assisted-recovery slot for this key");
     let rec = state.recovery.slot_for_device(a.device).await?.filter(|r| r.kind == "assisted").ok_or_else(none)?;
-    let row = state.recovery.assisted(rec.vault).await?.ok_or_else(none)?;
-    ready(&state, &row)?;
+    // Some request must be past its delay and not cancelled; otherwise say why the newest is not.
+    let requests = state.recovery.requests(rec.vault).await?;
+    if !requests.iter().any(|r| ready(r).is_ok()) {
+        return Err(requests.first().map(|r| ready(r).err().unwrap_or_else(no_request)).unwrap_or_else(no_request));
+    }
     // Only now does the assisted recovery device become a member (to enrol the new phone).
     if !state.meta.add_device(rec.vault, a.device, a.device, now_secs()).await? {
         return Err(none());
     }
+    // Those requests are used up: a later recovery waits for a new request's delay.
+    state.recovery.close_ready_requests(rec.vault, now_secs()).await?;
     audit::record(
         &state,
         rec.vault,

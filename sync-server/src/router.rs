@@ -54,6 +54,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/recovery/code"),
     ("put", "/v1/vaults/{vault}/recovery/assisted"),
     ("delete", "/v1/vaults/{vault}/recovery/assisted"),
+    ("get", "/v1/vaults/{vault}/recovery/assisted"),
     ("post", "/v1/recovery/assisted/{vault}/start"),
     ("post", "/v1/recovery/assisted/{vault}/release"),
     ("get", "/v1/recovery/assisted/slot"),

@@ -9,9 +9,11 @@ use crate::config::Config;
 use crate::guards::{NonceCache, RateLimiter};
 use crate::membership::MembershipCache;
 use crate::metrics::Metrics;
+use crate::store::enrolment::EnrolmentStore;
 use crate::store::fs::FsChunks;
 use crate::store::mandate::MandateStore;
 use crate::store::recovery::RecoveryStore;
+use crate::store::replay::ReplayStore;
 use crate::store::shares::ShareStore;
 use crate::store::sqlite::SqliteMeta;
 use crate::store::{ChunkStore, MetaStore};
@@ -25,12 +27,24 @@ pub struct Stores {
     pub recovery: Arc<dyn RecoveryStore>,
     /// Share links (`share.rs`).
     pub shares: Arc<dyn ShareStore>,
+    /// Who enrolled whom, last seen (`store/enrolment.rs`).
+    pub enrolments: Arc<dyn EnrolmentStore>,
+    /// Nonces kept across restarts (`store/replay.rs`).
+    pub replays: Arc<dyn ReplayStore>,
 }
 
 impl Stores {
     /// One SQLite database for every metadata store, and `chunks` for the bytes.
     pub fn sqlite(db: Arc<SqliteMeta>, chunks: Arc<dyn ChunkStore>) -> Stores {
-        Stores { meta: db.clone(), chunks, mandates: db.clone(), recovery: db.clone(), shares: db }
+        Stores {
+            meta: db.clone(),
+            chunks,
+            mandates: db.clone(),
+            recovery: db.clone(),
+            shares: db.clone(),
+            enrolments: db.clone(),
+            replays: db,
+        }
     }
 }
 
@@ -43,6 +57,10 @@ pub struct Inner {
     pub recovery: Arc<dyn RecoveryStore>,
     /// Share links (`share.rs`).
     pub shares: Arc<dyn ShareStore>,
+    /// Who enrolled whom, last seen (`store/enrolment.rs`).
+    pub enrolments: Arc<dyn EnrolmentStore>,
+    /// Nonces kept across restarts (`store/replay.rs`).
+    pub replays: Arc<dyn ReplayStore>,
     pub server_key: SigningKey,
     pub nonces: NonceCache,
     pub limiter: RateLimiter,
@@ -79,7 +97,7 @@ impl AppState {
         ));
         // Validated by `Config::validate`; an invalid list here (a config built in code) trusts nobody.
         let trusted_proxies = crate::client_addr::parse_trusted(&cfg.trusted_proxies).unwrap_or_default();
-        let Stores { meta, chunks, mandates, recovery, shares } = stores;
+        let Stores { meta, chunks, mandates, recovery, shares, enrolments, replays } = stores;
         AppState(Arc::new(Inner {
             cfg,
             meta,
@@ -87,6 +105,8 @@ impl AppState {
             mandates,
             recovery,
             shares,
+            enrolments,
+            replays,
             server_key,
             nonces: NonceCache::default(),
             limiter,

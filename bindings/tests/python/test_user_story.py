@@ -322,7 +322,7 @@ try:
 
         def approve():
             try:
-                phone.sync().approve_link(qr, code)
+                phone.sync().approve_link_named(qr, code, "Téléphone de Léa")
             except Exception as e:  # noqa: BLE001
                 errors.append(e)
             done.set()
@@ -342,7 +342,14 @@ try:
         assert len(docs) == 3, docs
         # The pinned card's pages came with the first sync (desk mode works offline on the new phone).
         assert len(second.vault().page(state["card"], 0)) > 1000
-        assert len(phone.sync().devices()) == 2
+        devices = phone.sync().devices()
+        assert len(devices) == 2
+        # Both views: certified in the log, enrolled on the server, who added whom, last seen.
+        assert all(d.in_log and not d.removed and d.role == c.DeviceRole.DEVICE for d in devices), devices
+        me = next(d for d in devices if d.this_device)
+        other = next(d for d in devices if not d.this_device)
+        assert me.added_by is None and me.last_seen_at
+        assert other.name == "Téléphone de Léa" and other.added_by == me.public_key, other
 
     @step("a renewed card: a new version on each phone offline; after sync both are kept, one marked concurrent")
     def _():
@@ -573,8 +580,13 @@ try:
             raise AssertionError("released before the delay")
         except c.CoffreError.Busy:
             pass
-        # The person did not ask for it: any phone of the vault cancels, nothing is released.
+        # The holder's phone is told at its next sync; the person did not ask for it: any phone of the
+        # vault cancels, nothing is released, and the alert goes.
+        alerts = phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle()).recovery_requests
+        assert len(alerts) == 1 and alerts[0].ready_at == rec.ready_at(), alerts
         assert phone.recovery().cancel_assisted().cancelled
+        report = phone.sync().sync(c.SyncOptions(download_all=False), None, c.CancelHandle())
+        assert report.recovery_requests == [] and report.strays_removed == [], report
         try:
             rec.release(RECOVERY_PIN)
             raise AssertionError("a cancelled request released")

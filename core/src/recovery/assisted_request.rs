@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::kit::KIT_SHARE;
 use crate::error::Result;
 use crate::session::{get_json, hex32, session, set_json};
-use crate::sync_engine::envelope::Payload;
+use crate::sync_engine::envelope::{DeviceRole, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::queue_and_sync;
 use crate::sync_engine::view::key_of;
@@ -82,7 +82,8 @@ fn set_up(vault: &mut Vault, settings: &AssistedSettings) -> Result<Zeroizing<Ve
     let device = coffre_crypto::SigningKey::from_bytes(*set.key.device_seed());
     let device_pk = device.verifying_key().to_bytes();
     let cert = keyring.certify(&s.vault_hash, &device_pk);
-    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert })?;
+    let role = Some(DeviceRole::AssistedRecovery);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&device_pk), cert, role, name: None })?;
     let body = coffre_sync::protocol::recovery::AssistedPut {
         v: coffre_sync::protocol::PROTOCOL_VERSION,
         device_pk: b64(&device_pk),

@@ -8,10 +8,10 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::session::{get_json, session, set_json};
-use crate::sync_engine::envelope::Payload;
-use crate::sync_engine::generation::{KIT_DEVICE, Keyring};
+use crate::sync_engine::envelope::{DeviceRole, Payload};
+use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::view::key_of;
-use crate::sync_engine::{certify, queue_and_sync};
+use crate::sync_engine::{KIT_DEVICE, certify, queue_and_sync};
 /// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
 /// so that every kit printed afterwards carries it.
 pub(super) const KIT_SHARE: &str = "recovery.assisted_kit_share";
@@ -83,7 +83,8 @@ pub fn make_kit(vault: &mut Vault) -> Result<Kit> {
     let recovery_pk = recovery_signer(&code).verifying_key().to_bytes();
     // 1. The recovery device may write (one op, at recovery): certified by the identity key.
     let cert = certify(vault, &s.vault_hash, &recovery_pk)?;
-    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert })?;
+    let role = Some(DeviceRole::RecoveryKit);
+    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&recovery_pk), cert, role, name: None })?;
     // 2. The slot (every account key generation in force), and the recovery device enrolled on the
     //    server (the old one is removed there).
     let keyring = Keyring::load(vault)?;

@@ -13,7 +13,7 @@ use coffre_vault::{CreateOptions, Vault};
 use super::closure::shred_local;
 use crate::error::{EngineError, Result};
 use crate::session::{Config, Session};
-use crate::sync_engine::envelope::{self, ENVELOPE_VERSION, Envelope, Payload};
+use crate::sync_engine::envelope::{self, DeviceRole, ENVELOPE_VERSION, Envelope, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::view::{WriterSpan, Writers, key_of};
 use crate::sync_engine::{SyncOptions, SyncReport, begin, exchange, identity, load_chain, sync};
@@ -120,18 +120,24 @@ fn rebuild(
         // Everything the log holds, verified, as the recovery device (learning where the account key
         // generations switched).
         exchange(&mut vault, &s, &[], &mut report)?;
-        // The new device: enrolled on the server, then certified in the log by the recovery device.
-        s.client.add_device(&device_pk)?;
+        // The new device: certified in the log by the recovery device, then enrolled on the server (in
+        // this order, so that no sync meanwhile sees an uncertified member: sync_engine/members.rs).
         let counter = load_chain(&vault)?.counter_of(&recovery_pk) + 1;
         // Under the generation in force: a slot holding a generation the log never switched to (a
         // switch cut before its op) certifies under the last one the log shows.
         let keyring = Keyring::load(&vault)?;
         let env = Envelope {
             v: ENVELOPE_VERSION,
-            payload: Payload::DeviceAdd { device: key_of(&device_pk), cert: keyring.certify(&vault_hash, &device_pk) },
+            payload: Payload::DeviceAdd {
+                device: key_of(&device_pk),
+                cert: keyring.certify(&vault_hash, &device_pk),
+                role: Some(DeviceRole::Device),
+                name: None,
+            },
         };
         let draft = OpDraft { counter, ciphertext: envelope::seal(&keyring.current_log_key(), &vault_hash, &env) };
         exchange(&mut vault, &s, &[draft], &mut report)?;
+        s.client.add_device(&device_pk)?;
         // From now on this phone is an ordinary device: fetch every page.
         sync(&mut vault, &SyncOptions { download_all: true, ..Default::default() }, &|_| {}, &CancelToken::new())?;
         Ok(vault)

@@ -15,8 +15,16 @@ pub const ENVELOPE_VERSION: u32 = 1;
 pub enum Payload {
     /// A document change from the vault's outbox, with where its blobs' chunks are.
     Vault { op: serde_json::Value, blobs: BTreeMap<String, BlobRef> },
-    /// A device allowed to write, certified by the holder identity key (derived from the ARK).
-    DeviceAdd { device: String, cert: String },
+    /// A device allowed to write, certified by the holder identity key (derived from the ARK). `role`
+    /// and `name` (for `device list`) were added later: absent in older ops, ignored by older readers.
+    DeviceAdd {
+        device: String,
+        cert: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<DeviceRole>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// A device removed (lost phone): its later ops are refused.
     DeviceRemove { device: String },
     /// New collection-key generations (after a lost phone was removed), for the holder's other
@@ -25,6 +33,18 @@ pub enum Payload {
     /// A new account key generation (after a lost phone was removed): under the old log key, every
     /// op after it under the new one (`super::generation`).
     Generation(super::generation::GenerationPayload),
+}
+
+/// What a certified device is for, as its certificate says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRole {
+    /// A phone or computer the holder uses.
+    Device,
+    /// The device derived from the recovery kit's code.
+    RecoveryKit,
+    /// The device derived from the assisted-recovery key.
+    AssistedRecovery,
 }
 
 /// One new collection-key generation.

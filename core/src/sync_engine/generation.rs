@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use zeroize::Zeroizing;
 
+use super::KIT_DEVICE;
 use super::envelope::{self, Payload};
 use super::view::{Writers, cert_valid, key_of};
 use crate::error::Result;
@@ -31,8 +32,6 @@ use crate::session::{get_json, hex32, session, set_json};
 
 /// Vault state key of the generations after the first ([`Stored`]).
 pub(crate) const GENERATIONS: &str = "sync.generations";
-/// Vault state key of the current kit's recovery device (also read by `recovery::kit`).
-pub(crate) const KIT_DEVICE: &str = "recovery.kit_device";
 
 /// The generations as stored: the ARKs of generations 1.. (hex) and, for each switch the verified log
 /// showed, the seq of its op.

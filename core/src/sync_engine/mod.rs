@@ -4,8 +4,10 @@
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
 mod address;
+mod alerts;
 pub(crate) mod envelope;
 pub(crate) mod generation;
+mod members;
 pub(crate) mod progress;
 pub(crate) mod view;
 
@@ -13,7 +15,7 @@ use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, h
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::progress::JobProgress;
-use crate::sync_engine::view::{WriterSpan, WriterView, Writers, cert_valid, key_of};
+use crate::sync_engine::view::{Labels, WriterSpan, WriterView, Writers, cert_valid, key_of};
 use coffre_crypto::{AccountRootKey, SigningKey, VerifyingKey};
 use coffre_sync::{
     BlobRef, BlockingClient, BusyFn, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, PushBatch,
@@ -28,12 +30,20 @@ use zeroize::Zeroizing;
 pub use crate::error::{EngineError, Result};
 pub use crate::session::server_url;
 pub use crate::sync_engine::address::{AddressError, check_server_address};
+pub use crate::sync_engine::alerts::RecoveryAlert;
+pub use crate::sync_engine::envelope::DeviceRole;
+pub use crate::sync_engine::members::Strays;
 pub use crate::sync_engine::progress::SyncProgress;
 pub use coffre_sync::CancelToken as SyncCancel;
 
 /// Vault state keys: the last verified chain state, and which devices may write as of which op.
 pub(crate) const CHAIN: &str = "sync.chain";
 pub(crate) const WRITERS: &str = "sync.writers";
+/// Vault state key of what the log says of each certified device (role, name, who certified it).
+pub(crate) const LABELS: &str = "sync.device_labels";
+/// Local record of the current kit's recovery device (hex public key), inside the encrypted database
+/// (written by `recovery::make_kit`; read by [`devices`] for kits certified before roles existed).
+pub(crate) const KIT_DEVICE: &str = "recovery.kit_device";
 const BLOBREF: &str = "sync.blobref:";
 const BACKOFF: &str = "sync.backoff";
 
@@ -51,6 +61,11 @@ pub struct SyncReport {
     pub head_seq: u64,
     /// Busy answers (`429`, `503`) the server gave and the sync waited out.
     pub server_busy: u64,
+    /// Server members the log does not certify: removed by this sync, or left (show them).
+    pub strays: Strays,
+    /// Assisted-recovery requests started for this vault and not cancelled: show them to the holder
+    /// ("someone asked to recover your vault; if it was not you, cancel").
+    pub recovery_requests: Vec<RecoveryAlert>,
 }
 
 /// Options of [`sync`].
@@ -72,12 +87,36 @@ impl std::fmt::Debug for SyncOptions {
     }
 }
 
-/// A device of this vault as the log knows it.
+/// A device of this vault, as the log and the server know it (`device list`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
     pub public_key: String,
     pub this_device: bool,
+    /// Removed in the log (its later ops are refused), or never certified there.
     pub removed: bool,
+    /// The log certifies it (false: a stray the server lists and the log does not know).
+    pub in_log: bool,
+    /// What it is for, as its certificate says (`Device` when the certificate predates roles).
+    pub role: DeviceRole,
+    /// The name given when it was certified, if any.
+    pub name: Option<String>,
+    /// Who certified it in the log (hex key), if the log says.
+    pub certified_by: Option<String>,
+    /// The server's view: `None` when the server could not be asked (offline) or does not list it.
+    pub server: Option<ServerMember>,
+}
+
+/// A device as the server lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerMember {
+    /// When it was enrolled (Unix seconds).
+    pub added_at: u64,
+    /// The device that enrolled it on the server (hex key); `None` for the vault's first device.
+    pub added_by: Option<String>,
+    /// When the server removed it.
+    pub removed_at: Option<u64>,
+    /// When it last made a request (to the server's cache period), if known.
+    pub last_seen_at: Option<u64>,
 }
 
 pub(crate) fn identity(ark: &AccountRootKey) -> (SigningKey, VerifyingKey) {
@@ -253,7 +292,11 @@ fn sync_steps(
     // 2. Push the outbox.
     push_outbox(vault, s, job, cancel, &mut report, batch)?;
 
-    // 3. Pages: pinned documents always local (desk mode); the rest on demand.
+    // 3. Server members the log does not certify are removed (or reported).
+    members::remove_strays(vault, s, &mut report)?;
+    report.recovery_requests = alerts::open_requests(s)?;
+
+    // 4. Pages: pinned documents always local (desk mode); the rest on demand.
     let (wanted, later): (Vec<_>, Vec<_>) =
         vault.missing_blobs()?.into_iter().partition(|m| m.pinned || options.download_all);
     let news: Vec<_> = wanted.iter().filter(|m| !wanted_before.iter().any(|b| b.id == m.id)).collect();
@@ -346,7 +389,8 @@ pub(crate) fn exchange(vault: &mut Vault, s: &Session, drafts: &[OpDraft], repor
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
     let keyring = Keyring::load(vault)?;
     let me = device_key(vault)?;
-    let mut view = WriterView { writers, hashes: BTreeMap::new(), keyring, vault: s.vault_hash, me: &me };
+    let labels: Labels = get_json(vault, LABELS)?.unwrap_or_default();
+    let mut view = WriterView { writers, hashes: BTreeMap::new(), keyring, vault: s.vault_hash, me: &me, labels };
     let (ops, new_state) = if drafts.is_empty() {
         s.client.pull(&state, &mut view)?
     } else {
@@ -385,6 +429,7 @@ pub(crate) fn exchange(vault: &mut Vault, s: &Session, drafts: &[OpDraft], repor
     }
     set_json(vault, WRITERS, &view.writers)?;
     view.keyring.save(vault)?;
+    set_json(vault, LABELS, &view.labels)?;
     vault.state_set(CHAIN, &new_state.to_json())?;
     report.pulled += ops.len() as u64;
     report.head_seq = new_state.point.seq;
@@ -472,13 +517,54 @@ pub fn fetch_document(vault: &mut Vault, doc: &DocId, cancel: &CancelToken) -> R
     fetch_blobs(vault, &s.client, &ids, &JobProgress::new(&|_| {}), cancel)
 }
 
-/// The devices the verified log knows.
+/// The devices of this vault: the log's certified ones and the server's members, merged (a server
+/// member the log does not know is a stray, `in_log: false`). Asks the server; offline, the server's
+/// fields are `None` and the log's view is still listed.
 pub fn devices(vault: &mut Vault) -> Result<Vec<Device>> {
     let writers: Writers = get_json(vault, WRITERS)?.ok_or(EngineError::NotEnrolled)?;
+    let labels: Labels = get_json(vault, LABELS)?.unwrap_or_default();
     let me = key_of(&device_key(vault)?.verifying_key().to_bytes());
-    Ok(writers
-        .iter()
-        .map(|(pk, span)| Device { public_key: pk.clone(), this_device: *pk == me, removed: span.until_seq.is_some() })
+    let kit: Option<String> = get_json(vault, KIT_DEVICE)?;
+    let listed = session(vault).and_then(|s| Ok(s.client.devices()?)).map(|r| r.devices).unwrap_or_default();
+    let mut server: BTreeMap<String, ServerMember> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for d in listed {
+        let Ok(pk) = coffre_sync::protocol::unb64_array::<32>(&d.device_pk, "device") else { continue };
+        let by = d.added_by.and_then(|b| coffre_sync::protocol::unb64_array::<32>(&b, "device").ok());
+        order.push(key_of(&pk));
+        server.insert(
+            key_of(&pk),
+            ServerMember {
+                added_at: d.added_at,
+                added_by: by.as_ref().map(key_of),
+                removed_at: d.removed_at,
+                last_seen_at: d.last_seen_at,
+            },
+        );
+    }
+    // The server's order (by enrolment) first, then the log's devices it does not list.
+    order.extend(writers.keys().filter(|pk| !server.contains_key(*pk)).cloned());
+    Ok(order
+        .into_iter()
+        .map(|pk| {
+            let span = writers.get(&pk);
+            let label = labels.get(&pk);
+            let role = label.and_then(|l| l.role).unwrap_or(if kit.as_deref() == Some(pk.as_str()) {
+                DeviceRole::RecoveryKit
+            } else {
+                DeviceRole::Device
+            });
+            Device {
+                this_device: pk == me,
+                removed: span.is_none_or(|s| s.until_seq.is_some()),
+                in_log: span.is_some(),
+                role,
+                name: label.and_then(|l| l.name.clone()),
+                certified_by: label.map(|l| l.certified_by.clone()),
+                server: server.remove(&pk),
+                public_key: pk,
+            }
+        })
         .collect())
 }
 
@@ -493,7 +579,10 @@ pub fn remove_device(vault: &mut Vault, device_hex: &str) -> Result<()> {
         );
     }
     s.client.remove_device(&device)?;
-    queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&device) })
+    queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&device) })?;
+    // The server removed what it enrolled along with it: the log says so too.
+    members::follow_server_removals(vault)?;
+    Ok(())
 }
 
 // ----- device linking by QR -----
@@ -598,15 +687,26 @@ pub fn link_code(qr_text: &str) -> Result<String> {
 /// The enrolled phone's side, after the person confirmed the codes match: certifies the new
 /// device in the log, adds it on the server, and posts the ARK sealed to the new phone.
 pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
+    link_approve_named(vault, qr_text, None)
+}
+
+/// [`link_approve`], with a name for the new device (shown by `device list` on every device).
+pub fn link_approve_named(vault: &mut Vault, qr_text: &str, name: Option<&str>) -> Result<()> {
     let qr = LinkQr::parse(qr_text)?;
     let s = session(vault)?;
     if qr.server_url != s.server_url {
         return Err(SyncError::Link("the new phone uses another server").into());
     }
-    s.client.add_device(&qr.device_pk)?;
     let cert = certify(vault, &s.vault_hash, &qr.device_pk)?;
-    // The certificate must be in the log before the new phone writes.
-    queue_and_sync(vault, Payload::DeviceAdd { device: key_of(&qr.device_pk), cert })?;
+    // Certified in the log first, then enrolled on the server: a member the log does not certify is a
+    // stray that any device's next sync removes (members.rs). The certificate is also in the log
+    // before the new phone writes.
+    let name = name.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(64).collect());
+    queue_and_sync(
+        vault,
+        Payload::DeviceAdd { device: key_of(&qr.device_pk), cert, role: Some(DeviceRole::Device), name },
+    )?;
+    s.client.add_device(&qr.device_pk)?;
     let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
     let keyring = Keyring::load(vault)?;
     let devices = writers

@@ -2,7 +2,7 @@
 //! about every op. Devices are certified by the holder identity key inside encrypted ops, so the
 //! server can neither add a writer nor hide a removal it has signed into the chain.
 
-use super::envelope::{self, Payload};
+use super::envelope::{self, DeviceRole, Payload};
 use super::generation::{Keyring, accept_switch};
 use coffre_crypto::{Signature, SigningKey, VerifyingKey};
 use coffre_sync::{LogView, VerifiedOp};
@@ -22,6 +22,21 @@ pub struct WriterSpan {
 
 pub type Writers = BTreeMap<String, WriterSpan>;
 
+/// What the log says of a certified device, for `device list`: who certified it (the op's writer),
+/// when (its seq), and the role and name its certificate carries (absent in older ops).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLabel {
+    pub certified_by: String,
+    pub seq: u64,
+    #[serde(default)]
+    pub role: Option<DeviceRole>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Labels by device (hex public key).
+pub type Labels = BTreeMap<String, DeviceLabel>;
+
 pub struct WriterView<'a> {
     pub writers: Writers,
     pub hashes: BTreeMap<u64, [u8; 32]>,
@@ -31,6 +46,7 @@ pub struct WriterView<'a> {
     pub vault: [u8; 32],
     /// This device, to open a new generation's ARK sealed to it.
     pub me: &'a SigningKey,
+    pub labels: Labels,
 }
 
 pub fn key_of(pk: &[u8; 32]) -> String {
@@ -60,7 +76,7 @@ impl LogView for WriterView<'_> {
         let Some(key) = self.keyring.log_key_of(op) else { return };
         let Some(env) = envelope::open(&key, &self.vault, &op.ciphertext) else { return };
         match env.payload {
-            Payload::DeviceAdd { device, cert } => {
+            Payload::DeviceAdd { device, cert, role, name } => {
                 let Ok(bytes) = hex::decode(&device) else { return };
                 let Ok(pk) = <[u8; 32]>::try_from(bytes.as_slice()) else { return };
                 // Certified by the identity of the generation its writer was at.
@@ -75,6 +91,12 @@ impl LogView for WriterView<'_> {
                     .writers
                     .get(&device)
                     .is_some_and(|span| span.until_seq.is_some_and(|until| self.keyring.is_switch(until)));
+                self.labels.entry(device.clone()).or_insert(DeviceLabel {
+                    certified_by: key_of(&op.writer),
+                    seq: op.seq,
+                    role,
+                    name,
+                });
                 if reopen || !self.writers.contains_key(&device) {
                     let span = WriterSpan { from_seq: op.seq, until_seq: None, added_by: Some(key_of(&op.writer)) };
                     self.writers.insert(device, span);

@@ -3,8 +3,8 @@
 
 use coffre_sync_protocol::generation::{GenerationSwitch, GenerationSwitched};
 use coffre_sync_protocol::recovery::{
-    AssistedPut, AssistedRelease, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut, CodeSlotPutResponse,
-    CodeSlotResponse, KeysRotated,
+    AssistedPut, AssistedRelease, AssistedRequests, AssistedShares, AssistedStatus, ClosureReceipt, CodeSlotPut,
+    CodeSlotPutResponse, CodeSlotResponse, KeysRotated,
 };
 use coffre_sync_protocol::{PROTOCOL_VERSION, PublicKey, VaultId, b64, unb64, unb64_array};
 
@@ -70,7 +70,13 @@ impl SyncClient {
         decode(&self.send(reqwest::Method::POST, &path, Vec::new(), true).await?)
     }
 
-    /// Cancels the current request (from an enrolled device).
+    /// Every assisted-recovery request of this vault, newest first (from an enrolled device, at sync).
+    pub async fn assisted_requests(&self) -> Result<AssistedRequests> {
+        let (_, path) = self.vault_path("/recovery/assisted")?;
+        self.get_json(&path).await
+    }
+
+    /// Cancels every open request, for good (from an enrolled device); the newest one's status.
     pub async fn cancel_assisted(&self) -> Result<AssistedStatus> {
         let (_, path) = self.vault_path("/recovery/assisted")?;
         decode(&self.send(reqwest::Method::DELETE, &path, Vec::new(), true).await?)
@@ -128,6 +134,9 @@ impl BlockingClient {
     }
     pub fn cancel_assisted(&self) -> Result<AssistedStatus> {
         self.rt.block_on(self.inner.cancel_assisted())
+    }
+    pub fn assisted_requests(&self) -> Result<AssistedRequests> {
+        self.rt.block_on(self.inner.assisted_requests())
     }
     pub fn release_assisted(&self, vault: &[u8; 32], pin_verifier: &[u8; 32]) -> Result<AssistedShares> {
         self.rt.block_on(self.inner.release_assisted(vault, pin_verifier))

@@ -2,7 +2,9 @@
 //! without touching the handlers:
 //! - [`MetaStore`]: vaults, devices, the op log and its chain, chunk records and quotas, blobs, mailboxes;
 //! - [`ChunkStore`]: the ciphertext chunk bytes, content-addressed (BLAKE3), per vault;
-//! - [`mandate::MandateStore`], [`recovery::RecoveryStore`], [`shares::ShareStore`]: their features' rows.
+//! - [`mandate::MandateStore`], [`recovery::RecoveryStore`], [`shares::ShareStore`]: their features' rows;
+//! - [`enrolment::EnrolmentStore`]: who enrolled whom (transitive revocation), last seen;
+//! - [`replay::ReplayStore`]: nonces of state-changing requests, kept across restarts.
 //!
 //! The embedded backends are [`sqlite`] (every metadata trait, one file per store) and [`fs`] (chunks).
 //!
@@ -10,9 +12,11 @@
 //! durably stored it, so "recorded" implies "readable"; a crash in between leaves at worst an orphan file,
 //! overwritten by the next put of the same chunk.
 
+pub mod enrolment;
 pub mod fs;
 pub mod mandate;
 pub mod recovery;
+pub mod replay;
 pub mod shares;
 pub mod sqlite;
 

@@ -59,8 +59,7 @@ pub enum PutSlotOutcome {
     NoVault,
 }
 
-/// Assisted recovery of a vault: what the server keeps (never enough to open anything alone) and
-/// the current request.
+/// Assisted recovery of a vault: what the server keeps (never enough to open anything alone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssistedRow {
     /// SHA-256 of the client's Argon2id PIN verifier.
@@ -70,16 +69,26 @@ pub struct AssistedRow {
     pub org: Vec<u8>,
     /// JSON list of the organisation's sealed pieces (opaque to the server).
     pub pieces: Vec<u8>,
+    /// Wrong PINs of every request of this vault since this PIN was set: they lengthen the delay of
+    /// later requests (never a lock: a stranger's guesses must not lock the holder out). Kept when
+    /// assisted recovery is set up again with the same PIN.
     pub failures: u32,
-    pub request: Option<AssistedRequest>,
 }
 
+/// One request of a new phone (its temporary key): each requester has its own, so a stranger's start,
+/// wrong PINs or lock never touch the holder's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AssistedRequest {
     /// The device (a new phone's temporary key) that started it.
     pub requester: PublicKey,
     pub started_at: u64,
+    /// Nothing is released before (the delay, longer after many wrong PINs on this vault).
+    pub ready_at: u64,
+    /// Cancelled from an enrolled device: for good (a new start of the same requester does not
+    /// clear it).
     pub cancelled_at: Option<u64>,
+    /// Wrong PINs of this request.
+    pub failures: u32,
 }
 
 /// Recovery slots and vault closure. Every method is atomic.
@@ -106,13 +115,29 @@ pub trait RecoveryStore: Send + Sync + 'static {
     /// and the tables of later features, which name their vault column `vault`), then the vault
     /// itself, overwriting the freed space. Returns false if there was no such vault.
     async fn close_vault(&self, vault: Hash) -> StoreResult<bool>;
-    /// Store (or replace) the assisted-recovery set-up; clears failures and any request.
+    /// Store (or replace) the assisted-recovery set-up. The vault's wrong-PIN count is cleared only when
+    /// the PIN changes (its hash differs); requests are kept (an enrolled device cancels them).
     async fn put_assisted(&self, vault: Hash, row: AssistedRow) -> StoreResult<()>;
     async fn assisted(&self, vault: Hash) -> StoreResult<Option<AssistedRow>>;
-    /// Start a new request (replacing any earlier one). False if assisted recovery is not set up.
-    async fn start_assisted(&self, vault: Hash, requester: PublicKey, now: u64) -> StoreResult<bool>;
-    /// Cancel the current request. False if there is none.
-    async fn cancel_assisted(&self, vault: Hash, now: u64) -> StoreResult<bool>;
-    /// Count one wrong PIN; returns the failures so far.
-    async fn assisted_pin_failed(&self, vault: Hash) -> StoreResult<u32>;
+    /// Starts `requester`'s request, ready at `ready_at`; an existing request of the same requester is
+    /// returned unchanged (a replayed or repeated start restarts nothing and un-cancels nothing).
+    /// `None` if assisted recovery is not set up; the flag says whether the request is new.
+    async fn start_request(
+        &self,
+        vault: Hash,
+        requester: PublicKey,
+        now: u64,
+        ready_at: u64,
+    ) -> StoreResult<Option<(AssistedRequest, bool)>>;
+    /// `requester`'s request for `vault`, if any.
+    async fn request(&self, vault: Hash, requester: PublicKey) -> StoreResult<Option<AssistedRequest>>;
+    /// Every request of `vault`, newest first (what enrolled devices are told at sync).
+    async fn requests(&self, vault: Hash) -> StoreResult<Vec<AssistedRequest>>;
+    /// Cancels every open request of `vault`; returns how many there are in all (0: nothing to cancel).
+    async fn cancel_requests(&self, vault: Hash, now: u64) -> StoreResult<u64>;
+    /// Counts one wrong PIN for `requester`'s request and for the vault; returns both counts.
+    async fn request_pin_failed(&self, vault: Hash, requester: PublicKey) -> StoreResult<(u32, u32)>;
+    /// After the assisted slot was fetched: the requests that were ready are used up (deleted), so a
+    /// later recovery waits for a new request's delay.
+    async fn close_ready_requests(&self, vault: Hash, now: u64) -> StoreResult<()>;
 }

@@ -139,6 +139,18 @@ impl TestServer {
         Holder { identity, device, client, reg }
     }
 
+    /// Stops the server and starts it again on the same data directory and configuration (a new port:
+    /// `url` changes), as an operator's restart would: what only lived in memory is gone.
+    pub fn restart(&mut self) {
+        self.stop();
+        let cfg = self.state.cfg.clone();
+        let state = AppState::open_embedded(cfg).unwrap();
+        let server = self.rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
+        self.url = server.url();
+        self.state = state;
+        self.server = Some(server);
+    }
+
     /// Stops the server (idempotent); its data directory stays until the `TestServer` is dropped.
     pub fn stop(&mut self) {
         if let Some(s) = self.server.take() {

@@ -565,8 +565,13 @@ pub struct DeviceAddRequest {
 pub struct DeviceInfo {
     pub device_pk: String,
     pub added_at: u64,
+    /// The device that enrolled it; `None` for the vault's first device.
     pub added_by: Option<String>,
     pub removed_at: Option<u64>,
+    /// When it last made a request (Unix seconds, to the server's membership-cache period); absent
+    /// from older servers and for devices not seen since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,6 +145,27 @@ pub struct AssistedStatus {
     pub locked: bool,
 }
 
+/// One assisted-recovery request, as enrolled devices are told at sync
+/// (`GET /v1/vaults/{vault}/recovery/assisted`): each new phone that starts one has its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedRequestInfo {
+    /// The new phone's temporary key, base64url.
+    pub requester: String,
+    pub started_at: u64,
+    /// Nothing is released before this time (Unix seconds).
+    pub ready_at: u64,
+    pub cancelled: bool,
+    /// Too many wrong PINs on this request: it releases nothing (other requests are not affected).
+    pub locked: bool,
+}
+
+/// `GET /v1/vaults/{vault}/recovery/assisted`: every request of the vault, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedRequests {
+    pub v: u32,
+    pub requests: Vec<AssistedRequestInfo>,
+}
+
 /// `POST /v1/recovery/assisted/{vault}/release`, signed by the device that started the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssistedRelease {

@@ -1,7 +1,7 @@
 //! The embedded stores: one SQLite file (through the workspace's rusqlite; an unkeyed SQLCipher database
 //! is plain SQLite) behind every metadata trait, one file per store with its migrations beside it:
 //! [`meta`] (vaults, devices, ops, chunk records, blobs, mailboxes), [`mandates`], [`recovery`],
-//! [`shares`]. One writer connection and a few reader connections (WAL), each behind a mutex, used from
+//! [`shares`], [`enrolment`] (who enrolled whom, last seen), [`replay`] (nonces kept across restarts). One writer connection and a few reader connections (WAL), each behind a mutex, used from
 //! `spawn_blocking`, so the async workers never block on the disk.
 
 use std::path::Path;
@@ -11,10 +11,12 @@ use rusqlite::Connection;
 
 use super::{StoreError, StoreResult};
 
+mod enrolment;
 mod generations;
 mod mandates;
 mod meta;
 mod recovery;
+mod replay;
 mod shares;
 
 /// Numbered migrations; `PRAGMA user_version` holds how many ran. Append only, never edit one. Each
@@ -28,6 +30,9 @@ const MIGRATIONS: &[&str] = &[
     generations::MIGRATION_6,
     shares::MIGRATION_7,
     mandates::MIGRATION_8,
+    enrolment::MIGRATION_9,
+    replay::MIGRATION_10,
+    recovery::MIGRATION_11,
 ];
 
 #[cfg(test)]

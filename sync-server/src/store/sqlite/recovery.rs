@@ -1,4 +1,4 @@
-//! The embedded [`RecoveryStore`] on [`SqliteMeta`]'s database (migrations 3 and 4).
+//! The embedded [`RecoveryStore`] on [`SqliteMeta`]'s database (migrations 3, 4 and 8).
 
 use async_trait::async_trait;
 use coffre_sync_protocol::{Hash, PublicKey};
@@ -35,6 +35,25 @@ pub(super) const MIGRATION_4: &str = "CREATE TABLE recovery_assisted (
         started_at INTEGER,
         cancelled_at INTEGER
     ) WITHOUT ROWID;";
+
+/// Migration 11: one assisted-recovery request per requester (issue 13 #7: a stranger's start, wrong PINs
+/// or lock never touch the holder's request; a cancel sticks). `recovery_assisted.failures` now counts
+/// the vault's wrong PINs (they lengthen later delays); its `requester`, `started_at`, `cancelled_at`
+/// columns are no longer read. A request in progress moves over, ready 72 h (the default delay) after
+/// it started.
+pub(super) const MIGRATION_11: &str = "CREATE TABLE recovery_requests (
+        vault BLOB NOT NULL,
+        requester BLOB NOT NULL,
+        started_at INTEGER NOT NULL,
+        ready_at INTEGER NOT NULL,
+        cancelled_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (vault, requester)
+    ) WITHOUT ROWID;
+    INSERT INTO recovery_requests (vault, requester, started_at, ready_at, cancelled_at, failures)
+        SELECT vault, requester, started_at, started_at + 259200, cancelled_at, failures FROM recovery_assisted
+        WHERE requester IS NOT NULL AND started_at IS NOT NULL;
+    UPDATE recovery_assisted SET requester = NULL, started_at = NULL, cancelled_at = NULL;";
 
 type SlotRow = (Vec<u8>, String, Vec<u8>, Vec<u8>, i64);
 
@@ -201,10 +220,12 @@ impl RecoveryStore for SqliteMeta {
 
     async fn put_assisted(&self, vault: Hash, row: AssistedRow) -> StoreResult<()> {
         self.write(move |c| {
+            // A new PIN makes earlier wrong guesses meaningless; the same PIN keeps them counted.
             c.execute(
                 "INSERT INTO recovery_assisted (vault, pin_hash, provider_share, org, pieces) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (vault) DO UPDATE SET pin_hash = ?2, provider_share = ?3, org = ?4, pieces = ?5, \
-                 failures = 0, requester = NULL, started_at = NULL, cancelled_at = NULL",
+                 ON CONFLICT (vault) DO UPDATE SET \
+                 failures = CASE WHEN pin_hash = ?2 THEN failures ELSE 0 END, \
+                 pin_hash = ?2, provider_share = ?3, org = ?4, pieces = ?5",
                 params![vault, row.pin_hash, row.provider_share, row.org, row.pieces],
             )?;
             Ok(())
@@ -213,25 +234,16 @@ impl RecoveryStore for SqliteMeta {
     }
 
     async fn assisted(&self, vault: Hash) -> StoreResult<Option<AssistedRow>> {
-        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64, Option<Vec<u8>>, Option<i64>, Option<i64>);
+        type Row = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
         self.read(move |c| {
             let row: Option<Row> = c
                 .prepare_cached(
-                    "SELECT pin_hash, provider_share, org, pieces, failures, requester, started_at, cancelled_at \
-                     FROM recovery_assisted WHERE vault = ?1",
+                    "SELECT pin_hash, provider_share, org, pieces, failures FROM recovery_assisted WHERE vault = ?1",
                 )?
-                .query_row(params![vault], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
-                })
+                .query_row(params![vault], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                 .optional()?;
-            let Some((pin_hash, provider_share, org, pieces, failures, requester, started, cancelled)) = row else {
+            let Some((pin_hash, provider_share, org, pieces, failures)) = row else {
                 return Ok(None);
-            };
-            let request = match (requester, started) {
-                (Some(r), Some(t)) => {
-                    Some(AssistedRequest { requester: arr32(r)?, started_at: u(t), cancelled_at: cancelled.map(u) })
-                }
-                _ => None,
             };
             Ok(Some(AssistedRow {
                 pin_hash: arr32(pin_hash)?,
@@ -239,44 +251,122 @@ impl RecoveryStore for SqliteMeta {
                 org,
                 pieces,
                 failures: u32::try_from(failures).unwrap_or(u32::MAX),
-                request,
             }))
         })
         .await
     }
 
-    async fn start_assisted(&self, vault: Hash, requester: PublicKey, now: u64) -> StoreResult<bool> {
+    async fn start_request(
+        &self,
+        vault: Hash,
+        requester: PublicKey,
+        now: u64,
+        ready_at: u64,
+    ) -> StoreResult<Option<(AssistedRequest, bool)>> {
         self.write(move |c| {
-            let n = c.execute(
-                "UPDATE recovery_assisted SET requester = ?2, started_at = ?3, cancelled_at = NULL WHERE vault = ?1",
-                params![vault, requester, i(now)?],
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !tx.prepare_cached("SELECT 1 FROM recovery_assisted WHERE vault = ?1")?.exists(params![vault])? {
+                return Ok(None);
+            }
+            if let Some(existing) = request_row(&tx, &vault, &requester)? {
+                return Ok(Some((existing, false)));
+            }
+            tx.execute(
+                "INSERT INTO recovery_requests (vault, requester, started_at, ready_at) VALUES (?1, ?2, ?3, ?4)",
+                params![vault, requester, i(now)?, i(ready_at)?],
             )?;
-            Ok(n > 0)
+            let created = request_row(&tx, &vault, &requester)?;
+            tx.commit()?;
+            Ok(created.map(|r| (r, true)))
         })
         .await
     }
 
-    async fn cancel_assisted(&self, vault: Hash, now: u64) -> StoreResult<bool> {
+    async fn request(&self, vault: Hash, requester: PublicKey) -> StoreResult<Option<AssistedRequest>> {
+        self.read(move |c| request_row(c, &vault, &requester)).await
+    }
+
+    async fn requests(&self, vault: Hash) -> StoreResult<Vec<AssistedRequest>> {
+        self.read(move |c| {
+            let rows: Vec<RequestRow> = c
+                .prepare_cached(&format!("{REQUEST_SELECT} WHERE vault = ?1 ORDER BY started_at DESC, requester"))?
+                .query_map(params![vault], request_cols)?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter().map(request_of).collect()
+        })
+        .await
+    }
+
+    async fn cancel_requests(&self, vault: Hash, now: u64) -> StoreResult<u64> {
         self.write(move |c| {
-            let n = c.execute(
-                "UPDATE recovery_assisted SET cancelled_at = COALESCE(cancelled_at, ?2) \
-                 WHERE vault = ?1 AND started_at IS NOT NULL",
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE recovery_requests SET cancelled_at = ?2 WHERE vault = ?1 AND cancelled_at IS NULL",
                 params![vault, i(now)?],
             )?;
-            Ok(n > 0)
+            let n: i64 =
+                tx.query_row("SELECT count(*) FROM recovery_requests WHERE vault = ?1", params![vault], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(u(n))
         })
         .await
     }
 
-    async fn assisted_pin_failed(&self, vault: Hash) -> StoreResult<u32> {
+    async fn request_pin_failed(&self, vault: Hash, requester: PublicKey) -> StoreResult<(u32, u32)> {
         self.write(move |c| {
-            let n: i64 = c.query_row(
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mine: i64 = tx.query_row(
+                "UPDATE recovery_requests SET failures = failures + 1 WHERE vault = ?1 AND requester = ?2 \
+                 RETURNING failures",
+                params![vault, requester],
+                |r| r.get(0),
+            )?;
+            let all: i64 = tx.query_row(
                 "UPDATE recovery_assisted SET failures = failures + 1 WHERE vault = ?1 RETURNING failures",
                 params![vault],
                 |r| r.get(0),
             )?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            tx.commit()?;
+            Ok((u32::try_from(mine).unwrap_or(u32::MAX), u32::try_from(all).unwrap_or(u32::MAX)))
         })
         .await
     }
+
+    async fn close_ready_requests(&self, vault: Hash, now: u64) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "DELETE FROM recovery_requests WHERE vault = ?1 AND cancelled_at IS NULL AND ready_at <= ?2",
+                params![vault, i(now)?],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+type RequestRow = (Vec<u8>, i64, i64, Option<i64>, i64);
+
+const REQUEST_SELECT: &str = "SELECT requester, started_at, ready_at, cancelled_at, failures FROM recovery_requests";
+
+fn request_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn request_of(row: RequestRow) -> StoreResult<AssistedRequest> {
+    let (requester, started, ready, cancelled, failures) = row;
+    Ok(AssistedRequest {
+        requester: arr32(requester)?,
+        started_at: u(started),
+        ready_at: u(ready),
+        cancelled_at: cancelled.map(u),
+        failures: u32::try_from(failures).unwrap_or(u32::MAX),
+    })
+}
+
+fn request_row(c: &Connection, vault: &Hash, requester: &PublicKey) -> StoreResult<Option<AssistedRequest>> {
+    c.prepare_cached(&format!("{REQUEST_SELECT} WHERE vault = ?1 AND requester = ?2"))?
+        .query_row(params![vault, requester], request_cols)
+        .optional()?
+        .map(request_of)
+        .transpose()
 }

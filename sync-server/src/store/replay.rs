@@ -1,0 +1,16 @@
+//! [`ReplayStore`]: request nonces that must stay refused across restarts and across server instances
+//! (issue 13, "replay after a server restart"). The in-memory cache (`guards::NonceCache`) answers first;
+//! this store is asked for every request that can change state. The embedded backend is
+//! [`super::sqlite::SqliteMeta`] (`sqlite/replay.rs`, migration 10).
+
+use async_trait::async_trait;
+use coffre_sync_protocol::Hash;
+
+use super::StoreResult;
+
+#[async_trait]
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Records `key` (SHA-256 of device and nonce) until `expires_at`; false if it is already recorded
+    /// and not expired (a replay). Expired keys are purged on the way.
+    async fn first_use(&self, key: Hash, expires_at: u64, now: u64) -> StoreResult<bool>;
+}
