@@ -10,11 +10,14 @@
 //!   signatures), [`audit`] (the holder's audit trail), [`observe`] (logs and metrics per request);
 //! - [`state`] (the shared state and its [`state::Stores`]), [`membership`], [`guards`] (replay cache, rate
 //!   limits), [`error`], [`metrics`], [`config`], [`clock`];
-//! - [`store`]: the storage traits and the embedded SQLite + files backends.
+//! - [`store`]: the storage traits and the embedded SQLite + files backends;
+//! - beside them: [`tls`] (HTTPS served by the process itself), [`watermark`] (refusing uploads before
+//!   the disk is full), [`admin`] (`coffre-server backup`, `restore`, `check`).
 
 // Library code logs through `tracing`; only the binary prints.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -33,6 +36,8 @@ pub mod server;
 pub mod share;
 pub mod state;
 pub mod store;
+pub mod tls;
+pub mod watermark;
 
 pub use clock::now_secs;
 pub use config::Config;

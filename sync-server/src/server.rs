@@ -13,6 +13,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(state.cfg.shutdown_grace_secs);
+    // HTTPS when the configuration names a certificate (`tls.rs`), else plain HTTP.
+    let tls = crate::tls::ServerTls::from_config(&state.cfg).map_err(std::io::Error::other)?;
+    let listener = crate::tls::tapped(crate::tls::Incoming::new(listener, tls)?);
     let purger = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -60,8 +63,10 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// `https://127.0.0.1:port` when the server serves TLS itself, else `http://…`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.cfg.tls_enabled() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub async fn shutdown(mut self) -> std::io::Result<()> {
