@@ -8,6 +8,8 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-fra  # capture: legibility measured by OCR
   qpdf poppler-utils               # capture: PDFs checked with qpdf --check and pdftoppm
   chromium                         # share viewer: Playwright test in headless Chromium
+  libnss3-tools                    # certutil: Chromium trusts a test CA over HTTPS (cli/tests/https.rs)
+  caddy                            # the shipped Caddyfile as TLS proxy (tests/e2e/tests/caddy.rs)
 )
 # Node and npm for the share viewer's bundle and browser test (skipped when a node is already there).
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)

@@ -73,11 +73,20 @@ run_kotlin coffre.tests.BoundaryTestKt
 step "running the Android sample's shared layer (android/sample/src/shared) against $LIB"
 run_kotlin org.coffre.sample.tests.SampleModelsTestKt
 
+# HTTPS: a CA made for this run (the harness's `test_ca` example, rcgen) and a server serving TLS.
+TLS_DIR="$OUT/tls"
+"$CARGO_TARGET_DIR/debug/examples/test_ca" "$TLS_DIR"
+step "running the Kotlin HTTPS test against $LIB"
+COFFRE_TEST_TLS_DIR="$TLS_DIR" run_kotlin coffre.tests.https.HttpsTestKt
+
 # ----- Python -----
 step "running the Python user story"
 cp "$LIB" "$OUT/python/"
 COFFRE_TEST_PHOTO="$PHOTO" COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" \
     COFFRE_TEST_CLI_BIN="$CARGO_TARGET_DIR/debug/coffre" \
     PYTHONPATH="$OUT/python" python3 bindings/tests/python/test_user_story.py
+step "running the Python HTTPS test"
+COFFRE_TEST_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffre-server" COFFRE_TEST_TLS_DIR="$TLS_DIR" \
+    PYTHONPATH="$OUT/python" python3 bindings/tests/python/test_https.py
 
 step "all binding tests passed"

@@ -19,6 +19,9 @@ android {
         versionName = "0.1"
         // The coffre-server to sync and share through; the emulator reaches the host's 127.0.0.1 here.
         buildConfigField("String", "COFFRE_SERVER_URL", "\"http://10.0.2.2:8080\"")
+        // The structure's own certificate authority (PEM, newlines as \n) when its server's HTTPS
+        // certificate is not from a public one; empty: public roots only (docs/adr/0013).
+        buildConfigField("String", "COFFRE_CA_PEM", "\"\"")
     }
     buildFeatures {
         buildConfig = true

@@ -163,6 +163,14 @@ impl From<SyncError> for CoffreError {
             }
             ErrorKind::Cancelled => E::Cancelled { detail: d("cancelled") },
             ErrorKind::QuotaExceeded => E::Forbidden { detail: d("the vault's storage quota is used up") },
+            ErrorKind::ServerFull => E::Forbidden {
+                detail: d("the server is full: it takes no new uploads for now; nothing is lost, try again later"),
+            },
+            ErrorKind::UntrustedServer => E::InvalidInput {
+                detail: d(
+                    "the server's HTTPS certificate is not trusted: check the address, or trust the organisation's CA",
+                ),
+            },
             ErrorKind::Revoked => E::Forbidden { detail: d("this device was removed from the vault") },
             ErrorKind::Local => E::Internal { detail: d("sync failed locally") },
         }

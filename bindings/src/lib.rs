@@ -57,6 +57,18 @@ pub fn categories() -> Vec<Category> {
         .collect()
 }
 
+/// Trusts the operator's certificate authority (`pem`: one or more PEM certificates) for the
+/// server's HTTPS certificate, in addition to the public roots compiled into the library, for every
+/// connection this process makes from now on. Call it at start, before any sync, when the
+/// structure runs its own CA. Returns how many certificates were read. The library never trusts
+/// certificates installed on the phone (docs/adr/0013-client-tls-trust.md).
+#[uniffi::export]
+pub fn trust_operator_ca(pem: String) -> Result<u32, CoffreError> {
+    coffre_core::sync::trust_operator_ca(pem.as_bytes())
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        .map_err(|e| CoffreError::InvalidInput { detail: e.to_string() })
+}
+
 /// The version of the Rust library, to compare with the generated bindings'.
 #[uniffi::export]
 pub fn library_version() -> String {

@@ -103,6 +103,27 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             let (fr, en) = refusal_message(&code).unwrap_or_default();
             CliError::new(lang.t(fr, en), exit::FAILURE)
         }
+        EngineError::Sync(SyncError::ServerFull) => CliError::new(
+            lang.t(
+                "Le serveur est plein : il n'accepte plus de nouveaux envois pour l'instant. Vos documents restent sur ce téléphone, rien n'est perdu ; réessayez plus tard ou prévenez votre structure.",
+                "The server is full: it takes no new uploads for now. Your documents stay on this device, nothing is lost; try again later or tell your organisation.",
+            ),
+            exit::FAILURE,
+        ),
+        EngineError::Sync(SyncError::UntrustedServer) => CliError::new(
+            lang.t(
+                "Le certificat HTTPS du serveur n'est pas reconnu : rien n'a été envoyé. Vérifiez l'adresse ; si votre structure a sa propre autorité de certification, donnez son fichier avec --ca-file.",
+                "The server's HTTPS certificate is not recognised: nothing was sent. Check the address; if your organisation runs its own certificate authority, give its file with --ca-file.",
+            ),
+            exit::INSECURE_SERVER,
+        ),
+        EngineError::Sync(SyncError::QuotaExceeded) => CliError::new(
+            lang.t(
+                "L'espace de ce coffre sur le serveur est plein : supprimez des documents ou demandez plus de place à votre structure. Rien n'est perdu sur ce téléphone.",
+                "This vault's space on the server is full: delete documents or ask your organisation for more space. Nothing is lost on this device.",
+            ),
+            exit::FAILURE,
+        ),
         EngineError::Sync(s) => {
             let (fr, en) = match s.kind() {
                 ErrorKind::Network => (

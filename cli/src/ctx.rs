@@ -21,6 +21,10 @@ pub struct GlobalArgs {
     /// Machine-readable output for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also trust this certificate authority (PEM) for the server's HTTPS certificate: for a server
+    /// whose operator runs their own CA (or COFFRE_CA_FILE).
+    #[arg(long, env = "COFFRE_CA_FILE", global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// What a subcommand returns: its exit code, or an error worded for the person.

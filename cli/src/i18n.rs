@@ -48,7 +48,8 @@ pub mod exit {
     pub const POOR_PHOTO: i32 = 10;
     /// The sync server stayed busy longer than the client waits: nothing is lost, try again later.
     pub const SERVER_BUSY: i32 = 11;
-    /// A server address in `http://` to another machine, without `--allow-http`: nothing was sent.
+    /// A server address in `http://` to another machine, without `--allow-http`, or a server whose
+    /// HTTPS certificate is not trusted (see `--ca-file`): nothing was sent.
     pub const INSECURE_SERVER: i32 = 12;
     /// Standard output was closed by its reader (`coffre list | head`): 128 + SIGPIPE, as a shell
     /// reports for any program stopped that way. Nothing is printed.

@@ -47,6 +47,16 @@ fn main() {
         }
     };
     let ctx = Ctx { cli: &cli.global, lang };
+    if let Some(ca) = &cli.global.ca_file
+        && let Err(e) = coffre_core::sync::trust_operator_ca_file(ca)
+    {
+        let message = lang.t(
+            "Le fichier d'autorité de certification (--ca-file) est illisible ou n'en contient pas : demandez le bon fichier à votre structure.",
+            "The certificate authority file (--ca-file) cannot be read or holds none: ask your organisation for the right file.",
+        );
+        eprintln!("coffre: {message} ({e})");
+        std::process::exit(exit::USAGE);
+    }
     quiet_on_closed_pipe();
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(&ctx, &cli.command)));
     let code = match run {

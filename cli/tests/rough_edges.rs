@@ -235,3 +235,34 @@ fn a_refused_registration_says_why_in_french_and_english() {
     let open = common::local_server();
     ok(run(&open, "fr_FR.UTF-8", &[]));
 }
+
+/// The server's disk below its operator's free-space watermark (issue 14): a sync that has pages to
+/// send stops with "le serveur est plein" (in English with LANG=C), and nothing local is lost.
+#[test]
+fn a_full_server_says_so_in_french_and_english() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut roomy = common::local_server();
+    let url = roomy.url.clone();
+    let (v, _) = vault_with_a_jpeg(tmp.path());
+    ok(coffre(&v, &["sync", "--server", &url]));
+    roomy.stop();
+    // The same data served again, with a watermark above this disk's free space.
+    let data = roomy.data_dir();
+    let listen = url.trim_start_matches("http://").parse().unwrap();
+    let _full = common::LocalServer::start_with(move |c| {
+        c.data_dir = data;
+        c.listen = listen;
+        c.min_free_disk_bytes = u64::MAX;
+    });
+    let page = tmp.path().join("caf.jpg");
+    std::fs::write(&page, [vec![0xFF, 0xD8, 0xFF, 0xE0], (0..5000u32).map(|i| (i % 13) as u8).collect()].concat())
+        .unwrap();
+    ok(coffre(&v, &["import", page.to_str().unwrap(), "-c", "attestation_caf", "-t", "CAF"]));
+    let out = coffre(&v, &["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Le serveur est plein"), "{}", stderr(&out));
+    let out = common::coffre_cmd(&v, PASS, "C").arg("sync").stdin(Stdio::null()).output().unwrap();
+    assert!(stderr(&out).contains("The server is full"), "{}", stderr(&out));
+    let listed = ok(coffre(&v, &["list", "--json"]));
+    assert!(listed.contains("\"CAF\""), "the new document stays on this device: {listed}");
+}

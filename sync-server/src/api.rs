@@ -114,6 +114,7 @@ async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
 }
 
 async fn register(State(state): State<AppState>, a: Authed) -> ApiResult<Response> {
+    crate::watermark::check(&state)?;
     let req: RegisterRequest = VersionedJson::parse(&a.body)?;
     let bad = |m: &str| ApiError::bad_request(ErrorCode::BadRegistration, m.to_string());
     let identity: PublicKey = unb64_array(&req.identity_pk, "identity_pk").map_err(|_| bad("bad identity key"))?;
@@ -309,6 +310,7 @@ async fn put_chunk(
     let created = if state.meta.has_chunk(vault, hash).await? {
         false
     } else {
+        crate::watermark::check(&state)?;
         let (_, usage) = vault_head(&state, &vault).await?;
         let quota = crate::registration::quota_of(&state, &vault).await?;
         if usage.saturating_add(size) > quota {

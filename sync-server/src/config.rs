@@ -93,6 +93,13 @@ pub struct Config {
     /// Bearer token `/metrics` asks for (at least 16 characters). Empty: `/metrics` answers only to
     /// clients on this machine that did not come through a proxy.
     pub metrics_token: String,
+    /// HTTPS served by this process: PEM certificate chain and PEM private key (both or neither).
+    /// Empty: plain HTTP, for a TLS proxy (Caddy) in front. The files are read again when they change.
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+    /// New uploads (chunks, shares, new vaults) are refused with `server_full` once the data
+    /// directory's file system has less free space than this, bytes; 0 turns the check off.
+    pub min_free_disk_bytes: u64,
 }
 
 impl Default for Config {
@@ -139,6 +146,9 @@ impl Default for Config {
             recovery_delay_secs: 72 * 3600,
             recovery_pin_tries: 10,
             metrics_token: String::new(),
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            min_free_disk_bytes: 1 << 30,
         }
     }
 }
@@ -229,7 +239,15 @@ impl Config {
         }
         crate::client_addr::parse_trusted(&self.trusted_proxies).map_err(ConfigError::Invalid)?;
         crate::registration::parse_allowlist(&self.org_allowlist).map_err(ConfigError::Invalid)?;
+        if self.tls_cert_file.is_empty() != self.tls_key_file.is_empty() {
+            return bad("tls_cert_file and tls_key_file go together: give both, or neither");
+        }
         Ok(())
+    }
+
+    /// Whether this process serves HTTPS itself (see [`crate::tls`]).
+    pub fn tls_enabled(&self) -> bool {
+        !self.tls_cert_file.is_empty()
     }
 
     /// What to tell the operator at start when the listener is reachable from the network: this server
@@ -237,7 +255,7 @@ impl Config {
     /// their requests in clear. A warning, not a refusal: behind a proxy on another host this is right.
     pub fn plain_http_warning(&self) -> Option<String> {
         let ip = self.listen.ip().to_canonical();
-        (!ip.is_loopback()).then(|| {
+        (!ip.is_loopback() && !self.tls_enabled()).then(|| {
             format!(
                 "listening on {} without TLS: clients must reach this server only through an HTTPS proxy \
                  (Caddy, see docs); never expose this port directly",
@@ -311,6 +329,38 @@ mod tests {
         assert!(at("0.0.0.0:8443").unwrap().contains("without TLS"));
         assert!(at("[::]:8443").is_some());
         assert!(at("192.168.1.10:8443").is_some());
+        let tls = Config {
+            listen: "0.0.0.0:443".parse().unwrap(),
+            tls_cert_file: "/etc/coffre/cert.pem".into(),
+            tls_key_file: "/etc/coffre/key.pem".into(),
+            ..Config::default()
+        };
+        assert_eq!(tls.plain_http_warning(), None, "HTTPS served by the process itself");
+    }
+
+    /// `deploy/coffre-server.toml` is the operator's reference: it must load, name every setting,
+    /// and differ from the defaults only where a packaged install should (address kept, data dir).
+    #[test]
+    fn the_deploy_reference_names_every_setting() {
+        let text = include_str!("../deploy/coffre-server.toml");
+        let table: toml::Table = toml::from_str(text).unwrap();
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        for key in defaults.keys() {
+            assert!(table.contains_key(key), "deploy/coffre-server.toml does not name `{key}`");
+        }
+        let cfg: Config = table.try_into().unwrap();
+        cfg.validate().unwrap();
+        assert_eq!(Config { data_dir: Config::default().data_dir, ..cfg }, Config::default());
+    }
+
+    #[test]
+    fn tls_files_go_together() {
+        let mut env = HashMap::new();
+        env.insert("COFFRE_SERVER_TLS_CERT_FILE".to_string(), "/etc/coffre/cert.pem".to_string());
+        assert!(Config::load(None, &env).is_err(), "a certificate without its key");
+        env.insert("COFFRE_SERVER_TLS_KEY_FILE".to_string(), "/etc/coffre/key.pem".to_string());
+        assert!(Config::load(None, &env).unwrap().tls_enabled());
+        assert!(!Config::default().tls_enabled());
     }
 
     #[test]

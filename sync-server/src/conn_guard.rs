@@ -15,7 +15,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
@@ -33,16 +32,17 @@ pub struct ConnLimits {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
-/// A TCP listener that enforces [`ConnLimits`]; serve it with `axum::serve`.
-pub struct GuardedListener {
-    inner: TcpListener,
+/// A listener that enforces [`ConnLimits`] on the connections of `L` (plain TCP, or TLS connections
+/// after their handshake: `crate::tls::Incoming`); serve it with `axum::serve`.
+pub struct GuardedListener<L> {
+    inner: L,
     limits: ConnLimits,
     slots: Arc<Semaphore>,
     per_address: Arc<Mutex<HashMap<AddressKey, usize>>>,
 }
 
-impl GuardedListener {
-    pub fn new(inner: TcpListener, limits: ConnLimits) -> GuardedListener {
+impl<L> GuardedListener<L> {
+    pub fn new(inner: L, limits: ConnLimits) -> GuardedListener<L> {
         let slots = Arc::new(Semaphore::new(limits.max_connections.clamp(1, Semaphore::MAX_PERMITS)));
         GuardedListener { inner, limits, slots, per_address: Arc::default() }
     }
@@ -59,26 +59,23 @@ impl GuardedListener {
     }
 }
 
-impl axum::serve::Listener for GuardedListener {
-    type Io = GuardedStream;
+impl<L> axum::serve::Listener for GuardedListener<L>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Io = GuardedStream<L::Io>;
     type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (GuardedStream, SocketAddr) {
+    async fn accept(&mut self) -> (GuardedStream<L::Io>, SocketAddr) {
         loop {
             let Ok(permit) = self.slots.clone().acquire_owned().await else {
                 // The semaphore is never closed; if it were, stop accepting rather than spin.
                 std::future::pending::<()>().await;
                 continue;
             };
-            let (stream, peer) = match self.inner.accept().await {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
+            // The inner listener waits out accept errors itself.
+            let (stream, peer) = self.inner.accept().await;
             let ip = peer.ip().to_canonical();
             let slot = if self.limits.trusted_proxies.contains(&ip) {
                 None
@@ -132,8 +129,8 @@ impl Drop for AddressSlot {
 
 /// A connection that fails its reads once it has been idle (no byte in or out) for the idle timeout, or
 /// the server has written nothing to it for `max_silence`.
-pub struct GuardedStream {
-    inner: TcpStream,
+pub struct GuardedStream<S> {
+    inner: S,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
     max_silence: Duration,
@@ -142,7 +139,7 @@ pub struct GuardedStream {
     _slot: Option<AddressSlot>,
 }
 
-impl GuardedStream {
+impl<S> GuardedStream<S> {
     fn touch(&mut self) {
         self.deadline.as_mut().reset(Instant::now() + self.idle);
     }
@@ -154,7 +151,7 @@ impl GuardedStream {
     }
 }
 
-impl AsyncRead for GuardedStream {
+impl<S: AsyncRead + Unpin> AsyncRead for GuardedStream<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
@@ -177,7 +174,7 @@ impl AsyncRead for GuardedStream {
     }
 }
 
-impl AsyncWrite for GuardedStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {

@@ -13,11 +13,14 @@
 //!   limits), [`registration`] (who may register, new vaults' quota), [`request_limits`] (in-flight cap,
 //!   request timeout), [`conn_guard`] (connection caps, idle timeout), [`client_addr`] (the client's
 //!   address behind trusted proxies), [`error`], [`metrics`], [`config`], [`clock`];
-//! - [`store`]: the storage traits and the embedded SQLite + files backends.
+//! - [`store`]: the storage traits and the embedded SQLite + files backends;
+//! - beside them: [`tls`] (HTTPS served by the process itself), [`watermark`] (refusing uploads before
+//!   the disk is full), [`admin`] (`coffre-server backup`, `restore`, `check`).
 
 // Library code logs through `tracing`; only the binary prints.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -42,6 +45,8 @@ pub mod server;
 pub mod share;
 pub mod state;
 pub mod store;
+pub mod tls;
+pub mod watermark;
 
 pub use clock::now_secs;
 pub use config::Config;

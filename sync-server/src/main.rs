@@ -1,5 +1,8 @@
 //! `coffre-server [--config FILE]`: the Coffre sync server with embedded storage (SQLite + files in the
 //! data directory). Configuration: the TOML file (or `COFFRE_SERVER_CONFIG`), then `COFFRE_SERVER_*`.
+//! Operator commands on the same configuration: `backup DIR`, `restore DIR`, `check` (`admin_cmd.rs`).
+
+mod admin_cmd;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -8,13 +11,17 @@ use std::process::ExitCode;
 use coffre_sync_server::{AppState, Config};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: coffre-server [--config FILE] [--print-config]");
+    eprintln!(
+        "usage: coffre-server [--config FILE] [--print-config | --version]\n       \
+         coffre-server [--config FILE] backup DIR | restore DIR | check [--deep] [--json]"
+    );
     ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let mut file: Option<PathBuf> = std::env::var_os("COFFRE_SERVER_CONFIG").map(PathBuf::from);
     let mut print = false;
+    let mut admin: Option<admin_cmd::AdminCommand> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -23,6 +30,14 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--print-config" => print = true,
+            "--version" | "-V" => {
+                println!("{}", admin_cmd::version());
+                return ExitCode::SUCCESS;
+            }
+            _ if admin.is_none() => match admin_cmd::AdminCommand::parse(&a, &mut args) {
+                Some(c) => admin = Some(c),
+                None => return usage(),
+            },
             _ => return usage(),
         }
     }
@@ -45,6 +60,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if let Some(command) = admin {
+        return admin_cmd::run(&cfg, command);
     }
     init_tracing(&cfg);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -76,6 +94,8 @@ fn init_tracing(cfg: &Config) {
 
 async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let listen = cfg.listen;
+    // A certificate that does not load stops the server here, before it says it listens.
+    coffre_sync_server::tls::ServerTls::from_config(&cfg)?;
     let plain_http = cfg.plain_http_warning();
     let state = AppState::open_embedded(cfg)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;

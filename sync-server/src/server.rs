@@ -28,6 +28,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(state.cfg.shutdown_grace_secs);
+    // HTTPS when the configuration names a certificate (`tls.rs`), else plain HTTP.
+    let tls = crate::tls::ServerTls::from_config(&state.cfg).map_err(std::io::Error::other)?;
+    let listener = crate::tls::Incoming::new(listener, tls)?;
     let purger = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -48,7 +51,8 @@ pub async fn serve(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     // The peer address lets `/metrics` tell a client on this machine from one on the network.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    // `tap_io` (a no-op) only so that axum's `ConnectInfo<SocketAddr>` applies to this listener type.
+    // Connection caps over plain or TLS connections; `tap_io` (a no-op) only so that axum's
+    // `ConnectInfo<SocketAddr>` applies to this listener type.
     let listener = GuardedListener::new(listener, limits).tap_io(|_| {});
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
@@ -78,8 +82,10 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// `https://127.0.0.1:port` when the server serves TLS itself, else `http://…`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.cfg.tls_enabled() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub async fn shutdown(mut self) -> std::io::Result<()> {

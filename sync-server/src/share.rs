@@ -76,6 +76,7 @@ fn rate_limit(state: &AppState, id: &ShareId) -> ApiResult<()> {
 }
 
 async fn create_share(State(state): State<AppState>, Member { vault, body, .. }: Member) -> ApiResult<Response> {
+    crate::watermark::check(&state)?;
     let frames =
         split_frames(&body).map_err(|_| ApiError::bad_request(ErrorCode::BadFrames, "malformed share body"))?;
     let [header, manifest, pages @ ..] = frames.as_slice() else {

@@ -170,8 +170,7 @@ fn chunk_addr(s: &str) -> Result<Hash> {
 impl SyncClient {
     /// A client for `base_url` (e.g. `https://coffre.example.org`), signing as `device`.
     pub fn new(base_url: &str, device: SigningKey) -> Result<SyncClient> {
-        crate::init_tls();
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()?
             .connect_timeout(Duration::from_secs(15))
             .timeout(Duration::from_secs(120))
             .pool_idle_timeout(Duration::from_secs(60))
@@ -269,6 +268,7 @@ impl SyncClient {
             Err(_) => (ErrorCode::HttpError, String::new()),
         };
         Err(match (status.as_u16(), &code) {
+            (_, ErrorCode::ServerFull) => SyncError::ServerFull,
             (507, _) | (_, ErrorCode::QuotaExceeded) => SyncError::QuotaExceeded,
             (429 | 503, _) => SyncError::ServerBusy {
                 status: status.as_u16(),

@@ -14,6 +14,11 @@ pub enum ErrorKind {
     Integrity,
     Cancelled,
     QuotaExceeded,
+    /// The server's disk is nearly full: it takes no new uploads until its operator frees space.
+    ServerFull,
+    /// The server's HTTPS certificate is not trusted (expired, another name, unknown authority):
+    /// nothing was sent. Check the address, or trust the operator's CA.
+    UntrustedServer,
     /// This device was removed from the vault.
     Revoked,
     /// A bug or a local failure.
@@ -53,6 +58,10 @@ pub enum SyncError {
     Cancelled,
     #[error("the vault's storage quota is used up")]
     QuotaExceeded,
+    #[error("the server is full: it accepts no new uploads for now")]
+    ServerFull,
+    #[error("the server's HTTPS certificate is not trusted (expired, for another name, or unknown authority)")]
+    UntrustedServer,
     #[error("this device was removed from the vault")]
     DeviceRevoked,
     #[error("this client is not attached to a vault yet")]
@@ -83,6 +92,8 @@ impl SyncError {
             | ChunkCorrupt { .. } => ErrorKind::Integrity,
             Cancelled => ErrorKind::Cancelled,
             QuotaExceeded => ErrorKind::QuotaExceeded,
+            ServerFull => ErrorKind::ServerFull,
+            UntrustedServer => ErrorKind::UntrustedServer,
             DeviceRevoked => ErrorKind::Revoked,
             NotRegistered | Protocol(_) | Io(_) | Link(_) => ErrorKind::Local,
         }
@@ -110,6 +121,9 @@ impl SyncError {
     }
 
     pub(crate) fn network(e: reqwest::Error) -> SyncError {
+        if crate::tls::is_untrusted_certificate(&e) {
+            return SyncError::UntrustedServer;
+        }
         // Strip the URL: it holds vault and chunk ids.
         SyncError::Network(e.without_url().to_string())
     }

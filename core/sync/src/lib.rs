@@ -9,6 +9,7 @@ pub mod mandate;
 pub mod pacing;
 pub mod recovery;
 pub mod share;
+pub mod tls;
 pub mod verify;
 
 pub use blocking::BlockingClient;
@@ -20,6 +21,7 @@ pub use coffre_sync_protocol as protocol;
 pub use error::{ErrorKind, Result, SyncError};
 pub use link::{LinkGrant, LinkOffer, LinkQr, seal_grant, short_code};
 pub use pacing::{BusyFn, MAX_BUSY_WAIT, PushBatch, parse_retry_after};
+pub use tls::{TrustError, trust_operator_ca, trust_operator_ca_file};
 pub use verify::{ChainState, KnownWriters, LogView, VerifiedOp, Verifier, verify_pull};
 
 /// Install the TLS crypto provider (ring) for the process, if none is installed yet. [`SyncClient::new`]

@@ -61,7 +61,7 @@ pub struct FetchedShare {
 pub fn fetch_share(base_url: &str, id: &str, proof: &[u8; 32]) -> Result<FetchedShare> {
     crate::init_tls();
     crate::blocking::runtime()?.block_on(async {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()?
             .connect_timeout(std::time::Duration::from_secs(15))
             .timeout(std::time::Duration::from_secs(120))
             .build()

@@ -4,6 +4,8 @@
 //! would never send. Used by the server's, the CLI's and the end-to-end (`tests/e2e`) tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness: failing loudly is its job
 
+pub mod tls;
+
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,11 @@ pub struct TestServer {
     pub server: Option<RunningServer>,
     pub server_pk: PublicKey,
     pub http: reqwest::Client,
+    /// The test CA that issued the server's certificate, for a server started with
+    /// [`TestServer::start_tls`]; `None` for plain HTTP.
+    pub ca: Option<tls::TestCa>,
+    /// Where the certificate and key files are (TLS only): rewrite them to test a reload.
+    pub tls_dir: Option<PathBuf>,
 }
 
 /// The configuration of test servers: the defaults, except what every test from 127.0.0.1 would trip
@@ -45,6 +52,9 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         mailboxes_per_address: 100_000,
         max_connections_per_address: 4096,
         org_allowlist: "*".into(),
+        // No free-space watermark: a test must not fail because the CI disk is nearly full
+        // (sync-server/tests/hosting.rs tests the watermark with its own settings).
+        min_free_disk_bytes: 0,
         ..Config::default()
     }
 }
@@ -65,8 +75,31 @@ impl TestServer {
 
     /// A server whose configuration `f` adjusts (e.g. a short assisted-recovery delay).
     pub fn start_with(f: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_inner(None, f)
+    }
+
+    /// A server serving HTTPS itself, with a certificate for 127.0.0.1 issued by a CA made for this
+    /// test ([`TestServer::ca`]). Clients must trust that CA (nothing else does); the harness's own
+    /// `http` client does.
+    pub fn start_tls() -> TestServer {
+        Self::start_tls_with(|_| {})
+    }
+
+    pub fn start_tls_with(f: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_inner(Some(tls::TestCa::new("Coffre test CA")), f)
+    }
+
+    fn start_inner(ca: Option<tls::TestCa>, f: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = test_config(dir.path());
+        let tls_dir = ca.as_ref().map(|ca| {
+            let tls_dir = dir.path().join("tls");
+            std::fs::create_dir(&tls_dir).unwrap();
+            let (cert, key) = ca.issue().write(&tls_dir);
+            cfg.tls_cert_file = cert.to_string_lossy().into_owned();
+            cfg.tls_key_file = key.to_string_lossy().into_owned();
+            tls_dir
+        });
         f(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let state = AppState::open_embedded(cfg).unwrap();
@@ -76,9 +109,15 @@ impl TestServer {
         let http = {
             let _g = rt.enter();
             coffre_sync::init_tls();
-            reqwest::Client::new()
+            match &ca {
+                Some(ca) => reqwest::Client::builder()
+                    .tls_certs_only([reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap()])
+                    .build()
+                    .unwrap(),
+                None => reqwest::Client::new(),
+            }
         };
-        TestServer { url, state, dir, rt, server: Some(server), server_pk, http }
+        TestServer { url, state, dir, rt, server: Some(server), server_pk, http, ca, tls_dir }
     }
 
     pub fn data_dir(&self) -> PathBuf {

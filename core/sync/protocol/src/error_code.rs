@@ -62,6 +62,8 @@ error_codes! {
     Corrupt = "corrupt",
     RateLimited = "rate_limited",
     QuotaExceeded = "quota_exceeded",
+    /// The server's disk is nearly full (its operator's watermark): no new uploads for now.
+    ServerFull = "server_full",
     RegistrationClosed = "registration_closed",
     /// `/metrics` without the operator's bearer token.
     MetricsToken = "metrics_token",

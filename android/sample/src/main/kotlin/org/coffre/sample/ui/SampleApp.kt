@@ -19,7 +19,9 @@ import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import org.coffre.platform.KeystoreSecretProvider
 import org.coffre.sample.model.AutoLock
+import org.coffre.sample.BuildConfig
 import uniffi.coffre_ffi.Coffre
+import uniffi.coffre_ffi.trustOperatorCa
 
 /** The process's one [Coffre] (its sub-objects share the unlocked vault) and the threads around it. */
 class SampleApp : Application() {
@@ -36,6 +38,9 @@ class SampleApp : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        // HTTPS: the library trusts the public roots compiled into it plus this CA, on every phone;
+        // no platform verifier to initialise through JNI (docs/adr/0013-client-tls-trust.md).
+        if (BuildConfig.COFFRE_CA_PEM.isNotEmpty()) trustOperatorCa(BuildConfig.COFFRE_CA_PEM)
         registerActivityLifecycleCallbacks(object : Application.ActivityLifecycleCallbacks {
             override fun onActivityStarted(activity: Activity) = autoLock.screenShown()
             override fun onActivityStopped(activity: Activity) = autoLock.screenHidden()
