@@ -12,6 +12,7 @@ use coffre_capture::{CONFIDENT, Detection, LumaFrame, Quad, decode, detect, dete
 use coffre_fixtures::{SceneSpec, encode_scene, no_document_set, render_scene, standard_set};
 
 struct Sample {
+    what: String,
     confidence: f32,
     found: bool,
     iou: Option<f32>,
@@ -30,7 +31,8 @@ fn run(spec: &SceneSpec) -> Option<Sample> {
         detect(&img)
     };
     let iou = scene.corners.map(|c| d.quad.map_or(0.0, |q| quad_iou(&q, &Quad::from_array(c))));
-    Some(Sample { confidence: d.confidence, found: d.found(), iou })
+    let what = format!("{:?} on {:?}, {}×{}, seed {}", spec.kind, spec.background, spec.width, spec.height, spec.seed);
+    Some(Sample { what, confidence: d.confidence, found: d.found(), iou })
 }
 
 /// A detection whose quad overlaps the truth by at least 0.9.
@@ -72,6 +74,13 @@ fn main() {
             format!("{:.1} %", 100.0 * ok as f64 / found.len() as f64)
         };
         println!("| {label} | {} | {ok} | {share} | {fp} |", found.len());
+    }
+    println!("\nconfident but wrong (confidence >= {CONFIDENT}, IoU < 0.9):");
+    for s in docs.iter().filter(|s| s.found && s.confidence >= CONFIDENT && !good(s)) {
+        println!("  {}: confidence {:.3}, IoU {:.3}", s.what, s.confidence, s.iou.unwrap_or(0.0));
+    }
+    for s in empty.iter().filter(|s| s.found) {
+        println!("  no document, found anyway: {}: confidence {:.3}", s.what, s.confidence);
     }
     let confident: Vec<&&Sample> = docs.iter().filter(|s| s.found && s.confidence >= CONFIDENT).collect();
     let honest = confident.iter().filter(|s| good(s)).count() as f64 / confident.len().max(1) as f64;

@@ -30,16 +30,18 @@ fn upright(kind: DocKind, seed: u64, turn: f32, bg: Background) -> (bool, Rotati
 #[test]
 fn rotated_pages_come_out_upright() {
     let bgs = [Background::Wood, Background::DarkDesk, Background::Granite, Background::Tiles];
+    // The cues were tuned on seeds 300–307; `COFFRE_ORIENT_SEEDS=N` runs seeds N.. (held out).
+    let base: u64 = std::env::var("COFFRE_ORIENT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let mut report = Vec::new();
     let mut score = |kind: DocKind, n: u64| {
         let mut ok = 0;
         for i in 0..n {
             let turn = [0.0, 90.0, 180.0, 270.0][(i % 4) as usize];
-            let (good, rot) = upright(kind, 300 + i, turn, bgs[(i / 4 % 4) as usize]);
+            let (good, rot) = upright(kind, base + i, turn, bgs[(i / 4 % 4) as usize]);
             if good {
                 ok += 1;
             } else {
-                report.push(format!("{kind:?} seed {} at {turn}°: turned {}°, wrong", 300 + i, rot.degrees()));
+                report.push(format!("{kind:?} seed {} at {turn}°: turned {}°, wrong", base + i, rot.degrees()));
             }
         }
         report.push(format!("{kind:?}: {ok}/{n} upright"));
