@@ -60,7 +60,8 @@ fn a_page_turned_by_hand_is_a_new_version_and_stays_one_bit() {
     let before = image::load_from_memory(&vault.page_bytes(&id, 0).unwrap()).unwrap();
 
     let version = coffre_core::rotate_pages(&mut vault, &id, Some(0), Rotation::Cw90).unwrap();
-    assert_eq!(version, 2, "a new version; the first stays in the history");
+    assert_eq!(vault.versions(&id).unwrap().len(), 2, "a new version; the first stays in the history");
+    assert_eq!(vault.get(&id).unwrap().version, version, "the turned one is current");
     let page = vault.page_bytes(&id, 0).unwrap();
     assert_eq!(vault.page_mime(&id, 0).unwrap(), "image/png");
     assert_eq!(page[24..26], [1, 0], "still a 1-bit greyscale PNG (bit depth 1, colour type 0)");
