@@ -90,7 +90,10 @@ impl From<CaptureError> for CoffreError {
                 E::NotFound { detail: d("no document found in the photo: let the person place the corners") }
             }
             CaptureError::Unsupported | CaptureError::Corrupt(_) => {
-                E::InvalidInput { detail: d("not a readable photo (JPEG or PNG), or damaged") }
+                E::InvalidInput { detail: d("not a readable photo (JPEG, PNG or WebP), or damaged") }
+            }
+            CaptureError::Heic => {
+                E::InvalidInput { detail: d("HEIC photos are not supported: share the photo as JPEG") }
             }
             e @ (CaptureError::TooLarge { .. }
             | CaptureError::TooSmall { .. }

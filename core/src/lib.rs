@@ -15,4 +15,4 @@ mod session;
 pub mod share;
 pub mod sync_engine;
 
-pub use capture_to_vault::{save_capture, save_capture_version};
+pub use capture_to_vault::{RotateError, rotate_pages, save_capture, save_capture_version};
