@@ -50,6 +50,9 @@ pub mod exit {
     pub const SERVER_BUSY: i32 = 11;
     /// A server address in `http://` to another machine, without `--allow-http`: nothing was sent.
     pub const INSECURE_SERVER: i32 = 12;
+    /// The server shows a history different from the one this device saw (restored from an old
+    /// backup, or forked): sync stopped, local documents intact.
+    pub const HISTORY_DIVERGED: i32 = 13;
     /// Standard output was closed by its reader (`coffre list | head`): 128 + SIGPIPE, as a shell
     /// reports for any program stopped that way. Nothing is printed.
     pub const CLOSED_PIPE: i32 = 141;

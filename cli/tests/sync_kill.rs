@@ -81,8 +81,13 @@ fn killed_mid_sync_loses_and_duplicates_nothing() {
         .unwrap();
     let mut lines = BufReader::new(link.stdout.take().unwrap()).lines();
     let qr = lines.next().unwrap().unwrap();
+    let approve = common::spawn_asking({
+        let mut c = common::coffre_cmd(&a, "pass-a", "C");
+        c.args(["device", "approve", &qr]);
+        c
+    });
     let digits = lines.next().unwrap().unwrap().rsplit(' ').next().unwrap().to_string();
-    ok(coffre(&a, "pass-a", &["device", "approve", &qr, "--digits", &digits]));
+    ok(common::type_answer(approve, &digits));
     assert!(link.wait().unwrap().success());
     ok(coffre(&b, "pass-b", &["sync", "--all"]));
     let list_a = ok(coffre(&a, "pass-a", &["list", "--json"]));

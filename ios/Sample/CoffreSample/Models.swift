@@ -249,7 +249,10 @@ final class ShareModel: ObservableObject {
 final class AgentScanModel: ObservableObject {
     enum State {
         case scanning, granting
-        case confirm(ScannedOffer, qrText: String)
+        /// Who the agent is, while the two phones exchange their random contributions (a second).
+        case waiting(ScannedOffer)
+        /// The digits exist only once both phones contributed: a look-alike QR cannot have chosen them.
+        case confirm(ScannedOffer, code: String, desk: MandateGrant)
         case granted(MandateInfo)
         case failed(String)
     }
@@ -269,20 +272,40 @@ final class AgentScanModel: ObservableObject {
         scanning = false
         let next: State
         do {
-            next = .confirm(try coffre.mandates().scanOffer(qrText: text), qrText: text)
+            next = .waiting(try coffre.mandates().scanOffer(qrText: text))
         } catch {
             next = .failed("Not a Coffre agent's code: \(userMessage(error))")
         }
         DispatchQueue.main.async { self.state = next }
+        if case let .waiting(offer) = next { exchange(offer: offer, qrText: text) }
         return true
+    }
+
+    /// Sends this phone's contribution, then waits (up to a minute) for the agent's digits.
+    private func exchange(offer: ScannedOffer, qrText: String) {
+        Core.run({ [coffre] () throws -> (String, MandateGrant)? in
+            let desk = try coffre.mandates().startGrant(qrText: qrText)
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if let code = try desk.shortCode() { return (code, desk) }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            return nil
+        }) { result in
+            switch result {
+            case let .success(.some((code, desk))): self.state = .confirm(offer, code: code, desk: desk)
+            case .success(.none): self.state = .failed("The agent's phone did not answer")
+            case let .failure(error): self.state = .failed(userMessage(error))
+            }
+        }
     }
 
     /// Once the codes matched. Consult hands over the keys of `collections`: what was read stays read.
     func grant(scopes: [MandateScope], collections: [String], days: UInt32) {
-        guard case let .confirm(_, qrText) = state else { return }
+        guard case let .confirm(_, code, desk) = state else { return }
         state = .granting
-        Core.run({ [coffre] in
-            try coffre.mandates().grant(qrText: qrText, scopes: scopes, collections: collections, days: days)
+        Core.run({
+            try desk.grant(confirmedCode: code, scopes: scopes, collections: collections, days: days)
         }) { result in
             switch result {
             case let .success(mandate): self.state = .granted(mandate)

@@ -240,8 +240,13 @@ fun main() {
             model.rescan()
             agent.offer(server.url).use { offer ->
                 check(model.analyze(cameraFrame(offer.qr().png, 2000)), "the agent's code was read")
-                val confirm = model.state.value as? GrantState.Confirm ?: throw AssertionError("${model.state.value}")
-                check(confirm.offer.shortCode == offer.shortCode() && confirm.offer.identityFr.contains("Mme Martin"), "$confirm")
+                check(model.state.value is GrantState.Waiting, "waiting for the agent's digits: ${model.state.value}")
+                // The agent's phone reads the holder's contribution and reveals (its app polls).
+                var agentCode: String? = null
+                while (agentCode == null) agentCode = offer.shortCode().also { if (it == null) Thread.sleep(200) }
+                val confirm = awaitState(model.state, "digits") { it !is GrantState.Waiting } as? GrantState.Confirm
+                    ?: throw AssertionError("${model.state.value}")
+                check(confirm.code == agentCode && confirm.offer.identityFr.contains("Mme Martin"), "$confirm")
                 val received = Executors.newSingleThreadExecutor().let { ex ->
                     ex.submit<AgentMandate> { offer.receive(60u, CancelHandle()) }.also { ex.shutdown() }
                 }
