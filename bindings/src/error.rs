@@ -78,6 +78,13 @@ impl From<VaultError> for CoffreError {
             VaultError::StorageFull => E::StorageFull { detail: d("not enough storage space on the device") },
             VaultError::Io(io) => E::Internal { detail: format!("input/output error ({})", io.kind()) },
             VaultError::Crypto(_) => E::Corrupt { detail: d("a cryptographic check failed") },
+            VaultError::TooManyAttempts { failed, wait_secs } => E::Busy {
+                detail: format!(
+                    "too many wrong PINs ({failed} in a row): try again in {wait_secs} s; forgotten PIN: the \
+                     recovery kit reopens the vault"
+                ),
+            },
+            e @ VaultError::WeakSecret(_) => E::InvalidInput { detail: e.to_string() },
             _ => E::Internal { detail: d("unexpected vault error") },
         }
     }

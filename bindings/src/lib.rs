@@ -22,7 +22,7 @@ pub use agent::{
     RecoveryApproval,
 };
 pub use capture::{AutoCapture, CaptureApi, CapturedDocument};
-pub use coffre::Coffre;
+pub use coffre::{Coffre, UnlockAttempts};
 pub use error::CoffreError;
 pub use inner::PlatformSecretProvider;
 pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateGrant, MandateScope, ScannedOffer};

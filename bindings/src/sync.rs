@@ -129,7 +129,7 @@ impl DeviceLink {
     /// secret), runs a first sync and leaves the vault unlocked on the `Coffre` that started this.
     pub fn try_complete(&self, passphrase: String) -> Result<LinkStatus> {
         let passphrase = Zeroizing::new(passphrase);
-        Inner::check_passphrase(&passphrase)?;
+        Inner::check_new_passphrase(&passphrase)?;
         let secret = self.inner.platform_secret()?;
         match self.pending.try_complete(&self.inner.dir, passphrase.as_bytes(), secret.as_deref()) {
             Ok(vault) => {

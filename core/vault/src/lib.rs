@@ -14,6 +14,7 @@ mod keys;
 mod model;
 pub mod ops;
 mod pages;
+mod pin;
 mod remote;
 mod rotation;
 mod rows;
@@ -32,6 +33,10 @@ pub use hlc::Hlc;
 pub use model::{
     Damage, DamageKind, DocId, Document, Expiring, MetadataPatch, NewDocument, Origin, PageInfo, PageInput, PageRole,
     VerifyReport,
+};
+pub use pin::{
+    FIRST_WAIT_SECS, FREE_ATTEMPTS, MAX_WAIT_SECS, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS, UnlockAttempts, WeakSecret,
+    check_new_secret,
 };
 pub use remote::{Applied, LocalBlob, MissingBlob};
 pub use rotation::RotatedKey;

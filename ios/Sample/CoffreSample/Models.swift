@@ -25,7 +25,19 @@ final class UnlockModel: ObservableObject {
     }
 
     func create(pin: String) { run(onError: { .noVault(error: $0) }) { [coffre] in try coffre.create(passphrase: pin); return .unlocked } }
-    func unlock(pin: String) { run(onError: { .locked(error: $0) }) { [coffre] in try coffre.unlock(passphrase: pin); return .unlocked } }
+    func unlock(pin: String) {
+        run(onError: { [coffre] in .locked(error: $0 + Self.attemptsAdvice(coffre)) }) { [coffre] in
+            try coffre.unlock(passphrase: pin); return .unlocked
+        }
+    }
+
+    /// After a wrong PIN: how many in a row, the wait before the next try (the core counts them in the
+    /// vault header and refuses early tries), and from the second the way out of a forgotten PIN.
+    static func attemptsAdvice(_ coffre: Coffre) -> String {
+        guard let a = try? coffre.unlockAttempts(), a.failed >= 2 else { return "" }
+        let wait = a.waitSecs > 0 ? " Next try in \(a.waitSecs) s." : ""
+        return " \(a.failed) wrong PINs in a row.\(wait) Forgot your PIN? Your recovery kit reopens the vault."
+    }
     func deskMode(pin: String) {
         run(onError: { .locked(error: $0) }) { [coffre] in try coffre.deskMode(passphrase: pin).map(State.desk) ?? .unlocked }
     }

@@ -78,11 +78,18 @@ fun main() {
         model.unlock("0000")
         val wrong = awaitState(model.state, "wrong PIN") { it is UnlockState.Locked && it.error != null }
         check((wrong as UnlockState.Locked).error == "Wrong PIN or passphrase.", "message: $wrong")
+        model.unlock("0001")
+        val again = awaitState(model.state, "second wrong PIN") {
+            it is UnlockState.Locked && it.error != null && it != wrong
+        } as UnlockState.Locked
+        check(again.error!!.contains("2 wrong PINs in a row") && again.error!!.contains("recovery kit"), "message: $again")
+        check(coffre.unlockAttempts().failed == 2u, "counted in the vault header")
         model.unlock(PASS)
         awaitState(model.state, "unlocked") { it == UnlockState.Unlocked }
         val expected = listOf(
             UnlockState.Checking, UnlockState.Working, UnlockState.NoVault(), UnlockState.Working, UnlockState.Unlocked,
-            UnlockState.Working, UnlockState.Locked(), UnlockState.Working, wrong, UnlockState.Working, UnlockState.Unlocked,
+            UnlockState.Working, UnlockState.Locked(), UnlockState.Working, wrong, UnlockState.Working, again,
+            UnlockState.Working, UnlockState.Unlocked,
         )
         check(seen == expected, "every change observed, in order: $seen")
     }
