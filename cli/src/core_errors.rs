@@ -65,6 +65,34 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             lang.t("L'autre téléphone n'a pas encore confirmé.", "The other phone has not confirmed yet."),
             exit::FAILURE,
         ),
+        EngineError::LinkCodeMismatch => CliError::new(
+            lang.t(
+                "Les chiffres ne correspondent pas : rien n'a été envoyé. Recommencez depuis le nouvel appareil.",
+                "The digits do not match: nothing was sent. Start again from the new device.",
+            ),
+            exit::USAGE,
+        ),
+        EngineError::Sync(SyncError::LinkOutdated { .. }) => CliError::new(
+            lang.t(
+                "Ce code de liaison vient d'une ancienne version de Coffre : mettez à jour les deux appareils, puis recommencez.",
+                "This linking code comes from an old version of Coffre: update both devices, then start again.",
+            ),
+            exit::USAGE,
+        ),
+        EngineError::Sync(SyncError::LinkRevealMismatch) => CliError::new(
+            lang.t(
+                "La réponse ne correspond pas au QR code scanné : n'autorisez rien. Quelqu'un a peut-être montré un autre QR code. Recommencez depuis le nouvel appareil.",
+                "The answer does not match the scanned QR code: approve nothing. Someone may have shown another QR code. Start again from the new device.",
+            ),
+            exit::FAILURE,
+        ),
+        EngineError::Sync(SyncError::LinkAnswered) => CliError::new(
+            lang.t(
+                "Un autre appareil a déjà répondu à ce QR code : rien n'a été envoyé. Recommencez depuis le nouvel appareil, à l'abri des regards.",
+                "Another device already answered this QR code: nothing was sent. Start again from the new device, out of sight of others.",
+            ),
+            exit::FAILURE,
+        ),
         EngineError::ServerAddress(AddressError::NotSecure) => CliError::new(
             lang.t(
                 "Cette adresse n'est pas sécurisée (http://) : vos échanges avec le serveur pourraient être lus ou bloqués en chemin. Rien n'a été envoyé. Utilisez l'adresse en https:// que votre structure vous a donnée (pour un serveur d'essai sur votre réseau : --allow-http).",
@@ -79,6 +107,25 @@ pub(crate) fn engine_error(ctx: &Ctx<'_>, e: EngineError) -> CliError {
             ),
             exit::USAGE,
         ),
+        EngineError::Sync(s) if s.is_history_divergence() => CliError {
+            message: format!(
+                "{} ({s})",
+                lang.t(
+                    "Le serveur montre un historique différent de celui que cet appareil a vu (il a peut-être été \
+                     restauré depuis une ancienne sauvegarde). La synchronisation est arrêtée ; vos documents \
+                     restent sur cet appareil, rien n'a été effacé. Pour continuer : 1) gardez-en une copie : \
+                     coffre export DOSSIER ; 2) reliez un nouveau dossier depuis un autre appareil du coffre \
+                     (coffre device link) ou avec votre kit de secours (coffre recover) ; 3) ajoutez-y les \
+                     documents qui manquent, depuis la copie (coffre import).",
+                    "The server shows a history different from the one this device saw (it may have been \
+                     restored from an old backup). Sync has stopped; your documents stay on this device, nothing \
+                     was deleted. To go on: 1) keep a copy of them: coffre export FOLDER; 2) link a new folder \
+                     from another device of the vault (coffre device link) or with your recovery kit (coffre \
+                     recover); 3) add the missing documents to it from the copy (coffre import).",
+                )
+            ),
+            code: exit::HISTORY_DIVERGED,
+        },
         EngineError::Sync(SyncError::ServerBusy { retry_after_secs, .. }) => CliError {
             message: match lang {
                 Lang::Fr => format!(
@@ -269,6 +316,13 @@ pub(crate) fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
             ),
             exit::USAGE,
         ),
+        MandateFlowError::Format(MandateError::UnsupportedVersion { what: "agent QR code", .. }) => CliError::new(
+            l.t(
+                "Ce QR code d'agent vient d'une autre version de Coffre : mettez à jour les deux appareils, puis recommencez.",
+                "This agent QR code comes from another version of Coffre: update both devices, then start again.",
+            ),
+            exit::USAGE,
+        ),
         MandateFlowError::Format(f) => format_error(l, f),
         MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Sync(SyncError::Server { code, .. }))
             if refusal_message(&code).is_some() =>
@@ -280,6 +334,31 @@ pub(crate) fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
             l.t("Cet agent utilise un autre serveur que ce coffre.", "This agent uses another server than this vault."),
             exit::USAGE,
         ),
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::LinkCodeMismatch) => CliError::new(
+            l.t(
+                "Les chiffres ne correspondent pas : rien n'a été signé. Demandez à l'agent de montrer un nouveau QR code.",
+                "The digits do not match: nothing was signed. Ask the agent to show a new QR code.",
+            ),
+            exit::USAGE,
+        ),
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Sync(SyncError::LinkRevealMismatch)) => {
+            CliError::new(
+                l.t(
+                    "La réponse ne correspond pas au QR code scanné : ne signez rien. Quelqu'un a peut-être montré un autre QR code. Demandez à l'agent d'en montrer un nouveau.",
+                    "The answer does not match the scanned QR code: sign nothing. Someone may have shown another QR code. Ask the agent to show a new one.",
+                ),
+                exit::FAILURE,
+            )
+        }
+        MandateFlowError::Engine(coffre_core::sync_engine::EngineError::Sync(SyncError::LinkAnswered)) => {
+            CliError::new(
+                l.t(
+                    "Un autre téléphone a déjà répondu à ce QR code : rien n'a été signé. Demandez à l'agent d'en montrer un nouveau, à l'abri des regards.",
+                    "Another phone already answered this QR code: nothing was signed. Ask the agent to show a new one, out of sight of others.",
+                ),
+                exit::FAILURE,
+            )
+        }
         other => CliError {
             message: format!(
                 "{} ({other})",

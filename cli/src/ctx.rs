@@ -61,7 +61,32 @@ impl Ctx<'_> {
             return Err(self.err(VaultError::NoVault));
         }
         let pass = secret::passphrase(self.cli.passphrase_file.as_deref(), self.lang)?;
-        Vault::open(&dir, pass.as_bytes(), None).map_err(|e| self.err(e))
+        Vault::open(&dir, pass.as_bytes(), None).map_err(|e| match e {
+            VaultError::WrongPassphrase => self.wrong_passphrase(&dir),
+            e => self.err(e),
+        })
+    }
+
+    /// A wrong passphrase, with how many in a row and, from the second, the way out of a forgotten one.
+    fn wrong_passphrase(&self, dir: &std::path::Path) -> CliError {
+        let mut e = self.err(VaultError::WrongPassphrase);
+        let failed = Vault::unlock_attempts(dir).map(|a| a.failed).unwrap_or(0);
+        if failed >= 2 {
+            let free = coffre_core::vault::FREE_ATTEMPTS.saturating_sub(failed);
+            e.message = match self.lang {
+                Lang::Fr => format!(
+                    "{} ({failed} codes faux de suite ; encore {free} essai(s) sans attente, puis l'attente grandit.) \
+                     Code oublié ? Votre kit de secours rouvre le coffre : coffre recover.",
+                    e.message
+                ),
+                Lang::En => format!(
+                    "{} ({failed} wrong in a row; {free} more try(s) without waiting, then the wait grows.) \
+                     Forgot it? Your recovery kit reopens the vault: coffre recover.",
+                    e.message
+                ),
+            };
+        }
+        e
     }
 
     pub fn resolve(&self, vault: &Vault, id: &str) -> Result<DocId, CliError> {

@@ -51,6 +51,9 @@ pub mod exit {
     /// A server address in `http://` to another machine, without `--allow-http`, or a server whose
     /// HTTPS certificate is not trusted (see `--ca-file`): nothing was sent.
     pub const INSECURE_SERVER: i32 = 12;
+    /// The server shows a history different from the one this device saw (restored from an old
+    /// backup, or forked): sync stopped, local documents intact.
+    pub const HISTORY_DIVERGED: i32 = 13;
     /// Standard output was closed by its reader (`coffre list | head`): 128 + SIGPIPE, as a shell
     /// reports for any program stopped that way. Nothing is printed.
     pub const CLOSED_PIPE: i32 = 141;
@@ -60,6 +63,58 @@ pub mod exit {
 }
 
 /// The message and exit code for a vault error.
+/// "2 min", "45 s", "1 h" in French.
+fn duration_fr(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs.div_ceil(60)),
+        _ => format!("{} h", secs.div_ceil(3600)),
+    }
+}
+
+fn duration_en(secs: u64) -> String {
+    duration_fr(secs)
+}
+
+/// Why a new PIN or passphrase is refused, and what to choose instead (French, English).
+pub fn weak_secret_advice(why: coffre_core::vault::WeakSecret) -> (String, String) {
+    use coffre_core::vault::WeakSecret::*;
+    let (fr, en) = match why {
+        TooShort { min } if min == coffre_core::vault::MIN_PIN_DIGITS => (
+            format!("Ce code est trop court : il faut au moins {min} chiffres."),
+            format!("This PIN is too short: it needs at least {min} digits."),
+        ),
+        TooShort { min } => (
+            format!("Ce code secret est trop court : il faut au moins {min} caractères."),
+            format!("This passphrase is too short: it needs at least {min} characters."),
+        ),
+        Repeated => (
+            "Ce code répète le même chiffre ou la même lettre : c'est le premier qu'un voleur essaie.".into(),
+            "This code repeats one digit or letter: it is the first a thief tries.".into(),
+        ),
+        Run => (
+            "Ce code suit l'ordre des chiffres (comme 1234) : c'est le premier qu'un voleur essaie.".into(),
+            "This code follows the order of the digits (like 1234): it is the first a thief tries.".into(),
+        ),
+        Pattern => (
+            "Ce code répète un petit motif (comme 1212) : il se devine vite.".into(),
+            "This code repeats a short pattern (like 1212): it is quickly guessed.".into(),
+        ),
+        Date => (
+            "Ce code ressemble à une date : une date de naissance se devine vite.".into(),
+            "This code looks like a date: a birthday is quickly guessed.".into(),
+        ),
+        Common => (
+            "Ce code secret est l'un des plus utilisés : il se devine vite.".into(),
+            "This passphrase is one of the most used: it is quickly guessed.".into(),
+        ),
+    };
+    (
+        format!("{fr} Choisissez 6 chiffres au hasard (pas une date), ou une phrase de plusieurs mots."),
+        format!("{en} Pick 6 random digits (not a date), or a phrase of several words."),
+    )
+}
+
 pub fn describe(lang: Lang, e: &VaultError) -> (String, i32) {
     use VaultError::*;
     let (fr, en, code): (String, String, i32) = match e {
@@ -68,6 +123,25 @@ pub fn describe(lang: Lang, e: &VaultError) -> (String, i32) {
             "Wrong passphrase. Your documents are safe; try again.".into(),
             exit::WRONG_PASSPHRASE,
         ),
+        TooManyAttempts { failed, wait_secs } => (
+            format!(
+                "Trop de codes faux ({failed} de suite) : prochain essai possible dans {}. Vos documents sont \
+                 intacts. Code oublié ? Votre kit de secours rouvre le coffre sur un nouveau dossier : \
+                 coffre recover (les 12 mots ou la photo du QR code du kit).",
+                duration_fr(*wait_secs)
+            ),
+            format!(
+                "Too many wrong passphrases ({failed} in a row): next try possible in {}. Your documents are \
+                 safe. Forgot it? Your recovery kit reopens the vault in a new folder: coffre recover (the \
+                 kit's 12 words or a photo of its QR code).",
+                duration_en(*wait_secs)
+            ),
+            exit::LOCKED,
+        ),
+        WeakSecret(why) => {
+            let (fr, en) = weak_secret_advice(*why);
+            (fr, en, exit::USAGE)
+        }
         Busy => (
             "Le coffre est déjà ouvert par un autre programme. Fermez-le puis réessayez.".into(),
             "The vault is open in another program. Close it and try again.".into(),

@@ -43,11 +43,11 @@ pub fn new_passphrase(file: Option<&Path>, env: &str, lang: Lang) -> Result<Zero
         }
         first
     };
-    if p.chars().count() < 4 {
-        return Err(CliError::new(
-            lang.t("Le code secret doit faire au moins 4 caractères.", "The passphrase needs at least 4 characters."),
-            exit::USAGE,
-        ));
+    // A copy of the vault folder can be guessed at offline, without the attempt counter: the
+    // PIN or passphrase itself must not be one of the first tried.
+    if let Err(why) = coffre_core::vault::check_new_secret(&p) {
+        let (fr, en) = crate::i18n::weak_secret_advice(why);
+        return Err(CliError { message: lang.t(&fr, &en).to_string(), code: exit::USAGE });
     }
     Ok(p)
 }
