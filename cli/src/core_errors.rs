@@ -105,6 +105,12 @@ pub(crate) fn flow_error(ctx: &Ctx<'_>, e: MandateFlowError) -> CliError {
         }
         MandateFlowError::Format(f) => format_error(l, f),
         MandateFlowError::OtherServer => worded(l, kind, exit::USAGE),
+        // The server's code stays visible (`scope_denied`, `mandate_revoked`): the agent's desk
+        // reads it to know which mandate to ask for.
+        MandateFlowError::Engine(EngineError::Sync(SyncError::Server { code, .. })) => CliError {
+            message: format!("{} [{}]", l.msg("cli-server-refused-or-silent"), code.as_str()),
+            code: exit::FAILURE,
+        },
         MandateFlowError::Engine(e) => engine_error(ctx, e),
         _ => CliError { message: l.msg("cli-server-refused-or-silent"), code: exit::FAILURE },
     }

@@ -151,6 +151,11 @@ pub fn scope_label(lang: Lang, scope: coffre_mandate::Scope) -> String {
     label(lang, "scope-", scope.code())
 }
 
+/// A mandate scope in words from its stored code; the code itself for one this build does not know.
+pub fn scope_code_label(lang: Lang, code: &str) -> String {
+    label(lang, "scope-", code)
+}
+
 /// An audit event's label (`share_opened` → "lien de partage ouvert"); "other event" for a kind
 /// this build does not know.
 pub fn audit_label(lang: Lang, kind: &str) -> String {
