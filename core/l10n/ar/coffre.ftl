@@ -333,3 +333,10 @@ cli-version-line =
     }
 cli-versions-concurrent-hint = أُنشئت نسختان في الوقت نفسه. احتفظ بالصحيحة بـ «coffre version add».
 cli-busy-retrying = الخادم مشغول. محاولة جديدة بعد { $seconds } ث.
+cli-passphrase-file-unreadable = تعذرت قراءة ملف الرمز السري.
+cli-prompt-passphrase = الرمز السري للخزنة:
+cli-prompt-new-passphrase = الرمز السري الجديد:
+cli-prompt-again = أعد كتابته:
+cli-passphrases-differ = الرمزان مختلفان. أعد المحاولة.
+cli-passphrase-too-short = يجب أن يتكون الرمز السري من 4 أحرف على الأقل.
+cli-no-terminal-for-passphrase = لا توجد طرفية لطلب الرمز السري. استعمل ‎--passphrase-file أو COFFRE_PASSPHRASE.

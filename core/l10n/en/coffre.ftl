@@ -316,3 +316,10 @@ cli-version-line =
     }
 cli-versions-concurrent-hint = Two versions were made at the same time. Keep the right one with `coffre version add`.
 cli-busy-retrying = The server is busy. Trying again in { $seconds } s.
+cli-passphrase-file-unreadable = Cannot read the passphrase file.
+cli-prompt-passphrase = Vault passphrase:
+cli-prompt-new-passphrase = New passphrase:
+cli-prompt-again = Type it again:
+cli-passphrases-differ = The two passphrases differ. Start again.
+cli-passphrase-too-short = The passphrase needs at least 4 characters.
+cli-no-terminal-for-passphrase = No terminal to ask for the passphrase. Use --passphrase-file or COFFRE_PASSPHRASE.

@@ -321,3 +321,10 @@ cli-version-line =
     }
 cli-versions-concurrent-hint = Deux versions ont été faites en même temps. Gardez la bonne avec « coffre version add ».
 cli-busy-retrying = Le serveur est occupé, nouvel essai dans { $seconds } s.
+cli-passphrase-file-unreadable = Le fichier du code secret ne peut pas être lu.
+cli-prompt-passphrase = Code secret du coffre :
+cli-prompt-new-passphrase = Nouveau code secret :
+cli-prompt-again = Retapez-le :
+cli-passphrases-differ = Les deux codes sont différents. Recommencez.
+cli-passphrase-too-short = Le code secret doit avoir au moins 4 caractères.
+cli-no-terminal-for-passphrase = Pas de terminal pour demander le code secret. Utilisez --passphrase-file ou COFFRE_PASSPHRASE.
