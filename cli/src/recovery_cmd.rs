@@ -160,7 +160,7 @@ pub fn kit(ctx: &Ctx<'_>, pdf: Option<&Path>, words_lang: &str) -> Out {
     let kit = make_kit(&mut vault).map_err(|e| recovery_error(ctx, e))?;
     let words = kit.words(list);
     if let Some(path) = pdf {
-        let bytes = kit.pdf(list, &today()).map_err(|e| recovery_error(ctx, e))?;
+        let bytes = kit.pdf_in(lang.l10n(), list, &today()).map_err(|e| recovery_error(ctx, e))?;
         write_private(path, &bytes).map_err(|e| ctx.err(e.into()))?;
     }
     if ctx.cli.json {
