@@ -340,3 +340,6 @@ cli-prompt-again = أعد كتابته:
 cli-passphrases-differ = الرمزان مختلفان. أعد المحاولة.
 cli-passphrase-too-short = يجب أن يتكون الرمز السري من 4 أحرف على الأقل.
 cli-no-terminal-for-passphrase = لا توجد طرفية لطلب الرمز السري. استعمل ‎--passphrase-file أو COFFRE_PASSPHRASE.
+cli-version-added = أُضيفت نسخة جديدة:
+cli-no-such-version = لا توجد نسخة بهذا الرقم. انظر القائمة بـ «coffre version list».
+cli-version-page-saved = النسخة { $number }، الصفحة { $page } ← { $path } ({ $size })

@@ -323,3 +323,6 @@ cli-prompt-again = Type it again:
 cli-passphrases-differ = The two passphrases differ. Start again.
 cli-passphrase-too-short = The passphrase needs at least 4 characters.
 cli-no-terminal-for-passphrase = No terminal to ask for the passphrase. Use --passphrase-file or COFFRE_PASSPHRASE.
+cli-version-added = New version added:
+cli-no-such-version = No version with this number. See the list with `coffre version list`.
+cli-version-page-saved = Version { $number }, page { $page } → { $path } ({ $size })

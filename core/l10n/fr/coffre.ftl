@@ -328,3 +328,6 @@ cli-prompt-again = Retapez-le :
 cli-passphrases-differ = Les deux codes sont différents. Recommencez.
 cli-passphrase-too-short = Le code secret doit avoir au moins 4 caractères.
 cli-no-terminal-for-passphrase = Pas de terminal pour demander le code secret. Utilisez --passphrase-file ou COFFRE_PASSPHRASE.
+cli-version-added = Nouvelle version ajoutée :
+cli-no-such-version = Pas de version avec ce numéro. Regardez la liste avec « coffre version list ».
+cli-version-page-saved = Version { $number }, page { $page } → { $path } ({ $size })
