@@ -43,15 +43,10 @@ impl Ctx<'_> {
     }
 
     pub fn dir(&self) -> Result<PathBuf, CliError> {
-        self.cli.vault.clone().ok_or_else(|| {
-            CliError::new(
-                self.lang.t(
-                    "Indiquez le dossier du coffre avec --vault DOSSIER ou COFFRE_VAULT.",
-                    "Give the vault folder with --vault DIR or COFFRE_VAULT.",
-                ),
-                exit::USAGE,
-            )
-        })
+        self.cli
+            .vault
+            .clone()
+            .ok_or_else(|| CliError { message: self.lang.msg("cli-give-vault-dir"), code: exit::USAGE })
     }
 
     pub fn open(&self) -> Result<Vault, CliError> {
@@ -74,7 +69,7 @@ impl Ctx<'_> {
         if failed >= 2 {
             let free = coffre_core::vault::FREE_ATTEMPTS.saturating_sub(failed);
             e.message = match self.lang {
-                Lang::Fr => format!(
+                Lang::Fr | Lang::Ar => format!(
                     "{} ({failed} codes faux de suite ; encore {free} essai(s) sans attente, puis l'attente grandit.) \
                      Code oublié ? Votre kit de secours rouvre le coffre : coffre recover.",
                     e.message
@@ -104,12 +99,13 @@ impl Ctx<'_> {
             return self.print_json(&docs);
         }
         if docs.is_empty() {
-            println!("{}", self.lang.t("(aucun document)", "(no documents)"));
+            println!("{}", self.lang.msg("cli-no-documents"));
         }
         for d in docs {
             let pin = if d.pinned { "📌 " } else { "" };
             let exp = d.expires_on.as_deref().map(|e| format!("  ⏳ {e}")).unwrap_or_default();
-            println!("{}  {pin}{}  [{}]{exp}", &d.id.to_hex()[..8], d.title, d.category_label);
+            let category = coffre_core::messages::category_label(self.lang.l10n(), &d.category);
+            println!("{}  {pin}{}  [{category}]{exp}", &d.id.to_hex()[..8], d.title);
         }
         Ok(exit::OK)
     }

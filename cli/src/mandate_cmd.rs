@@ -436,7 +436,8 @@ fn agent_offer(
         }
     };
     std::fs::write(out, mandate::mandate_to_text(&m)).map_err(io(l, out))?;
-    let scopes: Vec<&str> = m.scopes.list().into_iter().map(Scope::code).collect();
+    let scopes: Vec<String> =
+        m.scopes.list().into_iter().map(|s| coffre_core::messages::scope_label(l.l10n(), s)).collect();
     println!(
         "{} {} ({}) {} {}",
         l.t("Mandat reçu :", "Mandate received:"),
@@ -564,7 +565,11 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
                     m.agent,
                     m.role,
                     m.org,
-                    m.scopes.join(","),
+                    m.scopes
+                        .iter()
+                        .map(|c| coffre_core::messages::scope_code_label(l.l10n(), c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     state,
                     l.t("jusqu'au", "until"),
                     fmt::date_of(m.not_after)
@@ -630,33 +635,10 @@ pub fn deposits(ctx: &Ctx<'_>) -> Out {
     Ok(exit::OK)
 }
 
-fn kind_label(l: Lang, kind: &str) -> &'static str {
-    use coffre_core::sync::protocol::AuditKind as K;
-    match K::parse(kind) {
-        K::DeviceAdded => l.t("appareil ajouté", "device added"),
-        K::DeviceRemoved => l.t("appareil retiré", "device removed"),
-        K::MandateGranted => l.t("mandat accordé", "mandate granted"),
-        K::MandateRevoked => l.t("mandat révoqué", "mandate revoked"),
-        K::DepositReceived => l.t("dépôt certifié", "certified deposit"),
-        K::AgentConsulted => l.t("consultation par un agent", "consulted by an agent"),
-        K::AgentDownloaded => l.t("téléchargement par un agent", "downloaded by an agent"),
-        K::AgentTransmitted => l.t("transmis par un agent", "transmitted by an agent"),
-        K::ShareOpened => l.t("lien de partage ouvert", "share link opened"),
-        K::RecoveryKitMade => l.t("kit de secours créé", "recovery kit made"),
-        K::RecoveryKitUsed => l.t("kit de secours utilisé", "recovery kit used"),
-        K::AssistedRecoveryEnabled => l.t("récupération assistée activée", "assisted recovery enabled"),
-        K::AssistedRecoveryStarted => l.t("récupération assistée demandée", "assisted recovery requested"),
-        K::AssistedRecoveryCancelled => l.t("récupération assistée annulée", "assisted recovery cancelled"),
-        K::AssistedRecoveryWrongPin => l.t("code PIN erroné (récupération)", "wrong PIN (recovery)"),
-        K::AssistedRecoveryLocked => l.t("récupération bloquée", "recovery locked"),
-        K::AssistedRecoveryShareReleased => l.t("part de récupération libérée", "recovery share released"),
-        K::AssistedRecoverySlotFetched => l.t("part de récupération retirée", "recovery share fetched"),
-        K::CollectionKeysRotated => l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device"),
-        K::KeyGenerationStarted => {
-            l.t("nouvelle clé du coffre après un appareil perdu", "new vault key after a lost device")
-        }
-        K::Unknown(_) => l.t("autre événement", "other event"),
-    }
+/// An audit event's label, from the catalogue ("lien de partage ouvert"; "autre événement" for a
+/// kind this build does not know).
+fn kind_label(l: Lang, kind: &str) -> String {
+    coffre_core::messages::audit_label(l.l10n(), kind)
 }
 
 pub fn audit(ctx: &Ctx<'_>) -> Out {

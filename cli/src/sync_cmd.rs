@@ -93,7 +93,7 @@ fn same_server(a: &str, b: &str) -> bool {
 /// `sync --server` naming another server than the vault's: refused, with the way to move.
 fn other_server(ctx: &Ctx<'_>, current: &str, asked: &str) -> CliError {
     let message = match ctx.lang {
-        crate::i18n::Lang::Fr => format!(
+        crate::i18n::Lang::Fr | crate::i18n::Lang::Ar => format!(
             "Rien n'a été synchronisé : ce coffre utilise le serveur {current}, pas {asked}. Son historique est sur ce serveur, on ne peut pas en changer en cours de route. Lancez « coffre sync » sans --server pour continuer avec {current}. Pour passer à un autre serveur : exportez vos documents (coffre export --zip), créez un nouveau coffre (coffre init), réimportez-les et connectez-le avec « coffre sync --server {asked} »."
         ),
         crate::i18n::Lang::En => format!(
@@ -156,9 +156,8 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool, in
 
 /// Told while the sync waits for a busy server (on stderr: stdout stays the report).
 fn busy_notice(lang: Lang) -> coffre_core::sync::BusyFn {
-    std::sync::Arc::new(move |secs| match lang {
-        Lang::Fr => eprintln!("Le serveur est occupé, nouvel essai dans {secs} s."),
-        Lang::En => eprintln!("The server is busy, trying again in {secs} s."),
+    std::sync::Arc::new(move |secs| {
+        eprintln!("{}", lang.msg_with("cli-busy-retrying", &coffre_core::messages::Args::new().count("seconds", secs)))
     })
 }
 

@@ -103,7 +103,7 @@ fn desk_flow_from_the_command_line() {
     assert!(granted.lines().last().unwrap().starts_with("Mandate signed"), "{granted}");
     assert!(offer.wait().unwrap().success());
     let received: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(received.iter().any(|l| l.starts_with("Mandate received: deposit (income)")), "{received:?}");
+    assert!(received.iter().any(|l| l.starts_with("Mandate received: deposit documents (income)")), "{received:?}");
 
     // The agent deposits; the holder imports a certified document.
     std::fs::write(p("cmu.pdf"), b"%PDF-1.4 attestation complementaire sante solidaire").unwrap();

@@ -10,6 +10,7 @@ pub use coffre_vault as vault;
 mod capture_to_vault;
 pub mod error;
 pub mod mandate;
+pub mod messages;
 pub mod recovery;
 mod session;
 pub mod share;
