@@ -109,10 +109,6 @@ fn duration_fr(secs: u64) -> String {
     }
 }
 
-fn duration_en(secs: u64) -> String {
-    duration_fr(secs)
-}
-
 /// Why a new PIN or passphrase is refused, and what to choose instead (French, English).
 pub fn weak_secret_advice(why: coffre_core::vault::WeakSecret) -> (String, String) {
     use coffre_core::vault::WeakSecret::*;
@@ -156,21 +152,10 @@ pub fn describe(lang: Lang, e: &VaultError) -> (String, i32) {
     use VaultError::*;
     // PIN attempts and strength (issue 13 #6): their own advice (not in the catalogue yet).
     let own: Option<(String, String, i32)> = match e {
-        TooManyAttempts { failed, wait_secs } => Some((
-            format!(
-                "Trop de codes faux ({failed} de suite) : prochain essai possible dans {}. Vos documents sont \
-                 intacts. Code oublié ? Votre kit de secours rouvre le coffre sur un nouveau dossier : \
-                 coffre recover (les 12 mots ou la photo du QR code du kit).",
-                duration_fr(*wait_secs)
-            ),
-            format!(
-                "Too many wrong passphrases ({failed} in a row): next try possible in {}. Your documents are \
-                 safe. Forgot it? Your recovery kit reopens the vault in a new folder: coffre recover (the \
-                 kit's 12 words or a photo of its QR code).",
-                duration_en(*wait_secs)
-            ),
-            exit::LOCKED,
-        )),
+        TooManyAttempts { failed, wait_secs } => {
+            let args = Args::new().count("failed", u64::from(*failed)).text("wait", duration_fr(*wait_secs));
+            return (lang.msg_with("cli-too-many-attempts", &args), exit::LOCKED);
+        }
         WeakSecret(why) => {
             let (fr, en) = weak_secret_advice(*why);
             Some((fr, en, exit::USAGE))

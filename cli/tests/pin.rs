@@ -61,7 +61,7 @@ fn wrong_pins_wait_longer_across_runs_and_point_to_the_kit() {
     let o = coffre(&v, "482915", fr, &["list"]);
     assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
     let said = stderr(&o);
-    assert!(said.contains("Trop de codes faux (3 de suite) : prochain essai possible dans"), "{said}");
+    assert!(said.contains("Trop de codes faux (3 de suite). Prochain essai possible dans"), "{said}");
     assert!(said.contains("kit de secours") && said.contains("coffre recover"), "{said}");
     let en = coffre(&v, "482915", "C", &["list"]);
     assert!(stderr(&en).contains("Too many wrong passphrases (3 in a row)"), "{}", stderr(&en));

@@ -227,6 +227,10 @@ async fn put_assisted(
     let pin_hash = coffre_sync_protocol::sha256(&verifier);
     let row = AssistedRow { pin_hash, provider_share, org: org.to_vec(), pieces, failures: 0 };
     state.recovery.put_assisted(vault, row).await?;
+    if replaced.is_some() {
+        // A new set-up (a new kit): requests started under the old one give nothing more (issue 13 #2).
+        state.recovery.cancel_requests(vault, now).await?;
+    }
     let detail = serde_json::json!({ "org": b64(&org), "by_device": b64(&signer), "kit_device": b64(&device) });
     audit::record(&state, vault, AuditKind::AssistedRecoveryEnabled, detail).await;
     Ok(Json(CodeSlotPutResponse { v: PROTOCOL_VERSION, replaced: replaced.map(|d| b64(&d)) }).into_response())
