@@ -31,7 +31,7 @@ pub struct Stores {
     pub shares: Arc<dyn ShareStore>,
     /// Who enrolled whom, last seen (`store/enrolment.rs`).
     pub enrolments: Arc<dyn EnrolmentStore>,
-    /// Nonces kept across restarts (`store/replay.rs`).
+    /// Nonces kept across restarts, and on PostgreSQL across instances (`store/replay.rs`).
     pub replays: Arc<dyn ReplayStore>,
 }
 
@@ -51,7 +51,15 @@ impl Stores {
 
     /// One PostgreSQL database for every metadata store (shared by every instance), and `chunks`.
     pub fn postgres(db: Arc<PgMeta>, chunks: Arc<dyn ChunkStore>) -> Stores {
-        Stores { meta: db.clone(), chunks, mandates: db.clone(), recovery: db.clone(), shares: db }
+        Stores {
+            meta: db.clone(),
+            chunks,
+            mandates: db.clone(),
+            recovery: db.clone(),
+            shares: db.clone(),
+            enrolments: db.clone(),
+            replays: db,
+        }
     }
 }
 

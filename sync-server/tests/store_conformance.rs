@@ -14,21 +14,23 @@ use coffre_crypto::SigningKey;
 use coffre_sync_protocol::share::ShareRefusal;
 use coffre_sync_protocol::{AuditKind, ChainPoint, Hash, Op, PublicKey};
 use coffre_sync_server::Config;
+use coffre_sync_server::store::enrolment::EnrolmentStore;
 use coffre_sync_server::store::fs::FsChunks;
 use coffre_sync_server::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, MandateStore, PackageRow};
 use coffre_sync_server::store::postgres::PgMeta;
-use coffre_sync_server::store::recovery::{Enrolment, PutSlotOutcome, RecoveryStore, SlotKind};
+use coffre_sync_server::store::recovery::{AssistedRow, Enrolment, PutSlotOutcome, RecoveryStore, SlotKind};
+use coffre_sync_server::store::replay::ReplayStore;
 use coffre_sync_server::store::s3::S3Chunks;
 use coffre_sync_server::store::shares::{NewShare, ShareCreateOutcome, ShareId, ShareStore};
 use coffre_sync_server::store::sqlite::SqliteMeta;
 use coffre_sync_server::store::{
-    AppendOutcome, ChunkRecordOutcome, ChunkStore, CommitOutcome, MailboxPutOutcome, Membership, MetaStore,
-    RegisterOutcome,
+    AppendOutcome, ChunkRecordOutcome, ChunkStore, CommitOutcome, GenerationOutcome, MailboxPutOutcome, Membership,
+    MetaStore, RegisterOutcome,
 };
 
 /// Every metadata trait on one value (both backends implement them all on one type).
-trait Meta: MetaStore + MandateStore + RecoveryStore + ShareStore {}
-impl<T: MetaStore + MandateStore + RecoveryStore + ShareStore> Meta for T {}
+trait Meta: MetaStore + MandateStore + RecoveryStore + ShareStore + EnrolmentStore + ReplayStore {}
+impl<T: MetaStore + MandateStore + RecoveryStore + ShareStore + EnrolmentStore + ReplayStore> Meta for T {}
 
 struct Backend {
     /// Instance A's stores.
@@ -90,6 +92,11 @@ async fn postgres_s3() -> Backend {
     let chunks = Arc::new(S3Chunks::open(&s3_config(&endpoint, &bucket)).unwrap());
     Backend { meta, chunks, other, _dir: tempfile::tempdir().unwrap() }
 }
+
+/// The open check every test share is made with (what a link's holder proves at opening).
+const CHECK: [u8; 32] = [7; 32];
+/// How long a page token of an opening lasts, for the purges.
+const TOKEN_TTL: u64 = 60;
 
 fn random<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -246,6 +253,7 @@ async fn quotas(b: Backend) {
         created_at: 1,
         expires_at: u64::MAX / 2,
         max_opens: None,
+        open_check: CHECK,
         manifest: vec![0; 100],
         pages: vec![vec![1; 100]; pages],
     };
@@ -336,11 +344,12 @@ async fn closure(b: Backend) {
             created_at: 1,
             expires_at: u64::MAX / 2,
             max_opens: None,
+            open_check: CHECK,
             manifest: vec![1; 10],
             pages: vec![vec![2; 10]],
         };
         b.meta.create_share(share, 0, QUOTA).await.unwrap();
-        b.meta.open_share(sid, random(), 5).await.unwrap().unwrap();
+        b.meta.open_share(sid, Some(CHECK), random(), 5).await.unwrap().unwrap();
         filled.push((v, d, h, m.id, sid));
     }
     let (w, e, hw, mw, sw) = filled.pop().unwrap();
@@ -361,7 +370,7 @@ async fn closure(b: Backend) {
     assert!(b.meta.audit_since(v, 0, 10).await.unwrap().is_empty());
     assert!(b.meta.all_slots().await.unwrap().iter().all(|s| s.vault != v));
     assert!(b.meta.list_shares(v).await.unwrap().is_empty());
-    assert_eq!(b.meta.open_share(sid, random(), 6).await.unwrap(), Err(ShareRefusal::NotFound));
+    assert_eq!(b.meta.open_share(sid, Some(CHECK), random(), 6).await.unwrap(), Err(ShareRefusal::NotFound));
     // The other vault is whole.
     assert_eq!(verified_head(&*b.meta, w).await.1, 1);
     assert_eq!(b.meta.membership(w, pk(&e)).await.unwrap(), Membership::Enrolled);
@@ -372,7 +381,7 @@ async fn closure(b: Backend) {
     assert_eq!(b.meta.audit_since(w, 0, 10).await.unwrap().len(), 1);
     assert_eq!(b.meta.all_slots().await.unwrap().iter().filter(|s| s.vault == w).count(), 1);
     assert_eq!(b.meta.list_shares(w).await.unwrap()[0].opened_at, vec![5]);
-    assert!(b.meta.open_share(sw, random(), 6).await.unwrap().is_ok());
+    assert!(b.meta.open_share(sw, Some(CHECK), random(), 6).await.unwrap().is_ok());
 }
 
 /// Mailboxes and shares end when they should, through either instance.
@@ -410,6 +419,7 @@ async fn expiry(b: Backend) {
         created_at: now,
         expires_at,
         max_opens: None,
+        open_check: CHECK,
         manifest: vec![1; 10],
         pages: vec![vec![2; 10], vec![3; 10]],
     };
@@ -417,7 +427,7 @@ async fn expiry(b: Backend) {
     let sid = s.id;
     b.meta.create_share(s, 0, QUOTA).await.unwrap();
     let token = random();
-    let opening = b.other.open_share(sid, token, now).await.unwrap().unwrap();
+    let opening = b.other.open_share(sid, Some(CHECK), token, now).await.unwrap().unwrap();
     assert_eq!((opening.pages, opening.opening, opening.vault), (2, 1, v));
     assert_eq!(b.meta.share_page(sid, 1, token, now + 5, 10).await.unwrap(), Ok(vec![3; 10]));
     assert_eq!(
@@ -426,18 +436,18 @@ async fn expiry(b: Backend) {
         "token aged"
     );
     assert_eq!(b.meta.share_page(sid, 0, random(), now + 5, 10).await.unwrap(), Err(ShareRefusal::NotFound));
-    assert_eq!(b.meta.open_share(sid, random(), now + 100).await.unwrap(), Err(ShareRefusal::Expired));
+    assert_eq!(b.meta.open_share(sid, Some(CHECK), random(), now + 100).await.unwrap(), Err(ShareRefusal::Expired));
     let r = mk(now + 1000);
     let rid = r.id;
     b.meta.create_share(r, 0, QUOTA).await.unwrap();
     assert!(b.other.revoke_share(v, rid, now + 1).await.unwrap());
     assert!(!b.other.revoke_share(random(), rid, now + 1).await.unwrap(), "another vault's share");
-    assert_eq!(b.meta.open_share(rid, random(), now + 2).await.unwrap(), Err(ShareRefusal::Revoked));
-    assert_eq!(b.meta.purge_shares(now + 100).await.unwrap(), 1, "the expired one loses its copies");
+    assert_eq!(b.meta.open_share(rid, Some(CHECK), random(), now + 2).await.unwrap(), Err(ShareRefusal::Revoked));
+    assert_eq!(b.meta.purge_shares(now + 100, TOKEN_TTL).await.unwrap(), 1, "the expired one loses its copies");
     let listed = b.meta.list_shares(v).await.unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|s| s.bytes == 0));
-    b.meta.purge_shares(now + 100 + 31 * 24 * 3600).await.unwrap();
+    b.meta.purge_shares(now + 100 + 31 * 24 * 3600, TOKEN_TTL).await.unwrap();
     assert!(b.meta.list_shares(v).await.unwrap().is_empty(), "ended long ago: forgotten");
 }
 
@@ -451,6 +461,7 @@ async fn share_opening_limit(b: Backend) {
         created_at: 1,
         expires_at: u64::MAX / 2,
         max_opens: Some(5),
+        open_check: CHECK,
         manifest: vec![1; 10],
         pages: vec![vec![2; 10]],
     };
@@ -459,7 +470,7 @@ async fn share_opening_limit(b: Backend) {
     let mut tasks = Vec::new();
     for n in 0..20 {
         let m = if n % 2 == 0 { b.meta.clone() } else { b.other.clone() };
-        tasks.push(tokio::spawn(async move { m.open_share(sid, random(), 10).await.unwrap() }));
+        tasks.push(tokio::spawn(async move { m.open_share(sid, Some(CHECK), random(), 10).await.unwrap() }));
     }
     let mut openings = Vec::new();
     for t in tasks {
@@ -531,6 +542,170 @@ async fn chunk_reads(b: Backend) {
     b.meta.ping().await.unwrap();
 }
 
+/// Account key generations: a switch keeps only the listed members, a retry changes nothing, a
+/// skipped generation is refused; the creation time is kept.
+async fn generations(b: Backend) {
+    let (v, first) = vault(&b).await;
+    assert_eq!(b.meta.vault_created_at(v).await.unwrap(), Some(1000));
+    assert_eq!(b.meta.vault_created_at(random()).await.unwrap(), None);
+    assert_eq!(b.meta.generations(v).await.unwrap().len(), 1);
+    assert!(b.meta.generations(random()).await.unwrap().is_empty());
+    let kept = SigningKey::generate();
+    let dropped = SigningKey::generate();
+    for k in [&kept, &dropped] {
+        assert!(b.meta.add_device(v, pk(k), pk(&first), 2).await.unwrap());
+    }
+    let id1: PublicKey = random();
+    let keep = vec![pk(&first), pk(&kept)];
+    assert_eq!(
+        b.other.switch_generation(v, 1, id1, keep.clone(), 3).await.unwrap(),
+        GenerationOutcome::Switched { removed: vec![pk(&dropped)] }
+    );
+    assert_eq!(b.meta.membership(v, pk(&dropped)).await.unwrap(), Membership::Revoked);
+    assert_eq!(b.meta.membership(v, pk(&kept)).await.unwrap(), Membership::Enrolled);
+    // A device added since is not removed by a replayed switch.
+    let later = SigningKey::generate();
+    assert!(b.meta.add_device(v, pk(&later), pk(&first), 4).await.unwrap());
+    assert_eq!(b.meta.switch_generation(v, 1, id1, keep.clone(), 5).await.unwrap(), GenerationOutcome::AlreadyThere);
+    assert_eq!(b.meta.membership(v, pk(&later)).await.unwrap(), Membership::Enrolled);
+    assert_eq!(
+        b.meta.switch_generation(v, 3, random(), keep.clone(), 5).await.unwrap(),
+        GenerationOutcome::Stale { current: 1 }
+    );
+    assert_eq!(b.meta.switch_generation(random(), 1, id1, keep, 5).await.unwrap(), GenerationOutcome::NoVault);
+    let gens = b.meta.generations(v).await.unwrap();
+    assert_eq!((gens.len(), gens[1]), (2, id1));
+    // Two instances switching to the same next generation at once: one switch, one stale or retry.
+    let id2: PublicKey = random();
+    let (x, y) = tokio::join!(
+        b.meta.switch_generation(v, 2, id2, vec![pk(&first)], 6),
+        b.other.switch_generation(v, 2, id2, vec![pk(&first)], 6)
+    );
+    let outs = [x.unwrap(), y.unwrap()];
+    assert_eq!(outs.iter().filter(|o| matches!(o, GenerationOutcome::Switched { .. })).count(), 1, "{outs:?}");
+    assert_eq!(b.meta.generations(v).await.unwrap().len(), 3);
+}
+
+/// Removing a device removes what it enrolled, transitively, except the asking device; last seen.
+async fn enrolment_tree(b: Backend) {
+    let (v, first) = vault(&b).await;
+    let phone = SigningKey::generate();
+    let child = SigningKey::generate();
+    let grandchild = SigningKey::generate();
+    assert!(b.meta.add_device(v, pk(&phone), pk(&first), 2).await.unwrap());
+    assert!(b.meta.add_device(v, pk(&child), pk(&phone), 3).await.unwrap());
+    assert!(b.meta.add_device(v, pk(&grandchild), pk(&child), 4).await.unwrap());
+    assert_eq!(b.meta.remove_with_enrolled(v, random(), pk(&first), 5).await.unwrap(), None);
+    let mut removed = b.other.remove_with_enrolled(v, pk(&phone), pk(&first), 5).await.unwrap().unwrap();
+    removed.sort_unstable();
+    let mut expected = vec![pk(&child), pk(&grandchild)];
+    expected.sort_unstable();
+    assert_eq!(removed, expected);
+    assert_eq!(b.meta.membership(v, pk(&grandchild)).await.unwrap(), Membership::Revoked);
+    assert_eq!(b.meta.membership(v, pk(&first)).await.unwrap(), Membership::Enrolled);
+    assert_eq!(b.meta.remove_with_enrolled(v, pk(&phone), pk(&first), 6).await.unwrap(), Some(vec![]));
+    assert!(b.meta.last_seen(v).await.unwrap().is_empty());
+    b.meta.record_seen(v, pk(&first), 7).await.unwrap();
+    b.other.record_seen(v, pk(&first), 9).await.unwrap();
+    assert_eq!(b.meta.last_seen(v).await.unwrap(), vec![(pk(&first), 9)]);
+}
+
+/// A nonce is used once, through either instance, until it expires.
+async fn replay(b: Backend) {
+    let key: Hash = random();
+    assert!(b.meta.first_use(key, 100, 10).await.unwrap());
+    assert!(!b.other.first_use(key, 100, 20).await.unwrap(), "seen by the other instance");
+    assert!(!b.meta.first_use(key, 100, 99).await.unwrap());
+    assert!(b.other.first_use(key, 300, 100).await.unwrap(), "expired: usable again");
+    // At once on both instances: exactly one first use.
+    let other: Hash = random();
+    let (x, y) = tokio::join!(b.meta.first_use(other, 100, 10), b.other.first_use(other, 100, 10));
+    assert_eq!(u8::from(x.unwrap()) + u8::from(y.unwrap()), 1);
+}
+
+/// Assisted recovery requests: one per requester, wrong PINs counted per request and per vault, the
+/// vault's count kept while the PIN stays, cancels sticking, ready requests closed.
+async fn assisted_requests(b: Backend) {
+    let (v, _) = vault(&b).await;
+    let requester: PublicKey = random();
+    assert_eq!(b.meta.start_request(v, requester, 10, 100).await.unwrap(), None, "not set up");
+    let row = |pin: u8| AssistedRow {
+        pin_hash: [pin; 32],
+        provider_share: vec![1],
+        org: vec![2],
+        pieces: vec![3],
+        failures: 0,
+    };
+    b.meta.put_assisted(v, row(1)).await.unwrap();
+    let (req, new) = b.meta.start_request(v, requester, 10, 100).await.unwrap().unwrap();
+    assert!(new);
+    assert_eq!((req.started_at, req.ready_at, req.cancelled_at, req.failures), (10, 100, None, 0));
+    let (again, new) = b.other.start_request(v, requester, 20, 200).await.unwrap().unwrap();
+    assert!(!new);
+    assert_eq!(again, req, "a repeated start restarts nothing");
+    let stranger: PublicKey = random();
+    b.other.start_request(v, stranger, 30, 300).await.unwrap().unwrap();
+    assert_eq!(b.meta.request_pin_failed(v, stranger).await.unwrap(), (1, 1));
+    assert_eq!(b.other.request_pin_failed(v, stranger).await.unwrap(), (2, 2));
+    assert_eq!(b.meta.request_pin_failed(v, requester).await.unwrap(), (1, 3));
+    assert_eq!(b.meta.request(v, requester).await.unwrap().unwrap().failures, 1);
+    // The same PIN set up again keeps the vault's count; a new PIN clears it.
+    b.meta.put_assisted(v, row(1)).await.unwrap();
+    assert_eq!(b.meta.assisted(v).await.unwrap().unwrap().failures, 3);
+    b.meta.put_assisted(v, row(2)).await.unwrap();
+    assert_eq!(b.meta.assisted(v).await.unwrap().unwrap().failures, 0);
+    let all = b.meta.requests(v).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.requester).collect::<Vec<_>>(), vec![stranger, requester], "newest first");
+    // Ready requests close after a fetch; the stranger's, not ready, stays.
+    b.meta.close_ready_requests(v, 150).await.unwrap();
+    assert_eq!(b.meta.request(v, requester).await.unwrap(), None);
+    assert!(b.meta.request(v, stranger).await.unwrap().is_some());
+    assert_eq!(b.other.cancel_requests(v, 160).await.unwrap(), 1);
+    assert_eq!(b.meta.request(v, stranger).await.unwrap().unwrap().cancelled_at, Some(160));
+    let (kept, new) = b.meta.start_request(v, stranger, 170, 400).await.unwrap().unwrap();
+    assert_eq!((kept.cancelled_at, new), (Some(160), false), "a cancel sticks");
+    b.meta.close_ready_requests(v, 1000).await.unwrap();
+    assert!(b.meta.request(v, stranger).await.unwrap().is_some(), "a cancelled request is not used up");
+}
+
+/// Invitation codes: used once, by one vault (a retry of that vault still passes), until they expire;
+/// shares with an open check open only with it, and exhausted ones lose their material.
+async fn invitations_and_share_checks(b: Backend) {
+    let code: Hash = random();
+    b.meta.create_invitation(code, random(), random(), 10, 100).await.unwrap();
+    let (v, w): (Hash, Hash) = (random(), random());
+    assert!(b.other.redeem_invitation(code, v, 20).await.unwrap());
+    assert!(b.meta.redeem_invitation(code, v, 21).await.unwrap(), "a retry of the same vault");
+    assert!(!b.meta.redeem_invitation(code, w, 22).await.unwrap(), "used");
+    let late: Hash = random();
+    b.meta.create_invitation(late, random(), random(), 10, 100).await.unwrap();
+    assert!(!b.meta.redeem_invitation(late, w, 100).await.unwrap(), "expired");
+    assert!(!b.meta.redeem_invitation(random(), w, 20).await.unwrap(), "unknown");
+
+    let (v, _) = vault(&b).await;
+    let sid = ShareId::from(random::<16>());
+    let share = NewShare {
+        vault: v,
+        id: sid,
+        created_at: 1,
+        expires_at: 10_000,
+        max_opens: Some(1),
+        open_check: CHECK,
+        manifest: vec![1; 10],
+        pages: vec![vec![2; 10]],
+    };
+    b.meta.create_share(share, 0, QUOTA).await.unwrap();
+    assert_eq!(b.meta.open_share(sid, None, random(), 5).await.unwrap(), Err(ShareRefusal::NotFound));
+    assert_eq!(b.meta.open_share(sid, Some([8; 32]), random(), 5).await.unwrap(), Err(ShareRefusal::NotFound));
+    assert!(b.meta.list_shares(v).await.unwrap()[0].opened_at.is_empty(), "a wrong check counts nothing");
+    assert!(b.other.open_share(sid, Some(CHECK), random(), 5).await.unwrap().is_ok());
+    assert_eq!(b.meta.open_share(sid, Some(CHECK), random(), 6).await.unwrap(), Err(ShareRefusal::Exhausted));
+    assert_eq!(b.meta.purge_shares(5 + TOKEN_TTL - 1, TOKEN_TTL).await.unwrap(), 0, "page window still open");
+    assert_eq!(b.meta.purge_shares(5 + TOKEN_TTL, TOKEN_TTL).await.unwrap(), 1);
+    assert_eq!(b.meta.list_shares(v).await.unwrap()[0].bytes, 0);
+    assert_eq!(b.meta.open_share(sid, Some(CHECK), random(), 70).await.unwrap(), Err(ShareRefusal::Exhausted));
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         /// The embedded pair: SQLite + chunk files.
@@ -564,4 +739,9 @@ conformance!(
     share_opening_limit,
     audit_and_deposits,
     chunk_reads,
+    generations,
+    enrolment_tree,
+    replay,
+    assisted_requests,
+    invitations_and_share_checks,
 );

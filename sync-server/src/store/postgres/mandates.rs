@@ -9,6 +9,18 @@ use super::{PgMeta, arr, i, lock, lock_key, u};
 use crate::store::StoreResult;
 use crate::store::mandate::{DepositPutOutcome, DepositRow, MandateRow, MandateStore, PackageRow};
 
+/// Migration 8 (as SQLite's): invitation codes (hashed) handed out by agents; `vault` is the vault that
+/// used one (the column name lets a vault's closure delete it).
+pub(super) const MIGRATION_8: &str = "CREATE TABLE invitations (
+        code_hash BYTEA PRIMARY KEY,
+        org BYTEA NOT NULL,
+        agent BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        vault BYTEA,
+        used_at BIGINT
+    );";
+
 /// Migration 2: organisations, agent revocations, mandates and their packages, deposits, audit chain
 pub(super) const MIGRATION_2: &str = "CREATE TABLE orgs (
         pk BYTEA PRIMARY KEY,
@@ -131,6 +143,44 @@ impl MandateStore for PgMeta {
             )
             .await?;
         Ok(r.map(|r| u(r.get(0))))
+    }
+
+    async fn create_invitation(
+        &self,
+        code_hash: Hash,
+        org: PublicKey,
+        agent: PublicKey,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult<()> {
+        let c = self.conn().await?;
+        c.execute(
+            "INSERT INTO invitations (code_hash, org, agent, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&&code_hash[..], &&org[..], &&agent[..], &i(now)?, &i(expires_at)?],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn redeem_invitation(&self, code_hash: Hash, vault: Hash, now: u64) -> StoreResult<bool> {
+        let c = self.conn().await?;
+        // One statement: a second instance redeeming the same code waits for the row and re-checks
+        // `vault IS NULL` after the first commits.
+        let used = c
+            .execute(
+                "UPDATE invitations SET vault = $2, used_at = $3
+                 WHERE code_hash = $1 AND vault IS NULL AND expires_at > $3",
+                &[&&code_hash[..], &&vault[..], &i(now)?],
+            )
+            .await?;
+        if used == 1 {
+            return Ok(true);
+        }
+        let by: Option<Option<Vec<u8>>> = c
+            .query_opt("SELECT vault FROM invitations WHERE code_hash = $1", &[&&code_hash[..]])
+            .await?
+            .map(|r| r.get(0));
+        Ok(by.flatten().is_some_and(|v| v.as_slice() == vault.as_slice()))
     }
 
     async fn revocations(&self, org: PublicKey) -> StoreResult<Vec<Vec<u8>>> {

@@ -10,8 +10,8 @@ use deadpool_postgres::GenericClient;
 
 use super::{PgMeta, arr32, arr64, i, lock, u};
 use crate::store::{
-    AppendOutcome, BlobRecord, ChunkRecordOutcome, CommitOutcome, DeviceRecord, MailboxPutOutcome, Membership,
-    MetaStore, RegisterOutcome, StoreError, StoreResult, StoredOp,
+    AppendOutcome, BlobRecord, ChunkRecordOutcome, CommitOutcome, DeviceRecord, GenerationOutcome, MailboxPutOutcome,
+    Membership, MetaStore, RegisterOutcome, StoreError, StoreResult, StoredOp,
 };
 
 /// Migration 1: initial schema (as SQLite's migration 1)
@@ -169,6 +169,22 @@ impl MetaStore for PgMeta {
         Ok(n > 0)
     }
 
+    async fn generations(&self, vault: Hash) -> StoreResult<Vec<PublicKey>> {
+        let c = self.conn().await?;
+        super::generations::generations(&c, &vault, false).await
+    }
+
+    async fn switch_generation(
+        &self,
+        vault: Hash,
+        generation: u32,
+        identity: PublicKey,
+        keep: Vec<PublicKey>,
+        now: u64,
+    ) -> StoreResult<GenerationOutcome> {
+        self.switch(&vault, generation, &identity, &keep, now).await
+    }
+
     async fn devices(&self, vault: Hash) -> StoreResult<Vec<DeviceRecord>> {
         let c = self.conn().await?;
         let rows = c
@@ -192,6 +208,12 @@ impl MetaStore for PgMeta {
     async fn vault_state(&self, vault: Hash) -> StoreResult<Option<(ChainPoint, u64)>> {
         let c = self.conn().await?;
         head(&c, &vault, false).await
+    }
+
+    async fn vault_created_at(&self, vault: Hash) -> StoreResult<Option<u64>> {
+        let c = self.conn().await?;
+        let st = c.prepare_cached("SELECT created_at FROM vaults WHERE id = $1").await?;
+        Ok(c.query_opt(&st, &[&&vault[..]]).await?.map(|r| u(r.get(0))))
     }
 
     async fn append_ops(&self, vault: Hash, ops: Vec<Op>, quota: u64) -> StoreResult<AppendOutcome> {

@@ -1,6 +1,7 @@
 //! The scale-out metadata stores: PostgreSQL behind every metadata trait, one file per store with its
 //! migrations beside it, as in [`super::sqlite`]: [`meta`] (vaults, devices, ops, chunk records,
-//! blobs, mailboxes), [`mandates`], [`recovery`], [`shares`]. Several server instances may share one
+//! blobs, mailboxes; [`generations`] beside it), [`mandates`], [`recovery`], [`shares`], [`enrolment`]
+//! (who enrolled whom, last seen), [`replay`] (nonces shared by every instance). Several server instances may share one
 //! database (docs/scale-out.md): every read-check-write runs in one transaction that first locks what
 //! it depends on (the vault's row `FOR UPDATE`, or a transaction-scoped advisory lock when there is no
 //! row to lock), so two instances serialise exactly where one SQLite writer would have.
@@ -14,17 +15,31 @@ use tokio_postgres::NoTls;
 
 use super::{StoreError, StoreResult};
 
+mod enrolment;
+mod generations;
 mod mandates;
 mod meta;
 mod recovery;
+mod replay;
 mod shares;
 
 pub(crate) use super::sqlite::{arr, arr32, arr64, i, u};
 
 /// Numbered migrations, the same numbers as `sqlite::MIGRATIONS`; `schema_version` holds how many ran.
 /// Append only, never edit one.
-const MIGRATIONS: &[&str] =
-    &[meta::MIGRATION_1, mandates::MIGRATION_2, recovery::MIGRATION_3, recovery::MIGRATION_4, shares::MIGRATION_5];
+const MIGRATIONS: &[&str] = &[
+    meta::MIGRATION_1,
+    mandates::MIGRATION_2,
+    recovery::MIGRATION_3,
+    recovery::MIGRATION_4,
+    shares::MIGRATION_5,
+    generations::MIGRATION_6,
+    shares::MIGRATION_7,
+    mandates::MIGRATION_8,
+    enrolment::MIGRATION_9,
+    replay::MIGRATION_10,
+    recovery::MIGRATION_11,
+];
 
 /// Connections per instance. PostgreSQL's default `max_connections` is 100: room for several instances.
 const POOL_SIZE: usize = 16;

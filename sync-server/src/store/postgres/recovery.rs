@@ -1,4 +1,4 @@
-//! [`RecoveryStore`] on PostgreSQL (migrations 3 and 4), and the closure of a vault: every row naming
+//! [`RecoveryStore`] on PostgreSQL (migrations 3, 4 and 11), and the closure of a vault: every row naming
 //! it, in every table, deleted in one transaction.
 
 use async_trait::async_trait;
@@ -34,6 +34,23 @@ pub(super) const MIGRATION_4: &str = "CREATE TABLE recovery_assisted (
         started_at BIGINT,
         cancelled_at BIGINT
     );";
+
+/// Migration 11 (as SQLite's): one assisted-recovery request per requester. `recovery_assisted.failures`
+/// now counts the vault's wrong PINs; its `requester`, `started_at`, `cancelled_at` columns are no
+/// longer read. A request in progress moves over, ready 72 h (the default delay) after it started.
+pub(super) const MIGRATION_11: &str = "CREATE TABLE recovery_requests (
+        vault BYTEA NOT NULL,
+        requester BYTEA NOT NULL,
+        started_at BIGINT NOT NULL,
+        ready_at BIGINT NOT NULL,
+        cancelled_at BIGINT,
+        failures BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (vault, requester)
+    );
+    INSERT INTO recovery_requests (vault, requester, started_at, ready_at, cancelled_at, failures)
+        SELECT vault, requester, started_at, started_at + 259200, cancelled_at, failures FROM recovery_assisted
+        WHERE requester IS NOT NULL AND started_at IS NOT NULL;
+    UPDATE recovery_assisted SET requester = NULL, started_at = NULL, cancelled_at = NULL;";
 
 fn record(r: &tokio_postgres::Row) -> StoreResult<SlotRecord> {
     Ok(SlotRecord {
@@ -178,10 +195,12 @@ impl RecoveryStore for PgMeta {
 
     async fn put_assisted(&self, vault: Hash, row: AssistedRow) -> StoreResult<()> {
         let c = self.conn().await?;
+        // A new PIN makes earlier wrong guesses meaningless; the same PIN keeps them counted.
         c.execute(
             "INSERT INTO recovery_assisted (vault, pin_hash, provider_share, org, pieces) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (vault) DO UPDATE SET pin_hash = $2, provider_share = $3, org = $4, pieces = $5, \
-             failures = 0, requester = NULL, started_at = NULL, cancelled_at = NULL",
+             ON CONFLICT (vault) DO UPDATE SET \
+             failures = CASE WHEN recovery_assisted.pin_hash = $2 THEN recovery_assisted.failures ELSE 0 END, \
+             pin_hash = $2, provider_share = $3, org = $4, pieces = $5",
             &[&&vault[..], &&row.pin_hash[..], &row.provider_share, &row.org, &row.pieces],
         )
         .await?;
@@ -192,21 +211,12 @@ impl RecoveryStore for PgMeta {
         let c = self.conn().await?;
         let Some(r) = c
             .query_opt(
-                "SELECT pin_hash, provider_share, org, pieces, failures, requester, started_at, cancelled_at \
-                 FROM recovery_assisted WHERE vault = $1",
+                "SELECT pin_hash, provider_share, org, pieces, failures FROM recovery_assisted WHERE vault = $1",
                 &[&&vault[..]],
             )
             .await?
         else {
             return Ok(None);
-        };
-        let request = match (r.get::<_, Option<Vec<u8>>>(5), r.get::<_, Option<i64>>(6)) {
-            (Some(req), Some(t)) => Some(AssistedRequest {
-                requester: arr32(req)?,
-                started_at: u(t),
-                cancelled_at: r.get::<_, Option<i64>>(7).map(u),
-            }),
-            _ => None,
         };
         Ok(Some(AssistedRow {
             pin_hash: arr32(r.get(0))?,
@@ -214,42 +224,117 @@ impl RecoveryStore for PgMeta {
             org: r.get(2),
             pieces: r.get(3),
             failures: u32::try_from(r.get::<_, i64>(4)).unwrap_or(u32::MAX),
-            request,
         }))
     }
 
-    async fn start_assisted(&self, vault: Hash, requester: PublicKey, now: u64) -> StoreResult<bool> {
-        let c = self.conn().await?;
-        let n = c
-            .execute(
-                "UPDATE recovery_assisted SET requester = $2, started_at = $3, cancelled_at = NULL WHERE vault = $1",
-                &[&&vault[..], &&requester[..], &i(now)?],
-            )
-            .await?;
-        Ok(n > 0)
+    async fn start_request(
+        &self,
+        vault: Hash,
+        requester: PublicKey,
+        now: u64,
+        ready_at: u64,
+    ) -> StoreResult<Option<(AssistedRequest, bool)>> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let v: &[u8] = &vault;
+        // The set-up's row lock: starts of one vault on several instances run one after the other.
+        if tx.query_opt("SELECT 1 FROM recovery_assisted WHERE vault = $1 FOR UPDATE", &[&v]).await?.is_none() {
+            return Ok(None);
+        }
+        if let Some(existing) = request_row(&tx, v, &requester).await? {
+            return Ok(Some((existing, false)));
+        }
+        tx.execute(
+            "INSERT INTO recovery_requests (vault, requester, started_at, ready_at) VALUES ($1, $2, $3, $4)",
+            &[&v, &&requester[..], &i(now)?, &i(ready_at)?],
+        )
+        .await?;
+        let created = request_row(&tx, v, &requester).await?;
+        tx.commit().await?;
+        Ok(created.map(|r| (r, true)))
     }
 
-    async fn cancel_assisted(&self, vault: Hash, now: u64) -> StoreResult<bool> {
+    async fn request(&self, vault: Hash, requester: PublicKey) -> StoreResult<Option<AssistedRequest>> {
         let c = self.conn().await?;
-        let n = c
-            .execute(
-                "UPDATE recovery_assisted SET cancelled_at = COALESCE(cancelled_at, $2) \
-                 WHERE vault = $1 AND started_at IS NOT NULL",
-                &[&&vault[..], &i(now)?],
-            )
-            .await?;
-        Ok(n > 0)
+        request_row(&c, &vault, &requester).await
     }
 
-    async fn assisted_pin_failed(&self, vault: Hash) -> StoreResult<u32> {
+    async fn requests(&self, vault: Hash) -> StoreResult<Vec<AssistedRequest>> {
         let c = self.conn().await?;
-        let n: i64 = c
+        let rows = c
+            .query(&format!("{REQUEST_SELECT} WHERE vault = $1 ORDER BY started_at DESC, requester"), &[&&vault[..]])
+            .await?;
+        rows.iter().map(request_of).collect()
+    }
+
+    async fn cancel_requests(&self, vault: Hash, now: u64) -> StoreResult<u64> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let v: &[u8] = &vault;
+        tx.execute(
+            "UPDATE recovery_requests SET cancelled_at = $2 WHERE vault = $1 AND cancelled_at IS NULL",
+            &[&v, &i(now)?],
+        )
+        .await?;
+        let n: i64 = tx.query_one("SELECT count(*) FROM recovery_requests WHERE vault = $1", &[&v]).await?.get(0);
+        tx.commit().await?;
+        Ok(u(n))
+    }
+
+    async fn request_pin_failed(&self, vault: Hash, requester: PublicKey) -> StoreResult<(u32, u32)> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let v: &[u8] = &vault;
+        let mine: i64 = tx
             .query_one(
-                "UPDATE recovery_assisted SET failures = failures + 1 WHERE vault = $1 RETURNING failures",
-                &[&&vault[..]],
+                "UPDATE recovery_requests SET failures = failures + 1 WHERE vault = $1 AND requester = $2 \
+                 RETURNING failures",
+                &[&v, &&requester[..]],
             )
             .await?
             .get(0);
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        let all: i64 = tx
+            .query_one(
+                "UPDATE recovery_assisted SET failures = failures + 1 WHERE vault = $1 RETURNING failures",
+                &[&v],
+            )
+            .await?
+            .get(0);
+        tx.commit().await?;
+        Ok((u32::try_from(mine).unwrap_or(u32::MAX), u32::try_from(all).unwrap_or(u32::MAX)))
     }
+
+    async fn close_ready_requests(&self, vault: Hash, now: u64) -> StoreResult<()> {
+        let c = self.conn().await?;
+        c.execute(
+            "DELETE FROM recovery_requests WHERE vault = $1 AND cancelled_at IS NULL AND ready_at <= $2",
+            &[&&vault[..], &i(now)?],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+const REQUEST_SELECT: &str = "SELECT requester, started_at, ready_at, cancelled_at, failures FROM recovery_requests";
+
+fn request_of(r: &tokio_postgres::Row) -> StoreResult<AssistedRequest> {
+    Ok(AssistedRequest {
+        requester: arr32(r.get(0))?,
+        started_at: u(r.get(1)),
+        ready_at: u(r.get(2)),
+        cancelled_at: r.get::<_, Option<i64>>(3).map(u),
+        failures: u32::try_from(r.get::<_, i64>(4)).unwrap_or(u32::MAX),
+    })
+}
+
+async fn request_row(
+    c: &impl GenericClient,
+    vault: &[u8],
+    requester: &PublicKey,
+) -> StoreResult<Option<AssistedRequest>> {
+    c.query_opt(&format!("{REQUEST_SELECT} WHERE vault = $1 AND requester = $2"), &[&vault, &&requester[..]])
+        .await?
+        .as_ref()
+        .map(request_of)
+        .transpose()
 }

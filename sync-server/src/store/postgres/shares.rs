@@ -37,6 +37,15 @@ pub(super) const MIGRATION_5: &str = "CREATE TABLE shares (
     );
     CREATE INDEX share_opens_by_share ON share_opens (share, opened_at);";
 
+/// Migration 7: the open check (`sha256` of the link key's opening proof); NULL for shares made before
+/// (as SQLite's migration 7).
+pub(super) const MIGRATION_7: &str = "ALTER TABLE shares ADD COLUMN open_check BYTEA;";
+
+/// Shares opened as often as allowed whose last opening's page window is over (`$1` now, `$2` window).
+const EXHAUSTED: &str = "SELECT s.id FROM shares s WHERE s.max_opens IS NOT NULL AND s.manifest IS NOT NULL
+    AND (SELECT COUNT(*) FROM share_opens o WHERE o.share = s.id) >= s.max_opens
+    AND (SELECT MAX(opened_at) FROM share_opens o WHERE o.share = s.id) + $2 <= $1";
+
 /// The share's row as the checks need it.
 struct Row {
     vault: [u8; 32],
@@ -45,13 +54,15 @@ struct Row {
     revoked_at: Option<u64>,
     pages: u32,
     manifest: Option<Vec<u8>>,
+    open_check: Option<Vec<u8>>,
 }
 
 async fn row(c: &impl GenericClient, id: &[u8], lock: bool) -> StoreResult<Option<Row>> {
     let sql = if lock {
-        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault FROM shares WHERE id = $1 FOR UPDATE"
+        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault, open_check FROM shares WHERE id = $1 \
+         FOR UPDATE"
     } else {
-        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault FROM shares WHERE id = $1"
+        "SELECT expires_at, max_opens, revoked_at, pages, manifest, vault, open_check FROM shares WHERE id = $1"
     };
     let Some(r) = c.query_opt(sql, &[&id]).await? else { return Ok(None) };
     Ok(Some(Row {
@@ -61,6 +72,7 @@ async fn row(c: &impl GenericClient, id: &[u8], lock: bool) -> StoreResult<Optio
         pages: u32::try_from(r.get::<_, i64>(3)).unwrap_or(0),
         manifest: r.get(4),
         vault: super::arr32(r.get(5))?,
+        open_check: r.get(6),
     }))
 }
 
@@ -102,8 +114,8 @@ impl ShareStore for PgMeta {
         }
         let n = tx
             .execute(
-                "INSERT INTO shares (id, vault, created_at, expires_at, max_opens, pages, bytes, manifest)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO shares (id, vault, created_at, expires_at, max_opens, pages, bytes, manifest, open_check)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
                 &[
                     &id,
                     &v,
@@ -113,6 +125,7 @@ impl ShareStore for PgMeta {
                     &(share.pages.len() as i64),
                     &i(bytes)?,
                     &share.manifest,
+                    &&share.open_check[..],
                 ],
             )
             .await?;
@@ -177,19 +190,34 @@ impl ShareStore for PgMeta {
         Ok(n > 0)
     }
 
-    async fn open_share(&self, id: ShareId, token: [u8; 16], now: u64) -> StoreResult<Result<Opening, ShareRefusal>> {
+    async fn open_share(
+        &self,
+        id: ShareId,
+        check: Option<[u8; 32]>,
+        token: [u8; 16],
+        now: u64,
+    ) -> StoreResult<Result<Opening, ShareRefusal>> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         let id: &[u8] = id.as_ref();
         // The row lock: the count below is the count every instance sees.
         let Some(row) = row(&tx, id, true).await? else { return Ok(Err(ShareRefusal::NotFound)) };
-        if let Some(r) = refusal(&row, now) {
-            return Ok(Err(r));
-        }
-        if let Some(max) = row.max_opens
-            && opens(&tx, id).await? >= u64::from(max)
+        // Without the link key's proof, nothing: no opening counted, no time recorded, no status
+        // told (an id alone does not say whether the share exists).
+        if let Some(expected) = &row.open_check
+            && check.is_none_or(|c| c.as_slice() != expected.as_slice())
         {
-            return Ok(Err(ShareRefusal::Exhausted));
+            return Ok(Err(ShareRefusal::NotFound));
+        }
+        let exhausted = match row.max_opens {
+            Some(max) => opens(&tx, id).await? >= u64::from(max),
+            None => false,
+        };
+        // An exhausted share whose material is purged still says "exhausted", not "not found".
+        match refusal(&row, now) {
+            Some(ShareRefusal::NotFound) | None if exhausted => return Ok(Err(ShareRefusal::Exhausted)),
+            Some(r) => return Ok(Err(r)),
+            None => {}
         }
         tx.execute(
             "INSERT INTO share_opens (share, opened_at, token) VALUES ($1, $2, $3)",
@@ -230,13 +258,19 @@ impl ShareStore for PgMeta {
         Ok(page.ok_or(ShareRefusal::NotFound))
     }
 
-    async fn purge_shares(&self, now: u64) -> StoreResult<u64> {
+    async fn purge_shares(&self, now: u64, opening_ttl: u64) -> StoreResult<u64> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
+        let exhausted: Vec<Vec<u8>> =
+            tx.query(EXHAUSTED, &[&i(now)?, &i(opening_ttl)?]).await?.into_iter().map(|r| r.get(0)).collect();
+        for id in &exhausted {
+            tx.execute("DELETE FROM share_pages WHERE share = $1", &[id]).await?;
+            tx.execute("UPDATE shares SET manifest = NULL, bytes = 0 WHERE id = $1", &[id]).await?;
+        }
         let ended = "SELECT id FROM shares WHERE (expires_at <= $1 OR revoked_at IS NOT NULL)";
         tx.execute(&format!("DELETE FROM share_pages WHERE share IN ({ended})"), &[&i(now)?]).await?;
-        let purged = tx
-            .execute(
+        let purged = exhausted.len() as u64
+            + tx.execute(
                 "UPDATE shares SET manifest = NULL, bytes = 0
                  WHERE (expires_at <= $1 OR revoked_at IS NOT NULL) AND manifest IS NOT NULL",
                 &[&i(now)?],
