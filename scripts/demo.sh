@@ -72,10 +72,14 @@ node sync-server/viewer/tools/open-share.mjs "$link"
 say "A second phone, linked by scanning the first one's QR code"
 COFFRE_VAULT="$work/telephone2" COFFRE_PASSPHRASE="deuxieme telephone" "$COFFRE" device link --server "$url" --wait 60 >"$work/link.txt" &
 link_pid=$!
-for _ in $(seq 100); do [ "$(wc -l <"$work/link.txt")" -ge 2 ] && break; sleep 0.1; done
-code=$(head -1 "$work/link.txt"); digits=$(sed -n 2p "$work/link.txt" | awk '{print $NF}')
-echo "the new phone shows its QR and the code $digits"
-run device approve "$code" --digits "$digits"
+for _ in $(seq 100); do [ "$(wc -l <"$work/link.txt")" -ge 1 ] && break; sleep 0.1; done
+code=$(head -1 "$work/link.txt")
+echo "new phone shows: ${code:0:32}…"
+# The enrolled phone scans it; both then show 6 digits (they depend on both phones' random
+# contributions); the person types the new phone's digits into the enrolled one.
+{ for _ in $(seq 100); do [ "$(wc -l <"$work/link.txt")" -ge 2 ] && break; sleep 0.1; done
+  digits=$(sed -n 2p "$work/link.txt" | awk '{print $NF}'); echo "new phone shows: code $digits" >&2; echo "$digits"; } |
+  run device approve "$code"
 wait "$link_pid"
 echo "the second phone lists:"
 COFFRE_VAULT="$work/telephone2" COFFRE_PASSPHRASE="deuxieme telephone" "$COFFRE" list

@@ -273,7 +273,7 @@ impl Agent {
 #[derive(uniffi::Object)]
 pub struct MandateOffer {
     agent: Arc<Agent>,
-    offer: fmt::MandateOffer,
+    offer: m::DeskOffer,
 }
 
 #[uniffi::export]
@@ -287,9 +287,10 @@ impl MandateOffer {
         QrCode::for_screen(&self.offer.to_qr_text())
     }
 
-    /// The digits the holder compares with their screen.
-    pub fn short_code(&self) -> String {
-        self.offer.short_code()
+    /// The digits the holder compares with their screen, once the holder's phone scanned the QR and
+    /// answered; `None` until then (ask again in a second). Show the QR until they come.
+    pub fn short_code(&self) -> Result<Option<String>> {
+        self.agent.with_keys(|_, keys| Ok(self.offer.short_code(keys)?))
     }
 
     /// Waits up to `timeout_secs` for the holder's mandate. `Busy` when none came in time (call
@@ -300,7 +301,7 @@ impl MandateOffer {
             if cancel.is_cancelled() {
                 return Err(CoffreError::Cancelled { detail: "cancelled".into() });
             }
-            match self.agent.with_keys(|_, keys| Ok(m::agent_receive(&self.offer, keys)))? {
+            match self.agent.with_keys(|_, keys| Ok(m::agent_receive(&self.offer.offer, keys)))? {
                 Err(MandateFlowError::Pending) if Instant::now() < deadline => std::thread::sleep(RECEIVE_POLL),
                 Err(e) => return Err(e.into()),
                 Ok(mandate) => {
@@ -308,7 +309,7 @@ impl MandateOffer {
                         text: m::mandate_to_text(&mandate),
                         id: coffre_core::sync::protocol::MandateId::from(mandate.id).to_string(),
                         vault_id: coffre_core::sync::protocol::VaultId::from(mandate.vault).to_string(),
-                        server_url: self.offer.server_url.clone(),
+                        server_url: self.offer.offer.server_url.clone(),
                         scopes: mandate.scopes.list().into_iter().map(|s| s.code().to_string()).collect(),
                         collections: mandate.collections.clone(),
                         not_after: mandate.not_after,

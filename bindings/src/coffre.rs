@@ -24,6 +24,13 @@ pub struct Coffre {
     inner: Arc<Inner>,
 }
 
+/// Wrong PINs in a row, and the seconds before the next try is allowed (0: now).
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct UnlockAttempts {
+    pub failed: u32,
+    pub wait_secs: u64,
+}
+
 #[uniffi::export]
 impl Coffre {
     /// `dir`: the app's private directory for this vault. `platform_secret`: the keystore hook
@@ -45,8 +52,20 @@ impl Coffre {
         self.inner.make_vault(&passphrase, |dir, pass, secret| Ok(Vault::create(dir, pass, secret)?))
     }
 
-    /// Unlocks with the PIN/passphrase. `WrongPassphrase` never means damage; `Busy` if another
-    /// process holds the vault. Unlocking an unlocked vault re-checks the passphrase.
+    /// Wrong PINs in a row and the seconds before the next try (0: now), kept in the vault's header:
+    /// show them on the PIN screen, and from the second wrong PIN offer the recovery kit ("PIN oublié ?").
+    pub fn unlock_attempts(&self) -> Result<UnlockAttempts> {
+        let a = Vault::unlock_attempts(&self.inner.dir)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Ok(UnlockAttempts { failed: a.failed, wait_secs: a.wait_secs(now) })
+    }
+
+    /// Unlocks with the PIN/passphrase. `WrongPassphrase` never means damage (each one is counted);
+    /// `Busy` if another process holds the vault, or while too many wrong PINs make the next try wait
+    /// (see `unlock_attempts`). Unlocking an unlocked vault re-checks the passphrase.
     pub fn unlock(&self, passphrase: String) -> Result<()> {
         let passphrase = Zeroizing::new(passphrase);
         Inner::check_passphrase(&passphrase)?;
@@ -88,7 +107,7 @@ impl Coffre {
     /// Re-wraps the vault key under a new PIN/passphrase (documents are not re-encrypted).
     pub fn change_passphrase(&self, new_passphrase: String) -> Result<()> {
         let new_passphrase = Zeroizing::new(new_passphrase);
-        Inner::check_passphrase(&new_passphrase)?;
+        Inner::check_new_passphrase(&new_passphrase)?;
         let secret = self.inner.platform_secret()?;
         self.inner.with_vault(|v| Ok(v.change_passphrase(new_passphrase.as_bytes(), secret.as_deref())?))
     }

@@ -78,6 +78,13 @@ impl From<VaultError> for CoffreError {
             VaultError::StorageFull => E::StorageFull { detail: d("not enough storage space on the device") },
             VaultError::Io(io) => E::Internal { detail: format!("input/output error ({})", io.kind()) },
             VaultError::Crypto(_) => E::Corrupt { detail: d("a cryptographic check failed") },
+            VaultError::TooManyAttempts { failed, wait_secs } => E::Busy {
+                detail: format!(
+                    "too many wrong PINs ({failed} in a row): try again in {wait_secs} s; forgotten PIN: the \
+                     recovery kit reopens the vault"
+                ),
+            },
+            e @ VaultError::WeakSecret(_) => E::InvalidInput { detail: e.to_string() },
             _ => E::Internal { detail: d("unexpected vault error") },
         }
     }
@@ -90,7 +97,10 @@ impl From<CaptureError> for CoffreError {
                 E::NotFound { detail: d("no document found in the photo: let the person place the corners") }
             }
             CaptureError::Unsupported | CaptureError::Corrupt(_) => {
-                E::InvalidInput { detail: d("not a readable photo (JPEG or PNG), or damaged") }
+                E::InvalidInput { detail: d("not a readable photo (JPEG, PNG or WebP), or damaged") }
+            }
+            CaptureError::Heic => {
+                E::InvalidInput { detail: d("HEIC photos are not supported: share the photo as JPEG") }
             }
             e @ (CaptureError::TooLarge { .. }
             | CaptureError::TooSmall { .. }
@@ -112,8 +122,15 @@ impl From<CaptureError> for CoffreError {
 
 impl From<SyncError> for CoffreError {
     fn from(e: SyncError) -> Self {
-        if let SyncError::Link(what) = e {
-            return E::InvalidInput { detail: format!("device linking failed: {what}") };
+        match &e {
+            SyncError::Link(what) => return E::InvalidInput { detail: format!("device linking failed: {what}") },
+            SyncError::LinkOutdated { .. } => {
+                return E::InvalidInput { detail: d("linking code of an older app version: update both phones") };
+            }
+            SyncError::LinkRevealMismatch | SyncError::LinkAnswered => {
+                return E::Forbidden { detail: format!("{e}") };
+            }
+            _ => {}
         }
         match e.kind() {
             ErrorKind::Network => E::Network { detail: d("no network or server unreachable; nothing is lost") },
@@ -157,6 +174,14 @@ impl From<SyncError> for CoffreError {
                 SyncError::Server { status, .. } => E::Forbidden { detail: format!("the server refused ({status})") },
                 _ => E::Forbidden { detail: d("the server refused") },
             },
+            // The person's way forward, for the app to show (the test of `is_history_divergence`).
+            ErrorKind::Integrity if e.is_history_divergence() => E::Corrupt {
+                detail: format!(
+                    "the server shows a history different from the one this phone saw; your documents stay \
+                     on this phone. Keep a copy (export), then link this phone again from another phone of \
+                     the vault or with the recovery kit ({e})"
+                ),
+            },
             // `SyncError`'s messages name counts and sequence numbers only.
             ErrorKind::Integrity => {
                 E::Corrupt { detail: format!("the server's answer failed verification; local data is intact ({e})") }
@@ -185,6 +210,7 @@ impl From<EngineError> for CoffreError {
             EngineError::NotEnrolled => E::NotFound { detail: d("this vault is not connected to a server yet") },
             EngineError::AlreadyEnrolled => E::Conflict { detail: d("this vault is already connected to a server") },
             EngineError::LinkPending => E::Busy { detail: d("the other phone has not confirmed yet") },
+            EngineError::LinkCodeMismatch => E::Forbidden { detail: d("the codes do not match: nothing was sent") },
             // "not secure (http://); use https://" or "not a server address": fixed texts.
             EngineError::ServerAddress(a) => E::InvalidInput { detail: a.to_string() },
             // Names a word position only, never a word.

@@ -72,6 +72,18 @@ impl Inner {
         Ok(())
     }
 
+    /// A new PIN or passphrase (create, link, recover, change): not empty, and not one of the first a
+    /// thief tries (`InvalidInput` with the reason and what to pick instead).
+    pub(crate) fn check_new_passphrase(passphrase: &str) -> Result<()> {
+        Self::check_passphrase(passphrase)?;
+        coffre_core::vault::check_new_secret(passphrase).map_err(|why| {
+            CoffreError::invalid(&format!(
+                "this PIN or passphrase is too easy to guess ({why}): pick 6 random digits (not a date) or a \
+                 phrase of several words"
+            ))
+        })
+    }
+
     pub(crate) fn vault_exists(&self) -> bool {
         self.dir.join(layout::HEADER_FILE).exists()
     }
@@ -92,7 +104,7 @@ impl Inner {
         passphrase: &str,
         make: impl FnOnce(&Path, &[u8], Option<&[u8; 32]>) -> Result<Vault>,
     ) -> Result<()> {
-        Self::check_passphrase(passphrase)?;
+        Self::check_new_passphrase(passphrase)?;
         self.ensure_no_vault()?;
         let secret = self.platform_secret()?;
         let vault = make(&self.dir, passphrase.as_bytes(), secret.as_deref())?;

@@ -22,10 +22,10 @@ pub use agent::{
     RecoveryApproval,
 };
 pub use capture::{AutoCapture, CaptureApi, CapturedDocument};
-pub use coffre::Coffre;
+pub use coffre::{Coffre, UnlockAttempts};
 pub use error::CoffreError;
 pub use inner::PlatformSecretProvider;
-pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateScope, ScannedOffer};
+pub use mandate::{AuditEvent, DepositInfo, MandateApi, MandateGrant, MandateScope, ScannedOffer};
 pub use progress::{CancelHandle, ProgressListener};
 pub use qr::{QrCode, qr_decode_frame, qr_decode_photo, qr_encode};
 pub use recovery::{
@@ -36,7 +36,7 @@ pub use share::{
     DossierInfo, DossierPiece, DossierReport, PieceStatus, ReceivedDocument, ReceivedPage, ReceivedShare, ShareApi,
     ShareInfo, ShareLifetime, ShareLink, ShareState, open_share_link,
 };
-pub use sync::{DeviceLink, SyncApi};
+pub use sync::{DeviceLink, LinkApproval, SyncApi};
 #[doc(hidden)]
 pub use test_hooks::debug_panic;
 pub use types::*;

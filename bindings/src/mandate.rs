@@ -8,11 +8,10 @@ use coffre_core::mandate::formats::{MandateError, Scope};
 use coffre_core::mandate::{self as m, MandateFlowError};
 use std::sync::Arc;
 
-/// What the holder's screen shows after scanning an agent's QR: compare `short_code` with the
-/// agent's screen and read the certified identity before granting anything.
+/// What the holder's screen shows after scanning an agent's QR: the certified identity, to read
+/// before granting anything (the digits to compare come from [`MandateGrant::short_code`]).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ScannedOffer {
-    pub short_code: String,
     /// "Mme X (rôle) — CCAS de Y, valide jusqu'au …"
     pub identity_fr: String,
     pub identity_en: String,
@@ -91,35 +90,19 @@ pub struct MandateApi {
 #[uniffi::export]
 impl MandateApi {
     /// Reads an agent's QR (from `qr_decode_frame`): checks its organisation certificate and shows
-    /// who it is. Forged, truncated or expired offers are `InvalidInput` / `Expired`.
+    /// who it is, without sending anything. Forged, truncated or expired offers are `InvalidInput` /
+    /// `Expired`; an offer of an older app version is `InvalidInput` ("update both devices").
     pub fn scan_offer(&self, qr_text: String) -> Result<ScannedOffer> {
         let o = m::scan(&qr_text)?;
-        Ok(ScannedOffer { short_code: o.short_code, identity_fr: o.identity_fr, identity_en: o.identity_en })
+        Ok(ScannedOffer { identity_fr: o.identity_fr, identity_en: o.identity_en })
     }
 
-    /// Signs a mandate for the agent of `qr_text`, for `days` days, once the person compared the
-    /// codes. Consult/extract hand the agent the keys of `collections`: what the agent has read
-    /// cannot be unread after a revocation (say so on screen).
-    pub fn grant(
-        &self,
-        qr_text: String,
-        scopes: Vec<MandateScope>,
-        collections: Vec<String>,
-        days: u32,
-    ) -> Result<MandateInfo> {
-        if scopes.is_empty() {
-            return Err(CoffreError::invalid("tick at least one thing the agent may do"));
-        }
-        let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();
-        self.inner.with_vault(|vault| {
-            let granted = m::grant(vault, &qr_text, &scopes, collections, days)?;
-            let id = coffre_core::sync::protocol::MandateId::from(granted.id).to_string();
-            m::list(vault)?
-                .into_iter()
-                .find(|i| i.id == id)
-                .map(MandateInfo::from)
-                .ok_or_else(|| CoffreError::Internal { detail: "the granted mandate is not listed".into() })
-        })
+    /// Starts granting a mandate to the agent of `qr_text`: sends this phone's random contribution.
+    /// Then call `short_code()` on the result until it gives the digits, have the person compare them
+    /// with the agent's screen, and `grant`. A QR another phone already answered is `Forbidden`.
+    pub fn start_grant(&self, qr_text: String) -> Result<Arc<MandateGrant>> {
+        let desk = self.inner.with_vault(|vault| Ok(m::HolderDesk::start(vault, &qr_text)?))?;
+        Ok(Arc::new(MandateGrant { inner: self.inner.clone(), desk }))
     }
 
     pub fn list(&self) -> Result<Vec<MandateInfo>> {
@@ -152,6 +135,48 @@ impl MandateApi {
                     detail_json: e.detail.to_string(),
                 })
                 .collect())
+        })
+    }
+}
+
+/// One desk session on the holder's phone, after the scan (see [`MandateApi::start_grant`]).
+#[derive(uniffi::Object)]
+pub struct MandateGrant {
+    inner: Arc<Inner>,
+    desk: m::HolderDesk,
+}
+
+#[uniffi::export]
+impl MandateGrant {
+    /// The six digits, once the agent's device answered; `None` until then (ask again in a second).
+    /// An answer that does not match the scanned QR is `Forbidden`: someone showed another QR code.
+    pub fn short_code(&self) -> Result<Option<String>> {
+        Ok(self.desk.short_code()?)
+    }
+
+    /// Signs the mandate for `days` days: `confirmed_code` is the digits on the agent's screen (as
+    /// typed or confirmed), else `Forbidden` and nothing is signed. Consult/extract hand the agent
+    /// the keys of `collections`: what the agent has read cannot be unread after a revocation (say so
+    /// on screen).
+    pub fn grant(
+        &self,
+        confirmed_code: String,
+        scopes: Vec<MandateScope>,
+        collections: Vec<String>,
+        days: u32,
+    ) -> Result<MandateInfo> {
+        if scopes.is_empty() {
+            return Err(CoffreError::invalid("tick at least one thing the agent may do"));
+        }
+        let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();
+        self.inner.with_vault(|vault| {
+            let granted = self.desk.grant(vault, &confirmed_code, &scopes, collections, days)?;
+            let id = coffre_core::sync::protocol::MandateId::from(granted.id).to_string();
+            m::list(vault)?
+                .into_iter()
+                .find(|i| i.id == id)
+                .map(MandateInfo::from)
+                .ok_or_else(|| CoffreError::Internal { detail: "the granted mandate is not listed".into() })
         })
     }
 }

@@ -1,8 +1,8 @@
-//! [`SyncApi`] (enrol, sync, devices, approving a new phone) and [`DeviceLink`] (the new phone's
-//! side). Calls block; the engine owns its runtime; long ones take a [`ProgressListener`] and a
+//! [`SyncApi`] (enrol, sync, devices, approving a new phone through [`LinkApproval`]) and
+//! [`DeviceLink`] (the new phone's side). Calls block; the engine owns its runtime; long ones take a [`ProgressListener`] and a
 //! [`CancelHandle`].
 
-use crate::error::{CoffreError, Result};
+use crate::error::Result;
 use crate::inner::Inner;
 use crate::progress::{CancelHandle, ProgressListener};
 use crate::types::{Device, LinkStatus, SyncOptions, SyncReport};
@@ -68,33 +68,45 @@ impl SyncApi {
         self.inner.with_vault(|vault| Ok(engine::remove_device(vault, &public_key)?))
     }
 
-    /// The 6 digits for a scanned linking QR, to show next to the new phone's.
-    pub fn link_code(&self, qr_text: String) -> Result<String> {
-        Ok(engine::link_code(&qr_text)?)
-    }
-
-    /// Approves a new phone after the person confirmed the digits: `confirmed_code` must be the
-    /// code the new phone shows (as typed or confirmed), else `Forbidden` and nothing is sent.
-    pub fn approve_link(&self, qr_text: String, confirmed_code: String) -> Result<()> {
-        let expected = engine::link_code(&qr_text)?;
-        if expected != confirmed_code.trim() {
-            return Err(CoffreError::Forbidden { detail: "the codes do not match: nothing was sent".into() });
-        }
-        self.inner.with_vault(|vault| Ok(engine::link_approve(vault, &qr_text)?))
-    }
-
-    /// [`SyncApi::approve_link`], with a name for the new phone that every device's list shows.
-    pub fn approve_link_named(&self, qr_text: String, confirmed_code: String, name: String) -> Result<()> {
-        let expected = engine::link_code(&qr_text)?;
-        if expected != confirmed_code.trim() {
-            return Err(CoffreError::Forbidden { detail: "the codes do not match: nothing was sent".into() });
-        }
-        self.inner.with_vault(|vault| Ok(engine::link_approve_named(vault, &qr_text, Some(&name))?))
+    /// After scanning a new phone's QR: sends this phone's random contribution and returns the
+    /// approval to follow (digits, then `approve`). An old-format QR is `InvalidInput` ("update both
+    /// phones"); a QR another device already answered is `Forbidden` (start again).
+    pub fn start_link_approval(&self, qr_text: String) -> Result<Arc<LinkApproval>> {
+        let approval = self.inner.with_vault(|vault| Ok(engine::LinkApproval::start(vault, &qr_text)?))?;
+        Ok(Arc::new(LinkApproval { inner: self.inner.clone(), approval }))
     }
 }
 
-/// The new phone's side of linking. Show `qr_text()` as a QR code and `short_code()` as text;
-/// then call `try_complete` every second or so until it says `Linked`.
+/// The enrolled phone's side of linking, after the scan. Call `short_code()` every second or so until
+/// it gives the digits, show them, and let the person type (or confirm) the new phone's digits.
+#[derive(uniffi::Object)]
+pub struct LinkApproval {
+    inner: Arc<Inner>,
+    approval: engine::LinkApproval,
+}
+
+#[uniffi::export]
+impl LinkApproval {
+    /// The 6 digits, once the new phone answered; `None` until then. `Corrupt`-free: an answer that
+    /// does not match the scanned QR is `Forbidden` ("someone may have shown another QR code").
+    pub fn short_code(&self) -> Result<Option<String>> {
+        Ok(self.approval.short_code()?)
+    }
+
+    /// Approves the new phone: `confirmed_code` must be the digits it shows (as typed or confirmed),
+    /// else `Forbidden` and nothing is sent.
+    pub fn approve(&self, confirmed_code: String) -> Result<()> {
+        self.inner.with_vault(|vault| Ok(self.approval.approve(vault, &confirmed_code)?))
+    }
+
+    /// [`LinkApproval::approve`], with a name for the new phone that every device's list shows.
+    pub fn approve_named(&self, confirmed_code: String, name: String) -> Result<()> {
+        self.inner.with_vault(|vault| Ok(self.approval.approve_named(vault, &confirmed_code, Some(&name))?))
+    }
+}
+
+/// The new phone's side of linking. Show `qr_text()` as a QR code; call `short_code()` every second
+/// or so until it gives the digits and show them; then call `try_complete` until it says `Linked`.
 #[derive(uniffi::Object)]
 pub struct DeviceLink {
     inner: Arc<Inner>,
@@ -113,15 +125,17 @@ impl DeviceLink {
         self.pending.qr_text()
     }
 
-    pub fn short_code(&self) -> String {
-        self.pending.short_code()
+    /// The 6 digits to show, once the enrolled phone scanned the QR and answered; `None` until then
+    /// (ask again in a second). Show the QR until they come, then the digits.
+    pub fn short_code(&self) -> Result<Option<String>> {
+        Ok(self.pending.short_code()?)
     }
 
     /// Checks once. On approval, creates this phone's vault under `passphrase` (+ the platform
     /// secret), runs a first sync and leaves the vault unlocked on the `Coffre` that started this.
     pub fn try_complete(&self, passphrase: String) -> Result<LinkStatus> {
         let passphrase = Zeroizing::new(passphrase);
-        Inner::check_passphrase(&passphrase)?;
+        Inner::check_new_passphrase(&passphrase)?;
         let secret = self.inner.platform_secret()?;
         match self.pending.try_complete(&self.inner.dir, passphrase.as_bytes(), secret.as_deref()) {
             Ok(vault) => {

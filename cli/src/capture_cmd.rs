@@ -7,12 +7,15 @@ use crate::interrupt::Interrupt;
 use crate::progress::Bar;
 use crate::versions::print_versions;
 use clap::Subcommand;
-use coffre_core::capture::{CaptureError, CaptureOptions, CapturedDocument, Mode, Quad, detect_json};
+use coffre_core::RotateError;
+use coffre_core::capture::{CaptureError, CaptureOptions, CapturedDocument, Mode, Quad, Rotation, detect_json};
 use coffre_core::vault::NewDocument;
 use std::path::{Path, PathBuf};
 
 // Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
 // a help text).
+// Parsed once per run: boxing `Capture`'s arguments to shrink `Rotate` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Photo -> document: find the page or card, deskew, enhance, compress, store in the vault.
@@ -20,7 +23,7 @@ pub enum Commands {
     Capture {
         #[command(subcommand)]
         action: Option<CaptureAction>,
-        /// Photos (JPEG or PNG), one page each, in order.
+        /// Photos (JPEG, PNG or WebP), one page each, in order.
         #[arg(required = true)]
         photos: Vec<PathBuf>,
         /// Corners "x1,y1,x2,y2,x3,y3,x4,y4" in pixels of the upright photo (skips detection).
@@ -50,6 +53,16 @@ pub enum Commands {
         #[arg(long, value_name = "ID", conflicts_with_all = ["no_save", "category", "title", "tags", "expires"])]
         replace: Option<String>,
     },
+    /// Turn a page that was stored sideways or upside down (makes a new version; the old one stays).
+    Rotate {
+        /// The document (id or the start of its id).
+        id: String,
+        /// The page to turn, counted from 1 (all pages when absent).
+        #[arg(long)]
+        page: Option<u32>,
+        /// Degrees clockwise: 90, 180 or 270.
+        degrees: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +74,7 @@ pub enum CaptureAction {
 
 pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
     match cmd {
+        Commands::Rotate { id, page, degrees } => rotate(ctx, id, *page, *degrees),
         Commands::Capture { action: Some(CaptureAction::Detect { photo }), .. } => detect(ctx, photo),
         Commands::Capture {
             action: None,
@@ -109,6 +123,10 @@ pub struct Args<'a> {
 }
 
 fn capture_error(lang: Lang, file: &Path, e: &CaptureError) -> CliError {
+    if let (CaptureError::Heic, Some(fr), Some(en)) = (e, e.advice_fr(), e.advice_en()) {
+        // Not the photo's quality: its file format (the person can share it again as JPEG).
+        return CliError { message: format!("{}: {}", file.display(), lang.t(fr, en)), code: exit::USAGE };
+    }
     if let (Some(fr), Some(en)) = (e.advice_fr(), e.advice_en()) {
         // Blurred or empty: the photo itself is the problem; nothing was stored.
         return CliError { message: format!("{}: {}", file.display(), lang.t(fr, en)), code: exit::POOR_PHOTO };
@@ -120,8 +138,8 @@ fn capture_error(lang: Lang, file: &Path, e: &CaptureError) -> CliError {
             exit::NOT_FOUND,
         ),
         CaptureError::Unsupported | CaptureError::Corrupt(_) => (
-            "ce n'est pas une photo lisible (JPEG ou PNG), ou elle est abîmée.",
-            "this is not a readable photo (JPEG or PNG), or it is damaged.",
+            "ce n'est pas une photo lisible (JPEG, PNG ou WebP), ou elle est abîmée.",
+            "this is not a readable photo (JPEG, PNG or WebP), or it is damaged.",
             exit::USAGE,
         ),
         CaptureError::TooLarge { .. } => ("photo trop grande.", "photo too large.", exit::USAGE),
@@ -248,4 +266,59 @@ pub fn capture(ctx: &Ctx<'_>, args: Args<'_>, meta: NewDocument) -> Out {
         println!("  page: {} x {} px, {} o, {}", p["width"], p["height"], p["bytes"], p["mode"]);
     }
     ctx.print_docs(&[stored])
+}
+
+/// `coffre rotate ID [--page N] 90|180|270`: a new version with the page(s) turned.
+fn rotate(ctx: &Ctx<'_>, id: &str, page: Option<u32>, degrees: u32) -> Out {
+    let lang = ctx.lang;
+    let rotation = Rotation::from_degrees(degrees).filter(|r| *r != Rotation::None).ok_or_else(|| {
+        CliError::new(
+            lang.t(
+                "l'angle doit être 90, 180 ou 270 (degrés, sens des aiguilles d'une montre).",
+                "the angle must be 90, 180 or 270 (degrees, clockwise).",
+            ),
+            exit::USAGE,
+        )
+    })?;
+    let index = match page {
+        Some(0) => {
+            return Err(CliError::new(
+                lang.t("les pages sont comptées à partir de 1.", "pages are counted from 1."),
+                exit::USAGE,
+            ));
+        }
+        Some(n) => Some(n - 1),
+        None => None,
+    };
+    let mut vault = ctx.open()?;
+    let doc = ctx.resolve(&vault, id)?;
+    match coffre_core::rotate_pages(&mut vault, &doc, index, rotation) {
+        Ok(_) => {}
+        Err(RotateError::Vault(e)) => return Err(ctx.err(e)),
+        Err(RotateError::NoSuchPage { count, .. }) => {
+            return Err(CliError::new(
+                &format!(
+                    "{} {count}.",
+                    lang.t(
+                        "ce document n'a pas cette page ; nombre de pages :",
+                        "this document has no such page; pages:"
+                    )
+                ),
+                exit::USAGE,
+            ));
+        }
+        Err(_) => {
+            return Err(CliError::new(
+                lang.t(
+                    "cette page n'est pas une image : elle ne peut pas être tournée.",
+                    "this page is not an image: it cannot be turned.",
+                ),
+                exit::USAGE,
+            ));
+        }
+    }
+    if !ctx.cli.json {
+        println!("{}", lang.t("Page tournée, nouvelle version ajoutée :", "Page turned, new version added:"));
+    }
+    print_versions(ctx, &vault, &doc)
 }

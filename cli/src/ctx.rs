@@ -43,15 +43,10 @@ impl Ctx<'_> {
     }
 
     pub fn dir(&self) -> Result<PathBuf, CliError> {
-        self.cli.vault.clone().ok_or_else(|| {
-            CliError::new(
-                self.lang.t(
-                    "Indiquez le dossier du coffre avec --vault DOSSIER ou COFFRE_VAULT.",
-                    "Give the vault folder with --vault DIR or COFFRE_VAULT.",
-                ),
-                exit::USAGE,
-            )
-        })
+        self.cli
+            .vault
+            .clone()
+            .ok_or_else(|| CliError { message: self.lang.msg("cli-give-vault-dir"), code: exit::USAGE })
     }
 
     pub fn open(&self) -> Result<Vault, CliError> {
@@ -61,7 +56,32 @@ impl Ctx<'_> {
             return Err(self.err(VaultError::NoVault));
         }
         let pass = secret::passphrase(self.cli.passphrase_file.as_deref(), self.lang)?;
-        Vault::open(&dir, pass.as_bytes(), None).map_err(|e| self.err(e))
+        Vault::open(&dir, pass.as_bytes(), None).map_err(|e| match e {
+            VaultError::WrongPassphrase => self.wrong_passphrase(&dir),
+            e => self.err(e),
+        })
+    }
+
+    /// A wrong passphrase, with how many in a row and, from the second, the way out of a forgotten one.
+    fn wrong_passphrase(&self, dir: &std::path::Path) -> CliError {
+        let mut e = self.err(VaultError::WrongPassphrase);
+        let failed = Vault::unlock_attempts(dir).map(|a| a.failed).unwrap_or(0);
+        if failed >= 2 {
+            let free = coffre_core::vault::FREE_ATTEMPTS.saturating_sub(failed);
+            e.message = match self.lang {
+                Lang::Fr | Lang::Ar => format!(
+                    "{} ({failed} codes faux de suite ; encore {free} essai(s) sans attente, puis l'attente grandit.) \
+                     Code oublié ? Votre kit de secours rouvre le coffre : coffre recover.",
+                    e.message
+                ),
+                Lang::En => format!(
+                    "{} ({failed} wrong in a row; {free} more try(s) without waiting, then the wait grows.) \
+                     Forgot it? Your recovery kit reopens the vault: coffre recover.",
+                    e.message
+                ),
+            };
+        }
+        e
     }
 
     pub fn resolve(&self, vault: &Vault, id: &str) -> Result<DocId, CliError> {
@@ -79,12 +99,13 @@ impl Ctx<'_> {
             return self.print_json(&docs);
         }
         if docs.is_empty() {
-            println!("{}", self.lang.t("(aucun document)", "(no documents)"));
+            println!("{}", self.lang.msg("cli-no-documents"));
         }
         for d in docs {
             let pin = if d.pinned { "📌 " } else { "" };
             let exp = d.expires_on.as_deref().map(|e| format!("  ⏳ {e}")).unwrap_or_default();
-            println!("{}  {pin}{}  [{}]{exp}", &d.id.to_hex()[..8], d.title, d.category_label);
+            let category = coffre_core::messages::category_label(self.lang.l10n(), &d.category);
+            println!("{}  {pin}{}  [{category}]{exp}", &d.id.to_hex()[..8], d.title);
         }
         Ok(exit::OK)
     }

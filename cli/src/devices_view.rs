@@ -11,7 +11,7 @@ pub(crate) fn date(lang: Lang, unix: u64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(unix).unwrap_or(0))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     match lang {
-        Lang::Fr => {
+        Lang::Fr | Lang::Ar => {
             format!("{:02}/{:02}/{} {:02}:{:02} UTC", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
         }
         Lang::En => {
@@ -32,7 +32,7 @@ fn name_of(lang: Lang, d: &Device, n: usize) -> String {
         (None, DeviceRole::RecoveryKit) => lang.t("Kit de secours", "Recovery kit").to_string(),
         (None, DeviceRole::AssistedRecovery) => lang.t("Secours avec l'organisme", "Assisted recovery").to_string(),
         (None, DeviceRole::Device) => match lang {
-            Lang::Fr => format!("Appareil {n}"),
+            Lang::Fr | Lang::Ar => format!("Appareil {n}"),
             Lang::En => format!("Device {n}"),
         },
     }
@@ -111,7 +111,7 @@ pub(crate) fn print_sync_notices(lang: Lang, strays: &Strays, requests: &[Recove
         let when = date(lang, r.started_at);
         let ready = date(lang, r.ready_at);
         match lang {
-            Lang::Fr => eprintln!(
+            Lang::Fr | Lang::Ar => eprintln!(
                 "Attention : une récupération assistée de ce coffre a été demandée le {when} (possible à partir du {ready}). Si ce n'est pas vous, annulez-la : coffre recover assisted cancel"
             ),
             Lang::En => eprintln!(

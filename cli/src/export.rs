@@ -6,6 +6,7 @@ use crate::ctx::{Ctx, Out};
 use crate::errors::CliError;
 use crate::i18n::exit;
 use coffre_core::mandate;
+use coffre_core::messages::Args;
 use coffre_core::vault::{ExportFormat, Vault};
 use std::path::Path;
 
@@ -27,17 +28,13 @@ pub(crate) fn export_vault(ctx: &Ctx<'_>, vault: &mut Vault, dest: &Path, zip: b
     if let Some(path) = &audit
         && !ctx.cli.json
     {
-        println!("{} → {}", ctx.lang.t("journal d'audit", "audit trail"), path.display());
+        println!("{}", ctx.lang.msg_with("cli-audit-written", &Args::new().text("path", path.display().to_string())));
     }
     if ctx.cli.json {
         return ctx.print_json(&summary);
     }
-    println!(
-        "{} {} → {}",
-        summary.documents,
-        ctx.lang.t("document(s) exporté(s)", "document(s) exported"),
-        dest.display()
-    );
+    let args = Args::new().count("count", summary.documents).text("path", dest.display().to_string());
+    println!("{}", ctx.lang.msg_with("cli-documents-exported", &args));
     Ok(exit::OK)
 }
 

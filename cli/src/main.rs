@@ -38,6 +38,8 @@ pub struct Cli {
 
 fn main() {
     let lang = Lang::from_env();
+    // The time zone, read while the process has one thread (see `i18n::offset`).
+    let _ = i18n::offset();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -160,18 +160,20 @@ pub enum AgentCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MandateCommand {
-    /// Read an agent's QR (its text, or a photo of it): the code to compare and the agent's identity.
+    /// Read an agent's QR (its text, or a photo of it): the agent's identity (the digits to compare
+    /// come with `mandate grant`).
     Scan {
         /// COFFRE-AGENT:... or an image file of the QR code.
         code: String,
     },
-    /// Sign a mandate for the agent of this QR (after comparing the digits).
+    /// Sign a mandate for the agent of this QR: both screens then show 6 digits; type the agent's
+    /// digits when asked (read from standard input). Nothing is signed if they differ.
     Grant {
         /// COFFRE-AGENT:... or an image file of the QR code.
         code: String,
-        /// The 6 digits shown by the agent (checked before anything is signed).
-        #[arg(long)]
-        digits: String,
+        /// Seconds to wait for the agent's device to answer.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
         /// deposit, consult, extract, transmit (repeat).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
@@ -413,11 +415,16 @@ fn agent_offer(
         std::fs::write(png, bytes).map_err(io(l, png))?;
     }
     println!("{}", offer.to_qr_text());
-    println!("{}: {}", l.t("Code à comparer", "Code to compare"), offer.short_code());
     println!("{}", fmt::identity_line(&cert, l == Lang::Fr));
     let deadline = Instant::now() + wait;
+    let mut shown = false;
     let m = loop {
-        match mandate::agent_receive(&offer, &keys) {
+        if !shown && let Some(code) = offer.short_code(&keys).map_err(|e| flow_error(ctx, e))? {
+            // Only once the holder's phone answered: the digits depend on its contribution.
+            println!("{} {code}", l.t("Code à comparer :", "Code to compare:"));
+            shown = true;
+        }
+        match mandate::agent_receive(&offer.offer, &keys) {
             Ok(m) => break m,
             Err(MandateFlowError::Pending) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(500));
@@ -429,7 +436,8 @@ fn agent_offer(
         }
     };
     std::fs::write(out, mandate::mandate_to_text(&m)).map_err(io(l, out))?;
-    let scopes: Vec<&str> = m.scopes.list().into_iter().map(Scope::code).collect();
+    let scopes: Vec<String> =
+        m.scopes.list().into_iter().map(|s| coffre_core::messages::scope_label(l.l10n(), s)).collect();
     println!(
         "{} {} ({}) {} {}",
         l.t("Mandat reçu :", "Mandate received:"),
@@ -488,23 +496,12 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
             if ctx.cli.json {
                 return ctx.print_json(&s);
             }
-            println!("{}: {}", l.t("Code", "Code"), s.short_code);
             println!("{}", if l == Lang::Fr { &s.identity_fr } else { &s.identity_en });
             // Names can be copied; the organisation's key cannot: agents can check it at the desk.
             println!("{}: {}", l.t("Clé de l'organisation", "Organisation key"), s.org_key);
         }
-        MandateCommand::Grant { code, digits, scopes, collections, days } => {
+        MandateCommand::Grant { code, wait, scopes, collections, days } => {
             let code = &qr_text(ctx, code)?;
-            let s = mandate::scan(code).map_err(|e| flow_error(ctx, e))?;
-            if s.short_code != digits.trim() {
-                return Err(CliError::new(
-                    l.t(
-                        "Les chiffres ne correspondent pas : rien n'a été signé.",
-                        "The digits do not match: nothing was signed.",
-                    ),
-                    exit::USAGE,
-                ));
-            }
             let scopes = scopes
                 .iter()
                 .map(|s| Scope::from_code(s))
@@ -512,8 +509,34 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| CliError::new("--scope deposit|consult|extract|transmit", exit::USAGE))?;
             let mut vault = ctx.open()?;
-            let m = mandate::grant(&mut vault, code, &scopes, collections.clone(), *days)
-                .map_err(|e| flow_error(ctx, e))?;
+            let desk = mandate::HolderDesk::start(&mut vault, code).map_err(|e| flow_error(ctx, e))?;
+            let s = desk.scanned();
+            println!("{}", if l == Lang::Fr { &s.identity_fr } else { &s.identity_en });
+            let deadline = Instant::now() + Duration::from_secs(*wait);
+            let digits = loop {
+                match desk.short_code().map_err(|e| flow_error(ctx, e))? {
+                    Some(d) => break d,
+                    None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(500)),
+                    None => {
+                        return Err(CliError::new(
+                            l.t(
+                                "L'appareil de l'agent n'a pas répondu : rien n'a été signé.",
+                                "The agent's device did not answer: nothing was signed.",
+                            ),
+                            exit::FAILURE,
+                        ));
+                    }
+                }
+            };
+            println!("{} {digits}", l.t("Code à comparer :", "Code to compare:"));
+            eprint!(
+                "{} ",
+                l.t("Tapez les 6 chiffres affichés par l'agent :", "Type the 6 digits the agent's screen shows:")
+            );
+            let mut typed = String::new();
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut typed).map_err(|e| ctx.err(e.into()))?;
+            let m =
+                desk.grant(&mut vault, &typed, &scopes, collections.clone(), *days).map_err(|e| flow_error(ctx, e))?;
             println!(
                 "{} {} — {} {}",
                 l.t("Mandat signé", "Mandate signed"),
@@ -542,7 +565,11 @@ pub fn mandate_cmd(ctx: &Ctx<'_>, cmd: &MandateCommand) -> Out {
                     m.agent,
                     m.role,
                     m.org,
-                    m.scopes.join(","),
+                    m.scopes
+                        .iter()
+                        .map(|c| coffre_core::messages::scope_code_label(l.l10n(), c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     state,
                     l.t("jusqu'au", "until"),
                     fmt::date_of(m.not_after)
@@ -608,33 +635,10 @@ pub fn deposits(ctx: &Ctx<'_>) -> Out {
     Ok(exit::OK)
 }
 
-fn kind_label(l: Lang, kind: &str) -> &'static str {
-    use coffre_core::sync::protocol::AuditKind as K;
-    match K::parse(kind) {
-        K::DeviceAdded => l.t("appareil ajouté", "device added"),
-        K::DeviceRemoved => l.t("appareil retiré", "device removed"),
-        K::MandateGranted => l.t("mandat accordé", "mandate granted"),
-        K::MandateRevoked => l.t("mandat révoqué", "mandate revoked"),
-        K::DepositReceived => l.t("dépôt certifié", "certified deposit"),
-        K::AgentConsulted => l.t("consultation par un agent", "consulted by an agent"),
-        K::AgentDownloaded => l.t("téléchargement par un agent", "downloaded by an agent"),
-        K::AgentTransmitted => l.t("transmis par un agent", "transmitted by an agent"),
-        K::ShareOpened => l.t("lien de partage ouvert", "share link opened"),
-        K::RecoveryKitMade => l.t("kit de secours créé", "recovery kit made"),
-        K::RecoveryKitUsed => l.t("kit de secours utilisé", "recovery kit used"),
-        K::AssistedRecoveryEnabled => l.t("récupération assistée activée", "assisted recovery enabled"),
-        K::AssistedRecoveryStarted => l.t("récupération assistée demandée", "assisted recovery requested"),
-        K::AssistedRecoveryCancelled => l.t("récupération assistée annulée", "assisted recovery cancelled"),
-        K::AssistedRecoveryWrongPin => l.t("code PIN erroné (récupération)", "wrong PIN (recovery)"),
-        K::AssistedRecoveryLocked => l.t("récupération bloquée", "recovery locked"),
-        K::AssistedRecoveryShareReleased => l.t("part de récupération libérée", "recovery share released"),
-        K::AssistedRecoverySlotFetched => l.t("part de récupération retirée", "recovery share fetched"),
-        K::CollectionKeysRotated => l.t("clés renouvelées après un appareil perdu", "keys rotated after a lost device"),
-        K::KeyGenerationStarted => {
-            l.t("nouvelle clé du coffre après un appareil perdu", "new vault key after a lost device")
-        }
-        K::Unknown(_) => l.t("autre événement", "other event"),
-    }
+/// An audit event's label, from the catalogue ("lien de partage ouvert"; "autre événement" for a
+/// kind this build does not know).
+fn kind_label(l: Lang, kind: &str) -> String {
+    coffre_core::messages::audit_label(l.l10n(), kind)
 }
 
 pub fn audit(ctx: &Ctx<'_>) -> Out {

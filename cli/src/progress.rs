@@ -89,19 +89,9 @@ impl Bar {
     }
 }
 
-/// A size as people read it: "12,3 Mo" in French, "12.3 MB" in English.
+/// A size as people read it, from the catalogue: "12,3 Mo" in French, "12.3 MB" in English.
 pub fn size(lang: Lang, bytes: u64) -> String {
-    let (value, unit_fr, unit_en) = match bytes {
-        b if b >= 1_000_000_000 => (b as f64 / 1e9, "Go", "GB"),
-        b if b >= 1_000_000 => (b as f64 / 1e6, "Mo", "MB"),
-        b if b >= 1_000 => (b as f64 / 1e3, "ko", "kB"),
-        b => return format!("{b} {}", lang.t("o", "B")),
-    };
-    let text = format!("{value:.1}");
-    match lang {
-        Lang::Fr => format!("{} {unit_fr}", text.replace('.', ",")),
-        Lang::En => format!("{text} {unit_en}"),
-    }
+    coffre_l10n::size(lang.l10n(), bytes)
 }
 
 #[cfg(test)]
@@ -112,7 +102,7 @@ mod tests {
     fn sizes_read_as_people_write_them() {
         assert_eq!(size(Lang::Fr, 12_345_678), "12,3 Mo");
         assert_eq!(size(Lang::En, 12_345_678), "12.3 MB");
-        assert_eq!(size(Lang::Fr, 999), "999 o");
+        assert_eq!(size(Lang::Fr, 999), "999 octets");
         assert_eq!(size(Lang::En, 2_500), "2.5 kB");
     }
 

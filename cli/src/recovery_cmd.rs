@@ -167,7 +167,7 @@ pub fn show_kit(ctx: &Ctx<'_>, kit: &coffre_core::recovery::Kit, pdf: Option<&Pa
     let lang = ctx.lang;
     let words = kit.words(list);
     if let Some(path) = pdf {
-        let bytes = kit.pdf(list, &today()).map_err(|e| recovery_error(ctx, e))?;
+        let bytes = kit.pdf_in(lang.l10n(), list, &today()).map_err(|e| recovery_error(ctx, e))?;
         write_private(path, &bytes).map_err(|e| ctx.err(e.into()))?;
     }
     if ctx.cli.json {

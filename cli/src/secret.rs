@@ -6,12 +6,10 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 fn from_file(path: &Path, lang: Lang) -> Result<Zeroizing<String>, CliError> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|_| {
-        CliError::new(
-            lang.t("Impossible de lire le fichier du code secret.", "Cannot read the passphrase file."),
-            exit::USAGE,
-        )
-    })?);
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|_| CliError::new(&lang.msg("cli-passphrase-file-unreadable"), exit::USAGE))?,
+    );
     Ok(Zeroizing::new(text.lines().next().unwrap_or_default().to_string()))
 }
 
@@ -23,7 +21,7 @@ pub fn passphrase(file: Option<&Path>, lang: Lang) -> Result<Zeroizing<String>, 
     if let Ok(p) = std::env::var("COFFRE_PASSPHRASE") {
         return Ok(Zeroizing::new(p));
     }
-    prompt(lang.t("Code secret du coffre : ", "Vault passphrase: "), lang)
+    prompt(&format!("{} ", lang.msg("cli-prompt-passphrase")), lang)
 }
 
 /// A new passphrase, typed twice when prompted.
@@ -33,33 +31,24 @@ pub fn new_passphrase(file: Option<&Path>, env: &str, lang: Lang) -> Result<Zero
     } else if let Ok(p) = std::env::var(env) {
         Zeroizing::new(p)
     } else {
-        let first = prompt(lang.t("Nouveau code secret : ", "New passphrase: "), lang)?;
-        let second = prompt(lang.t("Retapez-le : ", "Type it again: "), lang)?;
+        let first = prompt(&format!("{} ", lang.msg("cli-prompt-new-passphrase")), lang)?;
+        let second = prompt(&format!("{} ", lang.msg("cli-prompt-again")), lang)?;
         if *first != *second {
-            return Err(CliError::new(
-                lang.t("Les deux codes sont différents.", "The two passphrases differ."),
-                exit::USAGE,
-            ));
+            return Err(CliError::new(&lang.msg("cli-passphrases-differ"), exit::USAGE));
         }
         first
     };
-    if p.chars().count() < 4 {
-        return Err(CliError::new(
-            lang.t("Le code secret doit faire au moins 4 caractères.", "The passphrase needs at least 4 characters."),
-            exit::USAGE,
-        ));
+    // A copy of the vault folder can be guessed at offline, without the attempt counter: the
+    // PIN or passphrase itself must not be one of the first tried.
+    if let Err(why) = coffre_core::vault::check_new_secret(&p) {
+        let (fr, en) = crate::i18n::weak_secret_advice(why);
+        return Err(CliError { message: lang.t(&fr, &en).to_string(), code: exit::USAGE });
     }
     Ok(p)
 }
 
 pub(crate) fn prompt(text: &str, lang: Lang) -> Result<Zeroizing<String>, CliError> {
-    rpassword::prompt_password(text).map(Zeroizing::new).map_err(|_| {
-        CliError::new(
-            lang.t(
-                "Pas de terminal pour demander le code secret : utilisez --passphrase-file ou COFFRE_PASSPHRASE.",
-                "No terminal to ask for the passphrase: use --passphrase-file or COFFRE_PASSPHRASE.",
-            ),
-            exit::USAGE,
-        )
-    })
+    rpassword::prompt_password(text)
+        .map(Zeroizing::new)
+        .map_err(|_| CliError::new(&lang.msg("cli-no-terminal-for-passphrase"), exit::USAGE))
 }

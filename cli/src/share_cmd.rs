@@ -137,16 +137,9 @@ pub fn share_error(ctx: &Ctx<'_>, e: ShareError) -> CliError {
     }
 }
 
+/// A moment in words, in the person's time zone ("14 décembre 2026 à 16 h 09").
 fn date(lang: Lang, unix: u64) -> String {
-    let t = time_of(unix);
-    match lang {
-        Lang::Fr => {
-            format!("{:02}/{:02}/{} {:02}:{:02} UTC", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
-        }
-        Lang::En => {
-            format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-        }
-    }
+    crate::i18n::moment(lang, time_of(unix))
 }
 
 fn time_of(unix: u64) -> time::OffsetDateTime {

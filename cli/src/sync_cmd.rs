@@ -9,7 +9,7 @@ use crate::progress::Bar;
 use crate::secret;
 use clap::Subcommand;
 use coffre_core::mandate;
-use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
+use coffre_core::sync_engine::{self, EngineError, LinkApproval, PendingLink, SyncOptions};
 
 // Its top-level subcommands, flattened into `coffre`'s (a plain comment: a doc comment would be
 // a help text).
@@ -52,13 +52,14 @@ pub enum DeviceCommand {
         #[arg(long, default_value_t = 300)]
         wait: u64,
     },
-    /// On an ENROLLED device: approve a linking code shown by the new device.
+    /// On an ENROLLED device: approve a linking code shown by the new device. Both devices then show
+    /// 6 digits; type the new device's digits when asked (read from standard input).
     Approve {
         /// The text of the new device's QR code (COFFRE-LINK:...).
         code: String,
-        /// The 6 digits shown by the new device (checked before anything is sent).
-        #[arg(long)]
-        digits: String,
+        /// Seconds to wait for the new device's answer.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
         /// A name for the new device, shown by `device list` on every device (e.g. "Téléphone de Léa").
         #[arg(long)]
         name: Option<String>,
@@ -92,7 +93,7 @@ fn same_server(a: &str, b: &str) -> bool {
 /// `sync --server` naming another server than the vault's: refused, with the way to move.
 fn other_server(ctx: &Ctx<'_>, current: &str, asked: &str) -> CliError {
     let message = match ctx.lang {
-        crate::i18n::Lang::Fr => format!(
+        crate::i18n::Lang::Fr | crate::i18n::Lang::Ar => format!(
             "Rien n'a été synchronisé : ce coffre utilise le serveur {current}, pas {asked}. Son historique est sur ce serveur, on ne peut pas en changer en cours de route. Lancez « coffre sync » sans --server pour continuer avec {current}. Pour passer à un autre serveur : exportez vos documents (coffre export --zip), créez un nouveau coffre (coffre init), réimportez-les et connectez-le avec « coffre sync --server {asked} »."
         ),
         crate::i18n::Lang::En => format!(
@@ -155,9 +156,8 @@ pub fn sync(ctx: &Ctx<'_>, server: Option<&str>, all: bool, allow_http: bool, in
 
 /// Told while the sync waits for a busy server (on stderr: stdout stays the report).
 fn busy_notice(lang: Lang) -> coffre_core::sync::BusyFn {
-    std::sync::Arc::new(move |secs| match lang {
-        Lang::Fr => eprintln!("Le serveur est occupé, nouvel essai dans {secs} s."),
-        Lang::En => eprintln!("The server is busy, trying again in {secs} s."),
+    std::sync::Arc::new(move |secs| {
+        eprintln!("{}", lang.msg_with("cli-busy-retrying", &coffre_core::messages::Args::new().count("seconds", secs)))
     })
 }
 
@@ -183,16 +183,20 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
             let pass = secret::new_passphrase(ctx.cli.passphrase_file.as_deref(), "COFFRE_PASSPHRASE", lang)?;
             let pending = PendingLink::allowing_http(server, *allow_http);
             println!("{}", pending.qr_text());
-            println!("{} {}", lang.t("Code à comparer :", "Code to compare:"), pending.short_code());
             eprintln!(
                 "{}",
                 lang.t(
-                    "Sur le téléphone déjà relié : coffre device approve CODE --digits CHIFFRES",
-                    "On the enrolled device: coffre device approve CODE --digits DIGITS",
+                    "Sur l'appareil déjà relié : coffre device approve CODE, puis comparez les chiffres.",
+                    "On the enrolled device: coffre device approve CODE, then compare the digits.",
                 )
             );
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(*wait);
+            let mut shown = false;
             loop {
+                if !shown && let Some(code) = pending.short_code().map_err(|e| engine_error(ctx, e))? {
+                    println!("{} {code}", lang.t("Code à comparer :", "Code to compare:"));
+                    shown = true;
+                }
                 match pending.try_complete(&dir, pass.as_bytes(), None) {
                     Ok(vault) => {
                         let n = vault.list(&Default::default()).map(|d| d.len()).unwrap_or(0);
@@ -206,19 +210,30 @@ pub fn device(ctx: &Ctx<'_>, cmd: &DeviceCommand) -> Out {
                 }
             }
         }
-        DeviceCommand::Approve { code, digits, name } => {
-            let expected = sync_engine::link_code(code).map_err(|e| engine_error(ctx, e))?;
-            if expected != digits.trim() {
-                return Err(CliError::new(
-                    lang.t(
-                        "Les chiffres ne correspondent pas : rien n'a été envoyé. Recommencez depuis le nouvel appareil.",
-                        "The digits do not match: nothing was sent. Start again from the new device.",
-                    ),
-                    exit::USAGE,
-                ));
-            }
+        DeviceCommand::Approve { code, wait, name } => {
             let mut vault = ctx.open()?;
-            sync_engine::link_approve_named(&mut vault, code, name.as_deref()).map_err(|e| engine_error(ctx, e))?;
+            let approval = LinkApproval::start(&mut vault, code).map_err(|e| engine_error(ctx, e))?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(*wait);
+            let digits = loop {
+                match approval.short_code().map_err(|e| engine_error(ctx, e))? {
+                    Some(d) => break d,
+                    None if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(500))
+                    }
+                    None => return Err(engine_error(ctx, EngineError::LinkPending)),
+                }
+            };
+            println!("{} {digits}", lang.t("Code à comparer :", "Code to compare:"));
+            eprint!(
+                "{} ",
+                lang.t(
+                    "Tapez les 6 chiffres affichés sur le nouvel appareil :",
+                    "Type the 6 digits shown on the new device:"
+                )
+            );
+            let mut typed = String::new();
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut typed).map_err(|e| ctx.err(e.into()))?;
+            approval.approve_named(&mut vault, &typed, name.as_deref()).map_err(|e| engine_error(ctx, e))?;
             println!("{}", lang.t("Nouvel appareil autorisé.", "New device approved."));
             Ok(exit::OK)
         }

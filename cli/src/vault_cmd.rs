@@ -9,6 +9,7 @@ use crate::i18n::exit;
 use crate::progress::Bar;
 use crate::secret;
 use clap::Subcommand;
+use coffre_core::messages::Args;
 use coffre_core::vault::{CATALOGUE, IMPORT_BATCH, ListQuery, MetadataPatch, NewDocument, Vault, VaultError};
 use std::path::{Path, PathBuf};
 
@@ -172,14 +173,14 @@ pub fn run(ctx: &Ctx<'_>, cmd: &Commands) -> Out {
                 confirm_delete(ctx, &title)?;
             }
             vault.delete(&id).map_err(|e| ctx.err(e))?;
-            println!("{}", lang.t("Document supprimé.", "Document deleted."));
+            println!("{}", lang.msg("cli-document-deleted"));
             Ok(exit::OK)
         }
         Commands::Pin { id, off } => {
             let mut vault = ctx.open()?;
             let id = ctx.resolve(&vault, id)?;
             vault.set_pinned(&id, !off).map_err(|e| ctx.err(e))?;
-            println!("{}", if *off { lang.t("Désépinglé.", "Unpinned.") } else { lang.t("Épinglé.", "Pinned.") });
+            println!("{}", lang.msg(if *off { "cli-unpinned" } else { "cli-pinned" }));
             Ok(exit::OK)
         }
         Commands::Desk { out } => desk(ctx, out),
@@ -202,7 +203,7 @@ pub fn init(ctx: &Ctx<'_>) -> Out {
     if ctx.cli.json {
         return ctx.print_json(&serde_json::json!({ "vault_id": vault.vault_id(), "dir": dir }));
     }
-    println!("{} {}", ctx.lang.t("Coffre créé :", "Vault created:"), dir.display());
+    println!("{}", ctx.lang.msg_with("cli-vault-created", &Args::new().text("path", dir.display().to_string())));
     Ok(exit::OK)
 }
 
@@ -251,7 +252,7 @@ fn import(ctx: &Ctx<'_>, files: &[PathBuf], meta: NewDocument) -> Out {
         bar.finish();
     }
     if !ctx.cli.json {
-        println!("{} {}", added.len(), ctx.lang.t("document(s) ajouté(s) :", "document(s) added:"));
+        println!("{}", ctx.lang.msg_with("cli-documents-added", &Args::new().count("count", added.len() as u64)));
     }
     ctx.print_docs(&added)
 }
@@ -267,24 +268,28 @@ fn show(ctx: &Ctx<'_>, id: &str, page: u32, out: Option<&Path>) -> Out {
         let l = ctx.lang;
         println!("{}", doc.title);
         println!("  id: {}", doc.id);
-        println!("  {}: {}", l.t("catégorie", "category"), doc.category_label);
+        println!(
+            "  {}: {}",
+            l.msg("cli-field-category"),
+            coffre_core::messages::category_label(l.l10n(), &doc.category)
+        );
         if !doc.tags.is_empty() {
-            println!("  {}: {}", l.t("étiquettes", "tags"), doc.tags.join(", "));
+            println!("  {}: {}", l.msg("cli-field-tags"), doc.tags.join(", "));
         }
         if let Some(d) = &doc.issued_on {
-            println!("  {}: {d}", l.t("délivré le", "issued"));
+            println!("  {}: {d}", l.msg("cli-field-issued"));
         }
         if let Some(d) = &doc.expires_on {
-            println!("  {}: {d}", l.t("expire le", "expires"));
+            println!("  {}: {d}", l.msg("cli-field-expires"));
         }
         if !doc.notes.is_empty() {
-            println!("  notes: {}", doc.notes);
+            println!("  {}: {}", l.msg("cli-field-notes"), doc.notes);
         }
         println!("  pages: {}", doc.page_count());
         return Ok(exit::OK);
     };
     if page == 0 {
-        return Err(CliError::new(ctx.lang.t("Les pages commencent à 1.", "Pages start at 1."), exit::USAGE));
+        return Err(CliError { message: ctx.lang.msg("cli-pages-start-at-1"), code: exit::USAGE });
     }
     let n = vault.save_page(&id, page - 1, out).map_err(|e| ctx.err(e))?;
     if ctx.cli.json {
@@ -300,25 +305,16 @@ fn confirm_delete(ctx: &Ctx<'_>, title: &str) -> Result<(), CliError> {
     use std::io::{BufRead, IsTerminal, Write};
     let l = ctx.lang;
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::new(
-            l.t(
-                "Rien n'a été supprimé : sans terminal, personne ne peut confirmer. Ajoutez --yes pour supprimer sans question.",
-                "Nothing was deleted: without a terminal, nobody can confirm. Add --yes to delete without asking.",
-            ),
-            exit::USAGE,
-        ));
+        return Err(CliError::new(&l.msg("cli-delete-needs-terminal"), exit::USAGE));
     }
-    eprint!("{} « {title} » ? [oui/non] ", l.t("Supprimer définitivement", "Delete for good"));
+    eprint!("{} ", l.msg_with("cli-delete-confirm", &Args::new().text("title", title)));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).map_err(|e| ctx.err(e.into()))?;
     if matches!(answer.trim().to_lowercase().as_str(), "o" | "oui" | "y" | "yes") {
         return Ok(());
     }
-    Err(CliError::new(
-        l.t("Suppression annulée : rien n'a changé.", "Deletion cancelled: nothing changed."),
-        exit::FAILURE,
-    ))
+    Err(CliError::new(&l.msg("cli-delete-cancelled"), exit::FAILURE))
 }
 
 /// Refuses an output name whose extension says another format than the page's (a `.png` holding
@@ -339,18 +335,10 @@ fn check_extension(ctx: &Ctx<'_>, out: &Path, bytes: &[u8]) -> Result<(), CliErr
     if fits {
         return Ok(());
     }
-    let message = match ctx.lang {
-        crate::i18n::Lang::Fr => format!(
-            "Rien n'a été écrit : cette page est une {} et le nom se termine par .{ext}. Choisissez un nom en .{right}.",
-            kind.name()
-        ),
-        crate::i18n::Lang::En => {
-            format!(
-                "Nothing written: this page is a {} but the name ends in .{ext}. Choose a name ending in .{right}.",
-                kind.name()
-            )
-        }
-    };
+    let message = ctx.lang.msg_with(
+        "cli-wrong-extension",
+        &Args::new().text("kind", kind.name()).text("ext", ext.as_str()).text("right", right),
+    );
     Err(CliError::new(&message, exit::USAGE))
 }
 
@@ -363,13 +351,7 @@ fn desk(ctx: &Ctx<'_>, out: &Path) -> Out {
             println!("{} → {}", doc.title, out.display());
             Ok(exit::OK)
         }
-        None => Err(CliError::new(
-            ctx.lang.t(
-                "Aucun document épinglé. Épinglez votre pièce d'identité avec « coffre pin ID ».",
-                "No pinned document. Pin your ID with `coffre pin ID`.",
-            ),
-            exit::NOT_FOUND,
-        )),
+        None => Err(CliError { message: ctx.lang.msg("cli-no-pinned"), code: exit::NOT_FOUND }),
     }
 }
 
@@ -380,13 +362,13 @@ fn expiring(ctx: &Ctx<'_>, days: u32) -> Out {
         return ctx.print_json(&list);
     }
     if list.is_empty() {
-        println!("{}", ctx.lang.t("Rien n'expire bientôt.", "Nothing expires soon."));
+        println!("{}", ctx.lang.msg("cli-nothing-expires"));
     }
     for e in &list {
         let when = if e.days_left < 0 {
-            format!("{} {} {}", ctx.lang.t("expiré depuis", "expired"), -e.days_left, ctx.lang.t("jours", "days ago"))
+            ctx.lang.msg_with("cli-expired-days-ago", &Args::new().num("days", -e.days_left as f64))
         } else {
-            format!("{} {} {}", ctx.lang.t("expire dans", "expires in"), e.days_left, ctx.lang.t("jours", "days"))
+            ctx.lang.msg_with("cli-expires-in-days", &Args::new().num("days", e.days_left as f64))
         };
         println!("{}  {}  — {when}", &e.document.id.to_hex()[..8], e.document.title);
     }
@@ -407,24 +389,22 @@ fn verify(ctx: &Ctx<'_>) -> Out {
         return Ok(code);
     }
     let l = ctx.lang;
-    println!(
-        "{} {} · {} {} · {}: {}",
-        report.documents,
-        l.t("documents", "documents"),
-        report.blobs_checked,
-        l.t("fichiers vérifiés", "files checked"),
-        l.t("base de données", "database"),
-        if report.database_ok { "ok" } else { l.t("ABÎMÉE", "DAMAGED") }
-    );
+    let database = l.msg(if report.database_ok { "cli-database-ok" } else { "cli-database-damaged" });
+    let summary = Args::new()
+        .count("documents", report.documents)
+        .count("files", report.blobs_checked)
+        .text("database", database);
+    println!("{}", l.msg_with("cli-verify-summary", &summary));
     for d in &report.damaged {
-        let what = match d.problem {
-            coffre_core::vault::DamageKind::Missing => l.t("manquante", "missing"),
-            coffre_core::vault::DamageKind::Altered => l.t("altérée", "altered"),
+        let id = match d.problem {
+            coffre_core::vault::DamageKind::Missing => "cli-page-missing",
+            coffre_core::vault::DamageKind::Altered => "cli-page-altered",
         };
-        println!("  ✗ {} ({}) — page {} {what}", d.title, &d.doc_id.to_hex()[..8], d.page_index + 1);
+        let what = l.msg_with(id, &Args::new().count("page", u64::from(d.page_index) + 1));
+        println!("  ✗ {} ({}) — {what}", d.title, &d.doc_id.to_hex()[..8]);
     }
     if report.is_clean() {
-        println!("{}", l.t("Tout est intact.", "Everything is intact."));
+        println!("{}", l.msg("cli-all-intact"));
     }
     Ok(code)
 }
@@ -434,7 +414,7 @@ fn categories(ctx: &Ctx<'_>) -> Out {
         return ctx.print_json(&CATALOGUE);
     }
     for c in CATALOGUE {
-        println!("{:28} {}", c.code, ctx.lang.t(c.label_fr, c.label_en));
+        println!("{:28} {}", c.code, coffre_core::messages::category_label(ctx.lang.l10n(), c.code));
     }
     Ok(exit::OK)
 }
@@ -451,7 +431,7 @@ fn passwd(ctx: &Ctx<'_>, new_passphrase_file: Option<&Path>) -> Out {
     let mut vault = ctx.open()?;
     let new = secret::new_passphrase(new_passphrase_file, "COFFRE_NEW_PASSPHRASE", lang)?;
     vault.change_passphrase(new.as_bytes(), None).map_err(|e| ctx.err(e))?;
-    println!("{}", lang.t("Code secret changé.", "Passphrase changed."));
+    println!("{}", lang.msg("cli-passphrase-changed"));
     Ok(exit::OK)
 }
 
@@ -460,13 +440,7 @@ fn db_key(ctx: &Ctx<'_>) -> Out {
     let lang = ctx.lang;
     let vault = ctx.open()?;
     let key = vault.sqlcipher_key_hex();
-    eprintln!(
-        "{}",
-        lang.t(
-            "Clé brute SQLCipher 4 (secrète !). Usage : PRAGMA key = \"x'<clé>'\"; voir core/vault/README.md",
-            "Raw SQLCipher 4 key (secret!). Use: PRAGMA key = \"x'<key>'\"; see core/vault/README.md",
-        )
-    );
+    eprintln!("{}", lang.msg("cli-db-key-warning"));
     println!("{}", key.as_str());
     Ok(exit::OK)
 }

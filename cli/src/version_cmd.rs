@@ -61,7 +61,7 @@ fn add(ctx: &Ctx<'_>, id: &str, files: &[PathBuf]) -> Out {
     }
     vault.add_version(&id, Origin::Import, pages).map_err(|e| ctx.err(e))?;
     if !ctx.cli.json {
-        println!("{}", ctx.lang.t("Nouvelle version ajoutée :", "New version added:"));
+        println!("{}", ctx.lang.msg("cli-version-added"));
     }
     print_versions(ctx, &vault, &id)
 }
@@ -71,13 +71,10 @@ fn show(ctx: &Ctx<'_>, id: &str, number: u32, page: u32, out: &Path) -> Out {
     let id = ctx.resolve(&vault, id)?;
     let versions = vault.versions(&id).map_err(|e| ctx.err(e))?;
     let Some(v) = versions.iter().find(|v| v.number == number) else {
-        return Err(CliError::new(
-            ctx.lang.t("Pas de version avec ce numéro.", "No version with this number."),
-            exit::NOT_FOUND,
-        ));
+        return Err(CliError { message: ctx.lang.msg("cli-no-such-version"), code: exit::NOT_FOUND });
     };
     if page == 0 {
-        return Err(CliError::new(ctx.lang.t("Les pages commencent à 1.", "Pages start at 1."), exit::USAGE));
+        return Err(CliError { message: ctx.lang.msg("cli-pages-start-at-1"), code: exit::USAGE });
     }
     let bytes = vault.version_page_bytes(&id, v.version, page - 1).map_err(|e| ctx.err(e))?;
     let tmp = out.with_extension("coffre-tmp");
@@ -91,6 +88,11 @@ fn show(ctx: &Ctx<'_>, id: &str, number: u32, page: u32, out: &Path) -> Out {
             &serde_json::json!({ "id": id, "version": number, "page": page, "path": out, "bytes": bytes.len() }),
         );
     }
-    println!("{} {number}, page {page} → {} ({} o)", ctx.lang.t("version", "version"), out.display(), bytes.len());
+    let args = coffre_core::messages::Args::new()
+        .count("number", u64::from(number))
+        .count("page", u64::from(page))
+        .text("path", out.display().to_string())
+        .text("size", crate::progress::size(ctx.lang, bytes.len() as u64));
+    println!("{}", ctx.lang.msg_with("cli-version-page-saved", &args));
     Ok(exit::OK)
 }

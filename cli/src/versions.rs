@@ -3,6 +3,7 @@
 
 use crate::ctx::{Ctx, Out};
 use crate::i18n::exit;
+use coffre_core::messages::Args;
 use coffre_core::vault::{DocId, PageRole, Vault};
 
 pub(crate) fn print_versions(ctx: &Ctx<'_>, vault: &Vault, id: &DocId) -> Out {
@@ -13,30 +14,25 @@ pub(crate) fn print_versions(ctx: &Ctx<'_>, vault: &Vault, id: &DocId) -> Out {
     let l = ctx.lang;
     for v in &versions {
         let date = time::OffsetDateTime::from_unix_timestamp(v.created_at / 1000)
-            .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+            .map(|d| crate::i18n::moment(l, d))
             .unwrap_or_default();
         let pages = v.pages.iter().filter(|p| p.role == PageRole::Page).count();
         let mut marks = Vec::new();
         if v.current {
-            marks.push(l.t("actuelle", "current"));
+            marks.push(l.msg("cli-version-current"));
         }
         if v.concurrent {
-            marks.push(l.t("faite en même temps sur un autre appareil", "made at the same time on another device"));
+            marks.push(l.msg("cli-version-concurrent"));
         }
         if !v.local {
-            marks.push(l.t("pas encore téléchargée", "not downloaded yet"));
+            marks.push(l.msg("cli-version-not-downloaded"));
         }
         let marks = if marks.is_empty() { String::new() } else { format!("  ({})", marks.join(", ")) };
-        println!("  {}. {date}  {pages} page(s){marks}", v.number);
+        let args = Args::new().count("number", u64::from(v.number)).text("date", date).count("pages", pages as u64);
+        println!("  {}{marks}", l.msg_with("cli-version-line", &args));
     }
     if versions.iter().any(|v| v.concurrent) {
-        println!(
-            "{}",
-            l.t(
-                "Deux versions ont été faites en même temps : gardez la bonne avec « coffre version add ».",
-                "Two versions were made at the same time: keep the right one with `coffre version add`.",
-            )
-        );
+        println!("{}", l.msg("cli-versions-concurrent-hint"));
     }
     Ok(exit::OK)
 }

@@ -114,7 +114,8 @@ fn assisted_recovery_from_the_command_line() {
     // A kit printed from now on carries the kit share (second QR and digits, labelled).
     ok(coffre(&phone, "", &["kit", "--pdf", &at("kit.pdf")]));
     let pdf = std::fs::read(at("kit.pdf")).unwrap();
-    assert!(pdf.windows(14).any(|w| w == b"Part du kit po"));
+    // In the person's language (LANG=C here: English), from the catalogue's `kit-assisted-title`.
+    assert!(pdf.windows(14).any(|w| w == b"Kit share for "), "the kit share's title in English");
     let vault_id = {
         // The vault id is derived from the identity key; read it through the core.
         let v = coffre_core::vault::Vault::open(&phone, b"assiste 1234", None).unwrap();

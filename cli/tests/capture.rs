@@ -111,3 +111,55 @@ fn a_blurred_photo_is_refused_with_advice_not_stored_blank() {
     let list: serde_json::Value = serde_json::from_slice(&coffre(&v, &["list", "--json"]).stdout).unwrap();
     assert_eq!(list, serde_json::json!([]), "nothing stored");
 }
+
+#[test]
+fn a_painting_is_no_document_and_a_heic_photo_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("vault");
+    let mut spec = scene(true, Background::Painting);
+    spec.width = 1600;
+    spec.height = 1200;
+    let photo = tmp.path().join("tableau.jpg");
+    std::fs::write(&photo, encode_scene(&render_scene(&spec))).unwrap();
+    let fr = |args: &[&str]| common::coffre_cmd(&v, "capture 1234", "fr_FR.UTF-8").args(args).output().unwrap();
+    let out = fr(&["capture", photo.to_str().unwrap(), "--no-save"]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aucun document trouvé"));
+    let out = coffre(&v, &["capture", photo.to_str().unwrap(), "--no-save"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no document found"));
+
+    let heic = tmp.path().join("IMG_0001.HEIC");
+    let mut bytes = vec![0, 0, 0, 24];
+    bytes.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    bytes.resize(4096, 0);
+    std::fs::write(&heic, bytes).unwrap();
+    let out = fr(&["capture", heic.to_str().unwrap(), "--no-save"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Les photos HEIC (iPhone) ne sont pas acceptées"));
+}
+
+#[test]
+fn rotate_turns_a_page_as_a_new_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("vault");
+    let photo = tmp.path().join("lettre.jpg");
+    std::fs::write(&photo, encode_scene(&render_scene(&scene(false, Background::Wood)))).unwrap();
+    assert!(coffre(&v, &["init"]).status.success());
+    let out = coffre(&v, &["capture", photo.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = json["id"].as_str().unwrap().to_string();
+    let (w, h) = (json["pages"][0]["width"].as_u64().unwrap(), json["pages"][0]["height"].as_u64().unwrap());
+    assert!(h > w, "the letter was stored upright (portrait)");
+
+    let out = coffre(&v, &["rotate", &id, "--page", "1", "90"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = tmp.path().join("p.png");
+    let out = coffre(&v, &["version", "show", &id, "2", "--page", "1", "--out", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = image::load_from_memory(&std::fs::read(&page).unwrap()).unwrap();
+    assert_eq!((u64::from(img.width()), u64::from(img.height())), (h, w), "turned a quarter");
+
+    assert_eq!(coffre(&v, &["rotate", &id, "45"]).status.code(), Some(2));
+    assert_eq!(coffre(&v, &["rotate", &id, "--page", "7", "180"]).status.code(), Some(2));
+}

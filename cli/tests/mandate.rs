@@ -79,24 +79,31 @@ fn desk_flow_from_the_command_line() {
         .unwrap();
     let mut lines = BufReader::new(offer.stdout.take().unwrap()).lines();
     let qr = lines.next().unwrap().unwrap();
+    let identity = lines.next().unwrap().unwrap();
+    assert!(qr.starts_with("COFFRE-AGENT:") && identity.starts_with("M. Petit (Conseiller)"), "{qr} {identity}");
+    // The holder's camera: the PNG of the QR (written before the text) reads back to the same offer;
+    // scanning shows who the agent is, and no digits yet.
+    let from_image = ok(coffre(&vault, &["mandate", "scan", &s("offer.png")]));
+    assert!(from_image.contains("M. Petit (Conseiller) — CCAS de Grenoble"), "{from_image}");
+    let scanned = ok(coffre(&vault, &["mandate", "scan", &qr]));
+    assert_eq!(scanned, from_image);
+    // Granting sends the holder's contribution; both screens then show the same digits; the holder
+    // types the agent's. (A wrong answer would use up this QR: see the e2e desk tests.)
+    let grant = common::spawn_asking({
+        let mut c = common::coffre_cmd(&vault, "titulaire 1234", "C");
+        c.args(["mandate", "grant", &qr, "--scope", "deposit", "--collection", "income", "--days", "7"]);
+        c
+    });
     let code_line = lines.next().unwrap().unwrap();
     let digits = code_line.rsplit(' ').next().unwrap().to_string();
-    assert!(qr.starts_with("COFFRE-AGENT:") && digits.len() == 6, "{qr} {code_line}");
-    // The holder's camera: the PNG of the QR (written before the text) reads back to the same offer.
-    let from_image = ok(coffre(&vault, &["mandate", "scan", &s("offer.png")]));
-    assert!(from_image.contains(&digits), "{from_image}");
-    let scanned = ok(coffre(&vault, &["mandate", "scan", &qr]));
-    assert!(scanned.contains(&digits) && scanned.contains("M. Petit (Conseiller) — CCAS de Grenoble"), "{scanned}");
-    let wrong = coffre(&vault, &["mandate", "grant", &qr, "--digits", "000000", "--scope", "deposit"]);
-    assert_eq!(wrong.status.code(), Some(2), "wrong digits sign nothing");
-    let granted = ok(coffre(
-        &vault,
-        &["mandate", "grant", &qr, "--digits", &digits, "--scope", "deposit", "--collection", "income", "--days", "7"],
-    ));
-    assert!(granted.starts_with("Mandate signed"), "{granted}");
+    assert!(code_line.starts_with("Code to compare:") && digits.len() == 6, "{code_line}");
+    let out = common::type_answer(grant, &digits);
+    let granted = ok(out);
+    assert!(granted.contains(&format!("Code to compare: {digits}")), "{granted}");
+    assert!(granted.lines().last().unwrap().starts_with("Mandate signed"), "{granted}");
     assert!(offer.wait().unwrap().success());
     let received: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(received.iter().any(|l| l.starts_with("Mandate received: deposit (income)")), "{received:?}");
+    assert!(received.iter().any(|l| l.starts_with("Mandate received: deposit documents (income)")), "{received:?}");
 
     // The agent deposits; the holder imports a certified document.
     std::fs::write(p("cmu.pdf"), b"%PDF-1.4 attestation complementaire sante solidaire").unwrap();

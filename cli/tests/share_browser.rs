@@ -117,7 +117,7 @@ fn viewer_decrypts_in_chromium_and_refuses_ended_links() {
     let report = String::from_utf8_lossy(&out.stdout);
     println!("{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{report}");
-    assert!(report.contains("6 passed, 0 failed"), "{report}");
+    assert!(report.contains("10 passed, 0 failed"), "{report}");
 
     // The holder sees the openings counted by the server.
     let listed: serde_json::Value =

@@ -24,6 +24,9 @@ pub enum EngineError {
     /// The other device has not answered the linking request yet.
     #[error("the other phone has not confirmed yet")]
     LinkPending,
+    /// The digits the person read on the new phone are not this phone's: nothing was sent.
+    #[error("the linking digits do not match: nothing was sent")]
+    LinkCodeMismatch,
     /// A server address refused before connecting: `http://` to another machine, or not an address.
     #[error(transparent)]
     ServerAddress(#[from] crate::sync_engine::AddressError),
@@ -87,6 +90,12 @@ pub enum ErrorKind {
     NotEnrolled,
     AlreadyEnrolled,
     LinkPending,
+    /// The two phones' linking digits differ: nothing was sent, start again.
+    LinkCodeMismatch,
+    /// The server shows a history different from the one this device saw (restored from an old
+    /// backup, or forked): syncing stops, local documents are intact. Say so, and offer the way
+    /// forward: keep a copy (export), then link this device again from another device or the kit.
+    HistoryDiverged,
     /// `http://` to a server on another machine, refused unless the person opts in: "use https://".
     InsecureServer,
     /// Not a server address (`https://host`).
@@ -244,10 +253,12 @@ impl EngineError {
         use coffre_recovery::{CodeError, SlotError};
         match self {
             EngineError::Vault(_) => ErrorKind::Vault,
+            EngineError::Sync(e) if e.is_history_divergence() => ErrorKind::HistoryDiverged,
             EngineError::Sync(e) => sync_kind(e),
             EngineError::NotEnrolled => ErrorKind::NotEnrolled,
             EngineError::AlreadyEnrolled => ErrorKind::AlreadyEnrolled,
             EngineError::LinkPending => ErrorKind::LinkPending,
+            EngineError::LinkCodeMismatch => ErrorKind::LinkCodeMismatch,
             EngineError::ServerAddress(crate::sync_engine::AddressError::NotSecure) => ErrorKind::InsecureServer,
             EngineError::ServerAddress(_) => ErrorKind::BadServerAddress,
             EngineError::RecoveryCode(e) => match *e {

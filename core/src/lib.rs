@@ -10,9 +10,10 @@ pub use coffre_vault as vault;
 mod capture_to_vault;
 pub mod error;
 pub mod mandate;
+pub mod messages;
 pub mod recovery;
 mod session;
 pub mod share;
 pub mod sync_engine;
 
-pub use capture_to_vault::{save_capture, save_capture_version};
+pub use capture_to_vault::{RotateError, rotate_pages, save_capture, save_capture_version};

@@ -49,3 +49,31 @@ fn a_photographed_card_is_stored_with_its_thumbnail() {
     assert!(thumb.width().max(thumb.height()) <= 256);
     assert_eq!(vault.list(&ListQuery::default()).unwrap().len(), 1);
 }
+
+#[test]
+fn a_page_turned_by_hand_is_a_new_version_and_stays_one_bit() {
+    use coffre_core::capture::Rotation;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(&tmp.path().join("v"), b"1234 code", None).unwrap();
+    let captured = capture(&photo(DocKind::Letter), &CaptureOptions::default()).unwrap();
+    let id = coffre_core::save_capture(&mut vault, &captured, NewDocument::default()).unwrap();
+    let before = image::load_from_memory(&vault.page_bytes(&id, 0).unwrap()).unwrap();
+
+    let version = coffre_core::rotate_pages(&mut vault, &id, Some(0), Rotation::Cw90).unwrap();
+    assert_eq!(vault.versions(&id).unwrap().len(), 2, "a new version; the first stays in the history");
+    assert_eq!(vault.get(&id).unwrap().version, version, "the turned one is current");
+    let page = vault.page_bytes(&id, 0).unwrap();
+    assert_eq!(vault.page_mime(&id, 0).unwrap(), "image/png");
+    assert_eq!(page[24..26], [1, 0], "still a 1-bit greyscale PNG (bit depth 1, colour type 0)");
+    let after = image::load_from_memory(&page).unwrap().to_luma8();
+    assert_eq!((after.width(), after.height()), (before.height(), before.width()));
+    // Turned clockwise: the old bottom-left pixel is the new top-left one.
+    let b = before.to_luma8();
+    for (x, y) in [(0, 0), (10, 40), (300, 200)] {
+        assert_eq!(after.get_pixel(x, y), b.get_pixel(y, b.height() - 1 - x));
+    }
+    assert!(matches!(
+        coffre_core::rotate_pages(&mut vault, &id, Some(3), Rotation::Cw180),
+        Err(coffre_core::RotateError::NoSuchPage { index: 3, count: 1 })
+    ));
+}

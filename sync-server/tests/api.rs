@@ -6,8 +6,8 @@ mod common;
 
 use coffre_sync::protocol::{self as proto, PROTOCOL_VERSION};
 use coffre_sync::{
-    CancelToken, ChainState, ErrorKind, KnownWriters, LinkGrant, LinkOffer, LinkQr, OpDraft, SyncError, seal_grant,
-    short_code,
+    CancelToken, ChainState, ErrorKind, KnownWriters, LinkGrant, LinkOffer, LinkQr, MailboxSlot, OpDraft, SasNonce,
+    SyncError, decode_nonce, encode_nonce, responder_code, seal_grant,
 };
 use common::*;
 
@@ -227,17 +227,25 @@ fn device_linking_by_qr_through_the_mailbox() {
     let offer = LinkOffer::new(&s.url, pk(&new_key));
     let qr_text = offer.qr().encode();
     let new_client = s.client(&new_key);
-    assert_eq!(new_client.mailbox_get(&offer.qr().secret).unwrap(), None);
-    // Enrolled phone scans, both show the same code, it enrolls the key and leaves the sealed grant.
+    assert_eq!(new_client.mailbox_get(&offer.qr().mailbox(MailboxSlot::Contribution)).unwrap(), None);
+    // Enrolled phone scans and contributes; the new phone reads it and reveals; both show the same code.
     let qr = LinkQr::parse(&qr_text).unwrap();
-    assert_eq!(short_code(&qr), offer.short_code());
+    let contribution = SasNonce::generate();
+    a.client.mailbox_put(&qr.mailbox(MailboxSlot::Contribution), &encode_nonce(&contribution)).unwrap();
+    let got = new_client.mailbox_get(&offer.qr().mailbox(MailboxSlot::Contribution)).unwrap().unwrap();
+    let seen = decode_nonce(&got).unwrap();
+    new_client.mailbox_put(&offer.qr().mailbox(MailboxSlot::Reveal), &offer.reveal()).unwrap();
+    let revealed = decode_nonce(&a.client.mailbox_get(&qr.mailbox(MailboxSlot::Reveal)).unwrap().unwrap()).unwrap();
+    assert_eq!(responder_code(&qr, &contribution, &revealed).unwrap(), offer.short_code(&seen));
+    // Enrolls the key and leaves the sealed grant.
     a.client.add_device(&qr.device_pk).unwrap();
     let ark = vec![42u8; 32];
     let grant = LinkGrant { vault: a.reg.vault, server_pk: a.reg.server_pk, secret: ark.clone().into() };
-    a.client.mailbox_put(&qr.secret, &seal_grant(&qr, &grant).unwrap()).unwrap();
+    let grant_box = qr.mailbox(MailboxSlot::Grant);
+    a.client.mailbox_put(&grant_box, &seal_grant(&qr, &contribution, &grant).unwrap()).unwrap();
     // A second put is refused; a wrong key cannot read.
-    assert_eq!(a.client.mailbox_put(&qr.secret, b"x").unwrap_err().code(), Some("mailbox_occupied"));
-    let id = proto::mailbox_id(&proto::mailbox_key(&qr.secret));
+    assert_eq!(a.client.mailbox_put(&grant_box, b"x").unwrap_err().code(), Some("mailbox_occupied"));
+    let id = proto::mailbox_id(&proto::mailbox_key(&grant_box));
     let r = s.send(
         s.http
             .get(format!("{}/v1/mailbox/{}", s.url, hex::encode(id)))
@@ -245,10 +253,10 @@ fn device_linking_by_qr_through_the_mailbox() {
     );
     assert_eq!(code(&r), (403, "bad_mailbox_key".into()));
     // New phone opens it and works with the vault.
-    let sealed = new_client.mailbox_get(&offer.qr().secret).unwrap().unwrap();
-    let got = offer.open(&sealed).unwrap();
+    let sealed = new_client.mailbox_get(&grant_box).unwrap().unwrap();
+    let got = offer.open(&sealed, &seen).unwrap();
     assert_eq!(&got.secret[..], &ark[..]);
-    new_client.mailbox_delete(&offer.qr().secret).unwrap();
+    new_client.mailbox_delete(&grant_box).unwrap();
     new_client.attach(got.vault, got.server_pk);
     let mut w = KnownWriters::new([pk(&a.device), pk(&new_key)]);
     let out = new_client

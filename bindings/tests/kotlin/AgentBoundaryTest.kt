@@ -110,7 +110,11 @@ fun agentTests(holder: Coffre) {
                 check(qr.modules.size == (qr.size * qr.size).toInt(), "size*size modules")
                 val scanned = qrDecodePhoto(qr.png)
                 val seen = holder.mandates().use { it.scanOffer(scanned) }
-                check(seen.shortCode == offer.shortCode() && scanned == offer.qrText(), "same code on both screens")
+                check(seen.identityFr.isNotEmpty() && scanned == offer.qrText(), "identity shown before anything is sent")
+                check(offer.shortCode() == null, "no digits before the holder's phone answered")
+                val desk = holder.mandates().use { it.startGrant(scanned) }
+                val agentCode = offer.shortCode() ?: error("no digits after the contribution")
+                check(desk.shortCode() == agentCode, "same code on both screens")
                 expectThrows<CoffreException.Busy> { offer.receive(0u, CancelHandle()) }
                 val cancel = CancelHandle()
                 Thread { Thread.sleep(300); cancel.cancel() }.start()
@@ -127,8 +131,11 @@ fun agentTests(holder: Coffre) {
                     }
                 }
                 waiter.start()
-                val granted = holder.mandates().use {
-                    it.grant(scanned, listOf(MandateScope.DEPOSIT, MandateScope.CONSULT), listOf("identity"), 7u)
+                expectThrows<CoffreException.Forbidden> {
+                    desk.grant(if (agentCode == "000000") "111111" else "000000", listOf(MandateScope.DEPOSIT), listOf(), 7u)
+                }
+                val granted = desk.use {
+                    it.grant(agentCode, listOf(MandateScope.DEPOSIT, MandateScope.CONSULT), listOf("identity"), 7u)
                 }
                 waiter.join(60_000)
                 check(failure == null, "receive failed: $failure")

@@ -308,11 +308,16 @@ try:
         link = second.start_device_link(url)
         # the new phone draws the QR, the enrolled phone's camera reads it
         drawn = c.qr_encode(link.qr_text())
-        qr, code = c.qr_decode_photo(drawn.png), link.short_code()
+        qr = c.qr_decode_photo(drawn.png)
         assert qr == link.qr_text() and len(drawn.modules) == drawn.size * drawn.size
-        assert phone.sync().link_code(qr) == code
+        assert link.short_code() is None, "no digits before the enrolled phone answered"
+        approval = phone.sync().start_link_approval(qr)
+        assert approval.short_code() is None, "no digits before the new phone revealed"
+        code = link.short_code()
+        assert code is not None and len(code) == 6
+        assert approval.short_code() == code
         try:
-            phone.sync().approve_link(qr, "000000" if code != "000000" else "111111")
+            approval.approve("000000" if code != "000000" else "111111")
             raise AssertionError("mismatched code approved")
         except c.CoffreError.Forbidden:
             pass
@@ -322,7 +327,7 @@ try:
 
         def approve():
             try:
-                phone.sync().approve_link_named(qr, code, "Téléphone de Léa")
+                approval.approve_named(code, "Téléphone de Léa")
             except Exception as e:  # noqa: BLE001
                 errors.append(e)
             done.set()
@@ -441,7 +446,7 @@ try:
         qr = c.qr_decode_photo(offer.qr().png)  # the holder's camera reads the agent's screen
         assert qr == offer.qr_text()
         seen = phone.mandates().scan_offer(qr)
-        assert seen.short_code == offer.short_code(), (seen.short_code, offer.short_code())
+        assert offer.short_code() is None, "no digits before the holder's phone answered"
         assert seen.identity_fr == ident.identity_fr and "Mme Martin" in seen.identity_fr
         try:
             phone.mandates().scan_offer(qr[:-12])
@@ -471,7 +476,15 @@ try:
 
         waiter = threading.Thread(target=wait_for_mandate)
         waiter.start()
-        granted = phone.mandates().grant(qr, [c.MandateScope.DEPOSIT, c.MandateScope.CONSULT], ["identity"], 7)
+        desk = phone.mandates().start_grant(qr)
+        agent_code = offer.short_code()
+        assert agent_code is not None and desk.short_code() == agent_code, (agent_code, desk.short_code())
+        try:
+            desk.grant("000000" if agent_code != "000000" else "111111", [c.MandateScope.DEPOSIT], [], 7)
+            raise AssertionError("mismatched digits signed a mandate")
+        except c.CoffreError.Forbidden:
+            pass
+        granted = desk.grant(agent_code, [c.MandateScope.DEPOSIT, c.MandateScope.CONSULT], ["identity"], 7)
         assert granted.active and granted.scopes == ["deposit", "consult"], granted
         waiter.join(60)
         assert "error" not in received, received

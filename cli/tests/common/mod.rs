@@ -26,3 +26,25 @@ pub fn ok(out: std::process::Output) -> String {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Spawns `cmd` with its standard input, output and error piped: for a command that asks the person
+/// something (the digits of a linking or desk code), answered with [`type_answer`].
+pub fn spawn_asking(mut cmd: std::process::Command) -> std::process::Child {
+    use std::process::Stdio;
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Types `line` (and Enter) into a child from [`spawn_asking`] and waits for it.
+pub fn type_answer(mut child: std::process::Child, line: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    // The child may already have exited (refused before asking): a closed pipe is its answer.
+    let _ = writeln!(stdin, "{line}");
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Six digits other than `digits`.
+pub fn other_digits(digits: &str) -> &'static str {
+    if digits == "000000" { "111111" } else { "000000" }
+}

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use coffre_capture::{
     DeskewOptions, EncodeOptions, LumaFrame, Mode, Quad, choose_mode, decode, deskew, detect, detect_preview,
-    encode_page, enhance, quad_iou, thumbnail,
+    encode_page, enhance, enhance_format, quad_iou, thumbnail,
 };
 use coffre_fixtures::Truth;
 use serde::Deserialize;
@@ -203,7 +203,7 @@ fn main() {
                 let Ok(page) = page else { continue };
                 let tw = ms(t2);
                 let t3 = Instant::now();
-                let enh = enhance(&page.image, mode);
+                let enh = enhance_format(&page.image, mode, page.format);
                 let te = ms(t3);
                 let t4 = Instant::now();
                 let enc = encode_page(&enh, page.dpi, &EncodeOptions::for_page(mode, page.format));

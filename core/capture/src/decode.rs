@@ -1,4 +1,4 @@
-//! Decoding camera output: JPEG/PNG files (EXIF orientation applied) and raw luma preview planes.
+//! Decoding camera output: JPEG/PNG/WebP files (EXIF orientation applied) and raw luma preview planes.
 
 use std::io::Cursor;
 
@@ -26,17 +26,33 @@ impl Default for DecodeLimits {
     }
 }
 
-/// Decodes a JPEG or PNG photo into an upright RGB image, honouring the EXIF orientation.
+/// The container formats we decode: JPEG and PNG from the camera, WebP from photos shared by other
+/// apps (messaging apps re-encode to WebP). HEIC is recognised and refused with
+/// [`CaptureError::Heic`]: its only decoders need a C toolchain on the phone (libheif, libde265).
+fn readable_format(bytes: &[u8]) -> Result<ImageFormat> {
+    if is_heic(bytes) {
+        return Err(CaptureError::Heic);
+    }
+    match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => Ok(f),
+        _ => Err(CaptureError::Unsupported),
+    }
+}
+
+/// An ISO base media file whose brand is one of HEIF's (iPhone photos are `heic`).
+fn is_heic(bytes: &[u8]) -> bool {
+    const BRANDS: [&[u8; 4]; 8] = [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"];
+    bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && BRANDS.iter().any(|b| &bytes[8..12] == *b)
+}
+
+/// Decodes a JPEG, PNG or WebP photo into an upright RGB image, honouring the EXIF orientation.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
     decode_with_limits(bytes, DecodeLimits::default())
 }
 
 /// [`decode`] with an explicit memory bound.
 pub fn decode_with_limits(bytes: &[u8], limits: DecodeLimits) -> Result<RgbImage> {
-    let format = image::guess_format(bytes).map_err(|_| CaptureError::Unsupported)?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png) {
-        return Err(CaptureError::Unsupported);
-    }
+    let format = readable_format(bytes)?;
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder = reader.into_decoder().map_err(map_err)?;
     let (w, h) = decoder.dimensions();
@@ -58,10 +74,7 @@ pub fn decode_with_limits(bytes: &[u8], limits: DecodeLimits) -> Result<RgbImage
 
 /// Width and height of an encoded photo after EXIF orientation, without decoding pixels.
 pub fn upright_dimensions(bytes: &[u8]) -> Result<(u32, u32)> {
-    let format = image::guess_format(bytes).map_err(|_| CaptureError::Unsupported)?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png) {
-        return Err(CaptureError::Unsupported);
-    }
+    let format = readable_format(bytes)?;
     let mut decoder = ImageReader::with_format(Cursor::new(bytes), format).into_decoder().map_err(map_err)?;
     let (w, h) = decoder.dimensions();
     use image::metadata::Orientation as O;
@@ -155,6 +168,21 @@ mod tests {
         let mut png = Vec::new();
         image::RgbImage::new(1, 1).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).expect("encode");
         assert!(matches!(decode(&png), Err(CaptureError::TooSmall { .. })));
+    }
+
+    #[test]
+    fn heic_is_named_and_webp_is_read() {
+        let mut heic = vec![0, 0, 0, 24];
+        heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+        heic.resize(4096, 0);
+        assert!(matches!(decode(&heic), Err(CaptureError::Heic)));
+        assert!(matches!(upright_dimensions(&heic), Err(CaptureError::Heic)));
+        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
+        let mut webp = Vec::new();
+        img.write_to(&mut Cursor::new(&mut webp), ImageFormat::WebP).expect("encode webp");
+        let back = decode(&webp).expect("decode webp");
+        assert_eq!(back.dimensions(), (64, 48));
+        assert_eq!(back.get_pixel(10, 20).0, [40, 100, 90], "lossless WebP round trip");
     }
 
     #[test]

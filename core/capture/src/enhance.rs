@@ -5,6 +5,7 @@ use image::{GrayImage, Luma, Rgb, RgbImage};
 use serde::{Deserialize, Serialize};
 
 use crate::deskew::PaperFormat;
+use crate::lighting::LightField;
 
 /// Output mode of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,7 +215,31 @@ fn background(img: &RgbImage, cells: u32) -> (RgbImage, [f32; 3]) {
     (out, white)
 }
 
-/// Enhances a deskewed page in the given mode.
+/// Enhances a deskewed page of a known format: identity cards (ID-1) keep their colours — only the
+/// light is evened out, with a smooth model that cannot mistake the holder's photo for a shadow
+/// (see `lighting.rs`); other pages go through [`enhance`].
+pub fn enhance_format(page: &RgbImage, mode: Mode, format: PaperFormat) -> Enhanced {
+    if format != PaperFormat::Id1 {
+        return enhance(page, mode);
+    }
+    let light = LightField::fit(page);
+    match mode {
+        Mode::Colour => Enhanced::Colour(light.apply_rgb(page)),
+        Mode::Grey => Enhanced::Grey(light.apply_luma(page, light.top())),
+        Mode::Text => {
+            let norm = light.apply_luma(page, 255.0);
+            let smooth = imageproc::filter::gaussian_blur_f32(&norm, 0.7);
+            let t = text_threshold(&smooth);
+            let (w, h) = page.dimensions();
+            Enhanced::Text(GrayImage::from_fn(w, h, |x, y| {
+                Luma([if smooth.get_pixel(x, y).0[0] < t { 0 } else { 255 }])
+            }))
+        }
+    }
+}
+
+/// Enhances a deskewed page in the given mode, flattening the paper block by block (shadows of any
+/// shape are removed; large dark areas are lightened, so identity cards use [`enhance_format`]).
 pub fn enhance(page: &RgbImage, mode: Mode) -> Enhanced {
     let (w, h) = page.dimensions();
     // Background at a reduced size to keep this cheap on 9 MP pages.

@@ -4,9 +4,13 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CaptureError {
-    /// The bytes are not a JPEG or PNG we can read (unknown format).
+    /// The bytes are not a JPEG, PNG or WebP we can read (unknown format).
     #[error("unsupported image format")]
     Unsupported,
+    /// A HEIC/HEIF photo (iPhone default): no decoder without a C toolchain on the phone, so the
+    /// person is asked for a JPEG (see [`CaptureError::advice_fr`]).
+    #[error("HEIC photos are not supported: share the photo as JPEG")]
+    Heic,
     /// The file is truncated or corrupt.
     #[error("corrupt or truncated image: {0}")]
     Corrupt(String),
@@ -68,6 +72,10 @@ impl CaptureError {
     pub fn advice_fr(&self) -> Option<&'static str> {
         match self {
             CaptureError::Blurred { .. } => Some("La photo est floue. Reprenez-la en tenant le téléphone immobile."),
+            CaptureError::Heic => Some(
+                "Les photos HEIC (iPhone) ne sont pas acceptées. Partagez-la en JPEG, ou sur l'iPhone choisissez \
+                 Réglages > Appareil photo > Formats > « Le plus compatible ».",
+            ),
             CaptureError::BlankPage { .. } => Some(
                 "La page est vide : rien n'est lisible sur la photo. Reprenez-la avec plus de lumière, bien à plat, \
                  en tenant le téléphone immobile.",
@@ -80,6 +88,10 @@ impl CaptureError {
     pub fn advice_en(&self) -> Option<&'static str> {
         match self {
             CaptureError::Blurred { .. } => Some("The photo is blurred. Retake it holding the phone still."),
+            CaptureError::Heic => Some(
+                "HEIC photos (iPhone) are not accepted. Share it as JPEG, or on the iPhone choose Settings > Camera > \
+                 Formats > \"Most Compatible\".",
+            ),
             CaptureError::BlankPage { .. } => Some(
                 "The page is empty: nothing can be read in the photo. Retake it with more light, flat, holding the \
                  phone still.",

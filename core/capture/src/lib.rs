@@ -10,6 +10,8 @@ mod encode;
 mod enhance;
 mod error;
 mod geometry;
+mod lighting;
+mod orient;
 mod pdf;
 mod pipeline;
 mod planes;
@@ -19,13 +21,14 @@ pub use autocapture::{AutoCapture, AutoCaptureConfig, CaptureAdvice};
 pub use decode::{DecodeLimits, LumaFrame, MIN_SIDE, decode, decode_with_limits, upright_dimensions};
 pub use deskew::{DeskewOptions, Deskewed, PaperFormat, deskew, estimate_aspect, snap_format};
 pub use detect::{
-    CandidateSource, DetectJson, DetectOptions, DetectTrace, Detection, TraceEvent, detect, detect_luma_traced,
-    detect_luma_with, detect_preview, detect_traced, detect_with,
+    CONFIDENT, CandidateSource, DetectJson, DetectOptions, DetectTrace, Detection, TraceEvent, detect,
+    detect_luma_traced, detect_luma_with, detect_preview, detect_traced, detect_with,
 };
 pub use encode::{EncodeOptions, EncodedPage, THUMBNAIL_SIDE, encode_page, thumbnail};
-pub use enhance::{Enhanced, Mode, choose_mode, enhance};
+pub use enhance::{Enhanced, Mode, choose_mode, enhance, enhance_format};
 pub use error::{CaptureError, Result};
 pub use geometry::{Point, Quad, quad_iou};
+pub use orient::{Orientation, Rotation, detect_orientation, rotate_encoded};
 pub use pdf::assemble_pdf;
 pub use pipeline::{
     CaptureOptions, CapturedDocument, CapturedPage, capture, capture_image, capture_pages, detect_json,

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{DecodeLimits, decode_with_limits};
 use crate::deskew::{DeskewOptions, PaperFormat, deskew};
-use crate::detect::{DetectOptions, detect_with};
+use crate::detect::{CONFIDENT, DetectOptions, detect_with};
 use crate::encode::{EncodeOptions, EncodedPage, encode_page, thumbnail};
-use crate::enhance::{Mode, choose_mode, enhance};
+use crate::enhance::{Mode, choose_mode, enhance_format};
 use crate::error::{CaptureError, Result};
 use crate::geometry::Quad;
+use crate::orient::{Rotation, detect_orientation};
 use crate::quality::{BLANK_INK, BLUR_REFUSE_MM, BLUR_WARN_MM, PageQuality, QualityWarning, blur_mm, ink_fraction};
 
 /// Options of [`capture`].
@@ -24,6 +25,9 @@ pub struct CaptureOptions {
     /// with [`CaptureError::NoDocument`]. Off by default: the app should let the person place the
     /// corners.
     pub whole_frame_if_not_found: bool,
+    /// Turn the page by this instead of detecting its reading orientation (`Some(Rotation::None)`
+    /// keeps it as photographed). `None`: sideways and upside-down pages are turned upright.
+    pub rotation: Option<Rotation>,
     /// Detector tuning.
     pub detect: DetectOptions,
     /// Decoder memory bound.
@@ -49,6 +53,9 @@ pub struct CapturedPage {
     /// Problems to tell the person about (the page was kept).
     #[serde(default)]
     pub warnings: Vec<QualityWarning>,
+    /// How the deskewed page was turned to read upright (detected or asked for).
+    #[serde(default)]
+    pub rotation: Rotation,
 }
 
 /// A captured document: pages plus a thumbnail of the first page, ready for the vault.
@@ -119,11 +126,19 @@ pub fn capture_image(img: &RgbImage, opts: &CaptureOptions) -> Result<CapturedDo
         (Mode::Text, _) | (_, PaperFormat::Id1) => 300.0,
         _ => 200.0,
     };
-    let page = deskew(
+    let mut page = deskew(
         img,
         &q,
         &DeskewOptions { dpi, max_long_side: if mode == Mode::Text { 3508 } else { 2339 }, ..DeskewOptions::default() },
     )?;
+    // Sideways or upside down in the photo: turn the page so that it reads upright.
+    let rotation = opts.rotation.unwrap_or_else(|| detect_orientation(&page.image, page.format).rotation);
+    if rotation != Rotation::None {
+        page.image = rotation.apply(&page.image);
+    }
+    // The corners follow, so that the first one is the page's reading top-left.
+    let turns = (rotation.degrees() / 90) as usize;
+    let quad = quad.map(|q| Quad { corners: std::array::from_fn(|i| q.corners[(i + 4 - turns) % 4]) });
     // A blurred photo binarises to a white sheet: refuse it before spending time on it.
     let Some(blur) = blur_mm(&page.image, page.dpi) else {
         return Err(CaptureError::BlankPage { ink: 0.0 });
@@ -131,12 +146,15 @@ pub fn capture_image(img: &RgbImage, opts: &CaptureOptions) -> Result<CapturedDo
     if blur >= BLUR_REFUSE_MM {
         return Err(CaptureError::Blurred { blur_mm: blur, limit_mm: BLUR_REFUSE_MM });
     }
-    let enhanced = enhance(&page.image, mode);
+    let enhanced = enhance_format(&page.image, mode, page.format);
     let ink = ink_fraction(&enhanced);
     if ink < BLANK_INK {
         return Err(CaptureError::BlankPage { ink });
     }
-    let warnings = if blur >= BLUR_WARN_MM { vec![QualityWarning::SlightlyBlurred] } else { Vec::new() };
+    let mut warnings = if blur >= BLUR_WARN_MM { vec![QualityWarning::SlightlyBlurred] } else { Vec::new() };
+    if confidence.is_some_and(|c| c < CONFIDENT) && quad.is_some() {
+        warnings.push(QualityWarning::CheckCorners);
+    }
     let encoded = encode_page(&enhanced, page.dpi, &EncodeOptions::for_page(mode, page.format))?;
     let thumbnail = thumbnail(&enhanced)?;
     Ok(CapturedDocument {
@@ -148,6 +166,7 @@ pub fn capture_image(img: &RgbImage, opts: &CaptureOptions) -> Result<CapturedDo
             confidence,
             quality: Some(PageQuality { blur_mm: blur, ink }),
             warnings,
+            rotation,
         }],
         thumbnail,
     })

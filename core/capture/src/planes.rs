@@ -179,7 +179,7 @@ pub(crate) struct Gradient {
 }
 
 /// Relative weight of chroma edges against luma edges (chroma is noisier in JPEG).
-const CHROMA_WEIGHT: f32 = 0.6;
+pub(crate) const CHROMA_WEIGHT: f32 = 0.6;
 
 pub(crate) fn gradient(planes: &[Plane]) -> Gradient {
     let (w, h) = (planes[0].w, planes[0].h);

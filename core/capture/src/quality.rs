@@ -49,6 +49,9 @@ pub struct PageQuality {
 pub enum QualityWarning {
     /// The page is soft: readable, but a steadier photo would be better.
     SlightlyBlurred,
+    /// The corners were found with a confidence below `CONFIDENT`: the app shows them for the
+    /// person to check and adjust.
+    CheckCorners,
 }
 
 impl QualityWarning {
@@ -58,6 +61,9 @@ impl QualityWarning {
             QualityWarning::SlightlyBlurred => {
                 "La photo est un peu floue. Si le texte est difficile à lire, reprenez-la en tenant le téléphone immobile."
             }
+            QualityWarning::CheckCorners => {
+                "Les bords du document ne sont pas sûrs. Vérifiez la page, et si elle est coupée, indiquez les coins."
+            }
         }
     }
 
@@ -66,6 +72,9 @@ impl QualityWarning {
         match self {
             QualityWarning::SlightlyBlurred => {
                 "The photo is slightly blurred. If the text is hard to read, retake it holding the phone still."
+            }
+            QualityWarning::CheckCorners => {
+                "The document's edges are uncertain. Check the page, and if it is cut, give the corners."
             }
         }
     }

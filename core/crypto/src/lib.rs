@@ -10,6 +10,7 @@ mod kdf;
 mod keys;
 pub mod passphrase;
 mod rng;
+pub mod sas;
 pub mod seal;
 pub mod sign;
 pub mod stream;

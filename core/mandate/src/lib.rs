@@ -20,7 +20,7 @@ pub use deposit::{
 pub use error::{MandateError, Result};
 pub use keyfile::{AgentFile, AgentKeys, OrgAdminFile, parse_enrolment_request};
 pub use mandate::{Mandate, MandateTerms, Scope, Scopes, vault_of};
-pub use offer::MandateOffer;
+pub use offer::{DeskSlot, MandateOffer, decode_desk_nonce, encode_desk_nonce};
 pub use org::{AgentCertificate, AgentRevocation, OrgKey, OrgRegistration};
 
 /// `YYYY-MM-DD` (UTC) of a unix time, for "valide jusqu'au …" without a date crate.

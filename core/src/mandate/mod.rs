@@ -25,7 +25,7 @@ pub use coffre_mandate as formats;
 pub use deposits::{
     ImportedDeposit, StoredDeposit, agent_deposit, deposit_certificate, deposit_certificates, import_deposits,
 };
-pub use desk::{ScannedOffer, agent_offer, agent_receive, grant, scan};
+pub use desk::{DeskOffer, HolderDesk, ScannedOffer, agent_offer, agent_receive, scan};
 pub use flow::{MandateFlowError, Result};
 pub use holder::{MandateInfo, list, revoke};
 pub use org::{

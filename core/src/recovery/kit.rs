@@ -47,9 +47,14 @@ impl Kit {
             .map_err(|_| VaultError::InvalidInput("the kit does not fit in a QR code".into()).into())
     }
 
-    /// The printable one-page PDF (plain French), with the words in `list` and the QR. `date` is
-    /// printed as given (e.g. `23/11/2026`).
+    /// The printable PDF in easy French, with the words in `list` and the QR. `date` is printed as
+    /// given (e.g. `23/11/2026`).
     pub fn pdf(&self, list: WordList, date: &str) -> Result<Zeroizing<Vec<u8>>> {
+        self.pdf_in(coffre_l10n::Lang::Fr, list, date)
+    }
+
+    /// The printable PDF with its sentences in `lang` (Arabic is shaped, right to left).
+    pub fn pdf_in(&self, lang: coffre_l10n::Lang, list: WordList, date: &str) -> Result<Zeroizing<Vec<u8>>> {
         let qr = self.qr()?;
         let n = qr.size();
         let rows: Vec<Vec<bool>> = (0..n).map(|y| (0..n).map(|x| qr.is_dark(x, y)).collect()).collect();
@@ -65,7 +70,7 @@ impl Kit {
             None => None,
         };
         let assisted = share.as_ref().map(|(qr, groups)| AssistedPrint { qr, groups });
-        let page = KitPage { words: &words, qr: Some(&rows), server_url: &self.server_url, date, assisted };
+        let page = KitPage { lang, words: &words, qr: Some(&rows), server_url: &self.server_url, date, assisted };
         Ok(Zeroizing::new(kit_pdf(&page)))
     }
 }

@@ -228,7 +228,8 @@ pub fn make_copies(vault: &Vault, request: &ShareRequest, now: u64) -> Result<Co
         return Err(ShareError::BadMaxOpens);
     }
     let purpose = request.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-    let stamp = watermark::watermark_text(purpose.as_deref(), &date_fr(now));
+    // French for the recipients (French offices), whatever the holder's language.
+    let stamp = watermark::watermark_text(coffre_l10n::Lang::Fr, purpose.as_deref(), &date_fr(now));
     let mut documents = Vec::new();
     let mut pages = Vec::new();
     let mut shared = Vec::new();

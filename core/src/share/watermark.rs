@@ -25,11 +25,14 @@ pub const COPY_LONG_SIDE: u32 = 1600;
 const INK: [f32; 3] = [180.0, 24.0, 36.0];
 const INK_NOISE: f32 = 40.0;
 
-/// The watermark text: "COPIE", the purpose or recipient, the date.
-pub fn watermark_text(purpose: Option<&str>, date: &str) -> String {
+/// The watermark text, from the catalogue: "COPIE", the purpose or recipient, the date. In French
+/// for the recipients (French offices) whatever the holder's language; the purpose is the holder's
+/// own words, in any script (an Arabic purpose is shaped when burned, see [`watermark_image`]).
+pub fn watermark_text(lang: coffre_l10n::Lang, purpose: Option<&str>, date: &str) -> String {
+    use coffre_l10n::{Args, t};
     match purpose.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => format!("COPIE — {} — {date}", truncate(p, 60)),
-        None => format!("COPIE — {date}"),
+        Some(p) => t(lang, "watermark-copy-for", &Args::new().text("purpose", truncate(p, 60)).text("date", date)),
+        None => t(lang, "watermark-copy", &Args::new().text("date", date)),
     }
 }
 
@@ -143,20 +146,19 @@ fn burn(img: &mut RgbImage, text: &str, noise: &mut Noise) -> Result<(), ShareEr
 }
 
 /// One line of text as coverage (0..255), followed by `gap` text heights of space, in a tile
-/// `line_spacing` lines high.
+/// `line_spacing` lines high. The line is shaped first ([`coffre_l10n::shaping`]): Arabic letters
+/// joined and right to left, the rest left to right.
 fn render_tile(font: &FontRef<'_>, scale: PxScale, text: &str, gap: f32, line_spacing: f32) -> GrayImage {
     let scaled = font.as_scaled(scale);
+    let unit = scaled.h_scale_factor();
     let mut caret = 0.0f32;
     let mut glyphs = Vec::new();
-    let mut last = None;
-    for ch in text.chars() {
-        let id = font.glyph_id(ch);
-        if let Some(prev) = last {
-            caret += scaled.kern(prev, id);
-        }
-        glyphs.push(id.with_scale_and_position(scale, ab_glyph::point(caret, scaled.ascent())));
-        caret += scaled.h_advance(id);
-        last = Some(id);
+    let shaped = coffre_l10n::shaping::shape_line(dejavu::sans::bold(), text, coffre_l10n::Direction::LeftToRight);
+    for g in shaped.map(|l| l.glyphs).unwrap_or_default() {
+        let x = caret + g.x_offset as f32 * unit;
+        let y = scaled.ascent() - g.y_offset as f32 * unit;
+        glyphs.push(ab_glyph::GlyphId(g.id).with_scale_and_position(scale, ab_glyph::point(x, y)));
+        caret += g.x_advance as f32 * unit;
     }
     let line_h = scaled.height();
     let width = (caret + scale.x * gap).ceil().max(1.0) as u32;
@@ -183,6 +185,7 @@ fn render_tile(font: &FontRef<'_>, scale: PxScale, text: &str, gap: f32, line_sp
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use coffre_l10n::Lang;
 
     fn white_png(w: u32, h: u32) -> Vec<u8> {
         let img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
@@ -194,7 +197,7 @@ mod tests {
     #[test]
     fn watermark_covers_the_whole_page_in_red_ink() {
         let png = white_png(600, 400);
-        let marked = watermark_image(&png, "image/png", &watermark_text(Some("CAF"), "23/11/2026")).unwrap();
+        let marked = watermark_image(&png, "image/png", &watermark_text(Lang::Fr, Some("CAF"), "23/11/2026")).unwrap();
         let img = image::load_from_memory(&marked).unwrap().to_rgb8();
         assert_eq!(img.dimensions(), (600, 400));
         // Ink in every quadrant: the text repeats over the whole page.
@@ -253,9 +256,58 @@ mod tests {
 
     #[test]
     fn text_names_purpose_and_date() {
-        assert_eq!(watermark_text(Some(" pour la CAF "), "01/02/2026"), "COPIE — pour la CAF — 01/02/2026");
-        assert_eq!(watermark_text(None, "01/02/2026"), "COPIE — 01/02/2026");
-        assert_eq!(watermark_text(Some(&"x".repeat(100)), "d").chars().count(), "COPIE —  — d".chars().count() + 60);
+        assert_eq!(watermark_text(Lang::Fr, Some(" pour la CAF "), "01/02/2026"), "COPIE — pour la CAF — 01/02/2026");
+        assert_eq!(watermark_text(Lang::Fr, None, "01/02/2026"), "COPIE — 01/02/2026");
+        assert_eq!(watermark_text(Lang::En, None, "01/02/2026"), "COPY — 01/02/2026");
+        assert_eq!(
+            watermark_text(Lang::Fr, Some(&"x".repeat(100)), "d").chars().count(),
+            "COPIE —  — d".chars().count() + 60
+        );
+    }
+
+    /// The line as the watermark draws it: glyph ids left to right, read back from the tile's
+    /// columns of ink. Compared with the same shaper's output and with the letters drawn one by one.
+    fn ink_columns(tile: &GrayImage) -> Vec<bool> {
+        (0..tile.width()).map(|x| (0..tile.height()).any(|y| tile.get_pixel(x, y).0[0] > 127)).collect()
+    }
+
+    #[test]
+    fn an_arabic_purpose_is_shaped_joined_and_right_to_left() {
+        let font = FontRef::try_from_slice(dejavu::sans::bold()).unwrap();
+        let scale = PxScale::from(48.0);
+        let purpose = "مركز الإيواء";
+        let tile = render_tile(&font, scale, purpose, 0.0, 1.0);
+        // What the same shaper gives, drawn glyph by glyph: the tile is exactly that.
+        let line = coffre_l10n::shaping::shape_line(dejavu::sans::bold(), purpose, coffre_l10n::Direction::LeftToRight)
+            .unwrap();
+        let face_ids: Vec<u16> = purpose.chars().filter(|c| !c.is_whitespace()).map(|c| font.glyph_id(c).0).collect();
+        let shaped_ids: Vec<u16> = line.glyphs.iter().filter(|g| g.text != " ").map(|g| g.id).collect();
+        assert_ne!(shaped_ids, face_ids, "letters joined: their glyphs are the joined forms");
+        let reversed: Vec<u16> = face_ids.iter().rev().copied().collect();
+        assert_ne!(shaped_ids, reversed, "not merely reversed isolated letters");
+        // The old drawing (each letter's own glyph, in typing order) leaves a gap after every
+        // letter; joined letters touch: fewer separate pieces of ink.
+        let scaled = font.as_scaled(scale);
+        let mut naive = GrayImage::new(tile.width() * 2, tile.height());
+        let mut caret = 0.0;
+        for c in purpose.chars() {
+            let g = font.glyph_id(c).with_scale_and_position(scale, ab_glyph::point(caret, scaled.ascent()));
+            caret += scaled.h_advance(font.glyph_id(c));
+            if let Some(o) = font.outline_glyph(g) {
+                let b = o.px_bounds();
+                o.draw(|x, y, cov| {
+                    let (x, y) = (b.min.x as u32 + x, b.min.y as u32 + y);
+                    if x < naive.width() && y < naive.height() && cov > 0.5 {
+                        naive.put_pixel(x, y, Luma([255]));
+                    }
+                });
+            }
+        }
+        let pieces = |cols: Vec<bool>| cols.windows(2).filter(|w| !w[0] && w[1]).count();
+        let (shaped_pieces, naive_pieces) = (pieces(ink_columns(&tile)), pieces(ink_columns(&naive)));
+        assert!(shaped_pieces < naive_pieces, "shaped {shaped_pieces} pieces, letter by letter {naive_pieces}");
+        let logical: String = line.glyphs.iter().rev().map(|g| g.text.as_str()).collect();
+        assert_eq!(logical, purpose, "right to left on the page");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod address;
 mod alerts;
 pub(crate) mod envelope;
 pub(crate) mod generation;
+mod linking;
 mod members;
 pub(crate) mod progress;
 pub(crate) mod view;
@@ -15,16 +16,12 @@ use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, h
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::progress::JobProgress;
-use crate::sync_engine::view::{Labels, WriterSpan, WriterView, Writers, cert_valid, key_of};
+use crate::sync_engine::view::{Labels, WriterSpan, WriterView, Writers, key_of};
 use coffre_crypto::{AccountRootKey, SigningKey, VerifyingKey};
-use coffre_sync::{
-    BlobRef, BlockingClient, BusyFn, CancelToken, ChainState, LinkGrant, LinkOffer, LinkQr, OpDraft, PushBatch,
-    SyncError,
-};
-use coffre_vault::{Applied, CreateOptions, DocId, LocalBlob, Vault, VaultError};
+use coffre_sync::{BlobRef, BlockingClient, BusyFn, CancelToken, ChainState, OpDraft, PushBatch, SyncError};
+use coffre_vault::{Applied, DocId, LocalBlob, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 use zeroize::Zeroizing;
 
 pub use crate::error::{EngineError, Result};
@@ -32,6 +29,7 @@ pub use crate::session::server_url;
 pub use crate::sync_engine::address::{AddressError, check_server_address};
 pub use crate::sync_engine::alerts::RecoveryAlert;
 pub use crate::sync_engine::envelope::DeviceRole;
+pub use crate::sync_engine::linking::{LinkApproval, PendingLink};
 pub use crate::sync_engine::members::Strays;
 pub use crate::sync_engine::progress::SyncProgress;
 pub use coffre_sync::CancelToken as SyncCancel;
@@ -582,143 +580,5 @@ pub fn remove_device(vault: &mut Vault, device_hex: &str) -> Result<()> {
     queue_and_sync(vault, Payload::DeviceRemove { device: key_of(&device) })?;
     // The server removed what it enrolled along with it: the log says so too.
     members::follow_server_removals(vault)?;
-    Ok(())
-}
-
-// ----- device linking by QR -----
-
-/// The new phone's side: a QR to show, a short code to compare, and the keys to finish with.
-pub struct PendingLink {
-    offer: LinkOffer,
-    device: SigningKey,
-    server_url: String,
-    allow_plain_http: bool,
-}
-
-impl PendingLink {
-    /// Starts linking: this phone will be known by a new device key. The address is checked
-    /// ([`check_server_address`]) before anything is sent: call it first to refuse early.
-    pub fn new(server_url: &str) -> PendingLink {
-        Self::allowing_http(server_url, false)
-    }
-
-    /// [`PendingLink::new`], with `allow_plain_http` the person's explicit choice to accept an
-    /// `http://` server on another machine.
-    pub fn allowing_http(server_url: &str, allow_plain_http: bool) -> PendingLink {
-        let device = SigningKey::generate();
-        let offer = LinkOffer::new(server_url, device.verifying_key().to_bytes());
-        PendingLink { offer, device, server_url: server_url.trim_end_matches('/').to_string(), allow_plain_http }
-    }
-
-    /// Text to render as a QR code.
-    pub fn qr_text(&self) -> String {
-        self.offer.qr().encode()
-    }
-
-    /// The 6 digits both screens show.
-    pub fn short_code(&self) -> String {
-        self.offer.short_code()
-    }
-
-    /// Checks the mailbox once; on success creates this phone's vault in `dir` under its own new
-    /// passphrase and runs a first sync. `LinkPending` means "not yet, ask again".
-    pub fn try_complete(&self, dir: &Path, passphrase: &[u8], platform_secret: Option<&[u8; 32]>) -> Result<Vault> {
-        check_server_address(&self.server_url, self.allow_plain_http)?;
-        let client = BlockingClient::new(&self.server_url, self.device.clone())?;
-        let Some(sealed) = client.mailbox_get(&self.offer.qr().secret)? else {
-            return Err(EngineError::LinkPending);
-        };
-        let grant: LinkGrant = self.offer.open(&sealed)?;
-        let secret: GrantSecret =
-            serde_json::from_slice(&grant.secret).map_err(|_| SyncError::Link("malformed grant"))?;
-        let ark = AccountRootKey::from_bytes(hex32(&secret.ark)?);
-        let mut arks = vec![ark.clone()];
-        for later in &secret.later {
-            arks.push(AccountRootKey::from_bytes(hex32(later)?));
-        }
-        let keyring = Keyring::from_arks(arks);
-        // The grant's certificates are of the newest generation the enrolled phone is at.
-        let (_, identity_pk) = keyring.newest_identity();
-        let mut writers = Writers::new();
-        for (pk, cert) in &secret.devices {
-            if !cert_valid(&identity_pk, &grant.vault, &hex32(pk)?, cert) {
-                return Err(SyncError::Link("a device in the grant is not certified by this vault").into());
-            }
-            writers.insert(pk.clone(), WriterSpan { from_seq: 0, until_seq: None, added_by: None });
-        }
-        let mut vault = Vault::create_with_root_key(dir, ark, passphrase, platform_secret, CreateOptions::default())?;
-        keyring.save(&mut vault)?;
-        let config = Config {
-            server_url: self.server_url.clone(),
-            vault: coffre_sync::protocol::VaultId::from(grant.vault).to_string(),
-            server_pk: coffre_sync::protocol::ServerKey::from(grant.server_pk).to_hex(),
-        };
-        begin(&mut vault, Some(&self.device), &writers, &ChainState::genesis(grant.vault), &config)?;
-        let _ = client.mailbox_delete(&self.offer.qr().secret);
-        sync(&mut vault, &SyncOptions::default(), &|_| {}, &CancelToken::new())?;
-        Ok(vault)
-    }
-}
-
-/// What the enrolled phone sends (sealed to the new phone's one-time X25519 key).
-#[derive(Serialize, Deserialize)]
-struct GrantSecret {
-    /// Generation 0's ARK (the vault's root key), hex.
-    ark: String,
-    /// Certified devices: public key hex -> certificate hex (under the newest generation's identity).
-    devices: BTreeMap<String, String>,
-    /// The ARKs of later account key generations, hex, oldest first (absent before any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    later: Vec<String>,
-}
-
-impl Drop for GrantSecret {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.ark);
-        self.later.iter_mut().for_each(zeroize::Zeroize::zeroize);
-    }
-}
-
-/// The short code for a scanned QR, to compare with the new phone's screen before approving.
-pub fn link_code(qr_text: &str) -> Result<String> {
-    Ok(coffre_sync::short_code(&LinkQr::parse(qr_text)?))
-}
-
-/// The enrolled phone's side, after the person confirmed the codes match: certifies the new
-/// device in the log, adds it on the server, and posts the ARK sealed to the new phone.
-pub fn link_approve(vault: &mut Vault, qr_text: &str) -> Result<()> {
-    link_approve_named(vault, qr_text, None)
-}
-
-/// [`link_approve`], with a name for the new device (shown by `device list` on every device).
-pub fn link_approve_named(vault: &mut Vault, qr_text: &str, name: Option<&str>) -> Result<()> {
-    let qr = LinkQr::parse(qr_text)?;
-    let s = session(vault)?;
-    if qr.server_url != s.server_url {
-        return Err(SyncError::Link("the new phone uses another server").into());
-    }
-    let cert = certify(vault, &s.vault_hash, &qr.device_pk)?;
-    // Certified in the log first, then enrolled on the server: a member the log does not certify is a
-    // stray that any device's next sync removes (members.rs). The certificate is also in the log
-    // before the new phone writes.
-    let name = name.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(64).collect());
-    queue_and_sync(
-        vault,
-        Payload::DeviceAdd { device: key_of(&qr.device_pk), cert, role: Some(DeviceRole::Device), name },
-    )?;
-    s.client.add_device(&qr.device_pk)?;
-    let writers: Writers = get_json(vault, WRITERS)?.unwrap_or_default();
-    let keyring = Keyring::load(vault)?;
-    let devices = writers
-        .iter()
-        .filter(|(_, span)| span.until_seq.is_none())
-        .filter_map(|(pk, _)| hex32(pk).ok().map(|arr| (pk.clone(), keyring.certify(&s.vault_hash, &arr))))
-        .collect();
-    let later = keyring.arks_in_force().iter().skip(1).map(|a| hex::encode(a.as_bytes())).collect();
-    let secret = GrantSecret { ark: hex::encode(vault.root_key().as_bytes()), devices, later };
-    let secret = Zeroizing::new(serde_json::to_vec(&secret).map_err(|_| VaultError::InvalidInput("grant".into()))?);
-    let grant = LinkGrant { vault: s.vault_hash, server_pk: s.server_pk, secret: Zeroizing::new(secret.to_vec()) };
-    let sealed = coffre_sync::seal_grant(&qr, &grant)?;
-    s.client.mailbox_put(&qr.secret, &sealed)?;
     Ok(())
 }

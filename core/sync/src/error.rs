@@ -72,6 +72,17 @@ pub enum SyncError {
     Io(String),
     #[error("device linking failed: {0}")]
     Link(&'static str),
+    /// A linking QR or answer of an older format (version 1 let its maker choose the digits).
+    #[error("linking code of an older app version ({version}): update both phones and start again")]
+    LinkOutdated { version: u8 },
+    /// The new phone's revealed nonce is not the one its QR committed to: another QR was scanned,
+    /// or someone else answered. Nothing was sent.
+    #[error("the answer does not match the scanned QR code: do not approve, start again")]
+    LinkRevealMismatch,
+    /// Someone already answered this linking QR (its contribution mailbox was full): the QR was seen
+    /// by another device. Nothing was sent.
+    #[error("another device already answered this linking code: start again on the new phone")]
+    LinkAnswered,
 }
 
 impl SyncError {
@@ -95,8 +106,19 @@ impl SyncError {
             ServerFull => ErrorKind::ServerFull,
             UntrustedServer => ErrorKind::UntrustedServer,
             DeviceRevoked => ErrorKind::Revoked,
-            NotRegistered | Protocol(_) | Io(_) | Link(_) => ErrorKind::Local,
+            NotRegistered | Protocol(_) | Io(_) | Link(_) | LinkOutdated { .. } | LinkRevealMismatch | LinkAnswered => {
+                ErrorKind::Local
+            }
         }
+    }
+
+    /// Whether the server shows a history other than the one this device verified: it went back
+    /// (`Rollback`, e.g. restored from an old backup), contradicts it (`Fork`), or lacks ops a writer
+    /// wrote (`Gap`). Syncing with it cannot go on; local data is untouched. The way forward is to
+    /// link this device again (from another device of the vault, or from the recovery kit), keeping a
+    /// copy of its documents first.
+    pub fn is_history_divergence(&self) -> bool {
+        matches!(self, SyncError::Rollback { .. } | SyncError::Fork { .. } | SyncError::Gap { .. })
     }
 
     /// Seconds the server asked to wait, when it said it was busy.

@@ -17,9 +17,10 @@ pub use client::{
     Appended, BlobRef, CancelToken, DEFAULT_CHUNK_SIZE, DOWNLOAD_CONCURRENCY, FETCH_BATCH, OpDraft, Pinned, Progress,
     Registration, SyncClient, SyncOutcome, UploadReport, split_chunks,
 };
+pub use coffre_crypto::sas::SasNonce;
 pub use coffre_sync_protocol as protocol;
 pub use error::{ErrorKind, Result, SyncError};
-pub use link::{LinkGrant, LinkOffer, LinkQr, seal_grant, short_code};
+pub use link::{LinkGrant, LinkOffer, LinkQr, MailboxSlot, decode_nonce, encode_nonce, responder_code, seal_grant};
 pub use pacing::{BusyFn, MAX_BUSY_WAIT, PushBatch, parse_retry_after};
 pub use tls::{TrustError, trust_operator_ca, trust_operator_ca_file};
 pub use verify::{ChainState, KnownWriters, LogView, VerifiedOp, Verifier, verify_pull};

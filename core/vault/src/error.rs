@@ -11,6 +11,13 @@ pub enum VaultError {
     /// Never reported for a damaged vault, and never a reason to delete anything.
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// Too many wrong passphrases in a row: the next try is possible in `wait_secs` seconds. Nothing
+    /// was tried (the counter did not move). After a forgotten PIN, the recovery kit reopens the vault.
+    #[error("too many wrong passphrases ({failed}): try again in {wait_secs} s")]
+    TooManyAttempts { failed: u32, wait_secs: u64 },
+    /// A new PIN or passphrase that is too easy to guess, and why.
+    #[error("this PIN or passphrase is too easy to guess: {0}")]
+    WeakSecret(crate::pin::WeakSecret),
     /// Another process holds this vault open for writing.
     #[error("the vault is in use by another process")]
     Busy,

@@ -1,9 +1,11 @@
 //! `vault.json`: the only plaintext file of a vault. It holds the format version, the vault id and the
 //! Account Root Key wrapped under the PIN/passphrase (+ platform secret). Nothing in it is readable
 //! without the passphrase; it is replaced atomically (temp file, fsync, rename) so a crash during a
-//! passphrase change leaves either the old or the new wrap, never neither.
+//! passphrase change leaves either the old or the new wrap, never neither. It also counts wrong
+//! passphrases ([`UnlockAttempts`]), which a copy of the folder resets: see `pin.rs`.
 
 use crate::fsutil::write_atomically;
+use crate::pin::UnlockAttempts;
 use crate::{Result, VaultError, error::corrupt};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -24,6 +26,10 @@ pub struct Header {
     pub ark_wrap: String,
     /// Creation time, unix ms.
     pub created_at: i64,
+    /// Wrong passphrases since the last right one (absent: none). An optional field, so format 1
+    /// stays: older versions ignore it (they neither count nor wait).
+    #[serde(default, skip_serializing_if = "UnlockAttempts::is_zero")]
+    pub unlock_attempts: UnlockAttempts,
 }
 
 impl Header {

@@ -15,6 +15,7 @@ mod model;
 mod new_docs;
 pub mod ops;
 mod pages;
+mod pin;
 mod remote;
 mod rotation;
 mod rows;
@@ -35,6 +36,10 @@ pub use model::{
     VerifyReport,
 };
 pub use new_docs::{IMPORT_BATCH, ImportOutcome};
+pub use pin::{
+    FIRST_WAIT_SECS, FREE_ATTEMPTS, MAX_WAIT_SECS, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS, UnlockAttempts, WeakSecret,
+    check_new_secret,
+};
 pub use remote::{Applied, LocalBlob, MissingBlob};
 pub use rotation::RotatedKey;
 pub use scrub::{REENCODE_QUALITY, strip_photo_metadata};

@@ -144,6 +144,7 @@ impl Vault {
             uses_platform_secret: platform_secret.is_some(),
             ark_wrap: hex::encode(wrap),
             created_at: now_ms(),
+            unlock_attempts: Default::default(),
         };
         let conn = db::open(dir, &ark, &vault_id, true)?;
         let writer_id = hex::encode(coffre_crypto::random_bytes::<8>());
@@ -164,11 +165,38 @@ impl Vault {
     }
 
     /// Unlocks the vault in `dir` with the PIN/passphrase (and the platform secret if it was set up with one).
+    /// Wrong passphrases are counted in the header: past [`crate::FREE_ATTEMPTS`] in a row, each try
+    /// must wait longer ([`VaultError::TooManyAttempts`], nothing tried); the right one resets the count.
     pub fn open(dir: &Path, passphrase: &[u8], platform_secret: Option<&[u8; 32]>) -> Result<Vault> {
-        let header = Header::read(dir)?;
+        Header::read(dir)?;
         let lock = take_lock(dir)?;
-        let ark = unwrap_ark_with_passphrase(&header.ark_wrap_bytes()?, passphrase, platform_secret)?;
+        // Read again under the lock: two processes cannot both see the same count.
+        let mut header = Header::read(dir)?;
+        let wait_secs = header.unlock_attempts.wait_secs(now_ms());
+        if wait_secs > 0 {
+            return Err(VaultError::TooManyAttempts { failed: header.unlock_attempts.failed, wait_secs });
+        }
+        let ark = match unwrap_ark_with_passphrase(&header.ark_wrap_bytes()?, passphrase, platform_secret) {
+            Ok(ark) => ark,
+            Err(coffre_crypto::CryptoError::WrongPassphrase) => {
+                let failed = header.unlock_attempts.failed.saturating_add(1);
+                header.unlock_attempts = crate::UnlockAttempts { failed, last_failed_at: now_ms() };
+                header.write(dir)?;
+                return Err(VaultError::WrongPassphrase);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !header.unlock_attempts.is_zero() {
+            header.unlock_attempts = Default::default();
+            header.write(dir)?;
+        }
         Self::finish_open(dir, header, ark, lock)
+    }
+
+    /// The wrong passphrases counted for the vault in `dir` (no passphrase needed): for the app to say
+    /// how many tries were wrong, how long to wait, and to offer the recovery kit.
+    pub fn unlock_attempts(dir: &Path) -> Result<crate::UnlockAttempts> {
+        Ok(Header::read(dir)?.unlock_attempts)
     }
 
     /// Opens with the Account Root Key itself (after recovery or device linking, and in tests).

@@ -55,6 +55,8 @@ fn wrong_passphrase_and_platform_secret_are_reported_as_such() {
     drop(Vault::create(&dir, PASS, Some(&secret)).unwrap());
     assert!(matches!(Vault::open(&dir, b"wrong", Some(&secret)), Err(VaultError::WrongPassphrase)));
     assert!(matches!(Vault::open(&dir, PASS, None), Err(VaultError::WrongPassphrase)));
+    // (Three wrong in a row would make the next try wait: tests/unlock_attempts.rs.)
+    drop(Vault::open(&dir, PASS, Some(&secret)).unwrap());
     assert!(matches!(Vault::open(&dir, PASS, Some(&[8u8; 32])), Err(VaultError::WrongPassphrase)));
     Vault::open(&dir, PASS, Some(&secret)).unwrap();
     // And nothing was deleted along the way.

@@ -25,7 +25,19 @@ final class UnlockModel: ObservableObject {
     }
 
     func create(pin: String) { run(onError: { .noVault(error: $0) }) { [coffre] in try coffre.create(passphrase: pin); return .unlocked } }
-    func unlock(pin: String) { run(onError: { .locked(error: $0) }) { [coffre] in try coffre.unlock(passphrase: pin); return .unlocked } }
+    func unlock(pin: String) {
+        run(onError: { [coffre] in .locked(error: $0 + Self.attemptsAdvice(coffre)) }) { [coffre] in
+            try coffre.unlock(passphrase: pin); return .unlocked
+        }
+    }
+
+    /// After a wrong PIN: how many in a row, the wait before the next try (the core counts them in the
+    /// vault header and refuses early tries), and from the second the way out of a forgotten PIN.
+    static func attemptsAdvice(_ coffre: Coffre) -> String {
+        guard let a = try? coffre.unlockAttempts(), a.failed >= 2 else { return "" }
+        let wait = a.waitSecs > 0 ? " Next try in \(a.waitSecs) s." : ""
+        return " \(a.failed) wrong PINs in a row.\(wait) Forgot your PIN? Your recovery kit reopens the vault."
+    }
     func deskMode(pin: String) {
         run(onError: { .locked(error: $0) }) { [coffre] in try coffre.deskMode(passphrase: pin).map(State.desk) ?? .unlocked }
     }
@@ -249,7 +261,10 @@ final class ShareModel: ObservableObject {
 final class AgentScanModel: ObservableObject {
     enum State {
         case scanning, granting
-        case confirm(ScannedOffer, qrText: String)
+        /// Who the agent is, while the two phones exchange their random contributions (a second).
+        case waiting(ScannedOffer)
+        /// The digits exist only once both phones contributed: a look-alike QR cannot have chosen them.
+        case confirm(ScannedOffer, code: String, desk: MandateGrant)
         case granted(MandateInfo)
         case failed(String)
     }
@@ -269,20 +284,40 @@ final class AgentScanModel: ObservableObject {
         scanning = false
         let next: State
         do {
-            next = .confirm(try coffre.mandates().scanOffer(qrText: text), qrText: text)
+            next = .waiting(try coffre.mandates().scanOffer(qrText: text))
         } catch {
             next = .failed("Not a Coffre agent's code: \(userMessage(error))")
         }
         DispatchQueue.main.async { self.state = next }
+        if case let .waiting(offer) = next { exchange(offer: offer, qrText: text) }
         return true
+    }
+
+    /// Sends this phone's contribution, then waits (up to a minute) for the agent's digits.
+    private func exchange(offer: ScannedOffer, qrText: String) {
+        Core.run({ [coffre] () throws -> (String, MandateGrant)? in
+            let desk = try coffre.mandates().startGrant(qrText: qrText)
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if let code = try desk.shortCode() { return (code, desk) }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            return nil
+        }) { result in
+            switch result {
+            case let .success(.some((code, desk))): self.state = .confirm(offer, code: code, desk: desk)
+            case .success(.none): self.state = .failed("The agent's phone did not answer")
+            case let .failure(error): self.state = .failed(userMessage(error))
+            }
+        }
     }
 
     /// Once the codes matched. Consult hands over the keys of `collections`: what was read stays read.
     func grant(scopes: [MandateScope], collections: [String], days: UInt32) {
-        guard case let .confirm(_, qrText) = state else { return }
+        guard case let .confirm(_, code, desk) = state else { return }
         state = .granting
-        Core.run({ [coffre] in
-            try coffre.mandates().grant(qrText: qrText, scopes: scopes, collections: collections, days: days)
+        Core.run({
+            try desk.grant(confirmedCode: code, scopes: scopes, collections: collections, days: days)
         }) { result in
             switch result {
             case let .success(mandate): self.state = .granted(mandate)

@@ -17,9 +17,12 @@ struct ScanAgentView: View {
             case .scanning:
                 CameraPreview(feed: feed)
                 Text("Scan the QR code on the agent's phone")
-            case let .confirm(offer, _):
+            case let .waiting(offer):
                 Text(Locale.current.languageCode == "fr" ? offer.identityFr : offer.identityEn)
-                Text(offer.shortCode).font(.system(size: 40, weight: .bold, design: .monospaced))
+                ProgressView()
+            case let .confirm(offer, code, _):
+                Text(Locale.current.languageCode == "fr" ? offer.identityFr : offer.identityEn)
+                Text(code).font(.system(size: 40, weight: .bold, design: .monospaced))
                 Toggle("They may also see my identity documents (what they have seen stays seen after I revoke)", isOn: $consult)
                 Button("The codes match: give access for 30 days") {
                     model.grant(scopes: consult ? [.deposit, .consult] : [.deposit], collections: ["identity"], days: 30)

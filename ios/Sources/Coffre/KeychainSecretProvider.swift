@@ -4,6 +4,11 @@ import Security
 /// The platform secret mixed with the PIN (DESIGN.md §3): 32 random bytes created once and kept in
 /// the Keychain, this device only, available after first unlock (not in backups, not synced to
 /// iCloud). Pass one to `Coffre(dir: ..., platformSecret: KeychainSecretProvider())`.
+///
+/// PIN guessing: the core counts wrong PINs in the vault header and makes each try past the third wait
+/// longer (`Coffre.unlockAttempts()`). A copy of the app's files (a backup, another Mac) lacks this
+/// Keychain item (`ThisDeviceOnly`), so nobody can guess offline against it; on the phone only a
+/// jailbreak reaches the header to reset the count.
 public final class KeychainSecretProvider: PlatformSecretProvider {
     private let service: String
     private let account: String

@@ -111,14 +111,18 @@ final class AgentBoundaryTests: XCTestCase {
     func mandate(for agent: Agent) throws -> AgentMandate {
         let offer = try agent.offer(serverUrl: server.url)
         let scanned = try qrDecodePhoto(photo: try offer.qr().png)
-        XCTAssertEqual(try holder.mandates().scanOffer(qrText: scanned).shortCode, offer.shortCode())
+        XCTAssertFalse(try holder.mandates().scanOffer(qrText: scanned).identityFr.isEmpty)
+        XCTAssertNil(try offer.shortCode(), "no digits before the holder's phone answered")
+        let desk = try holder.mandates().startGrant(qrText: scanned)
+        let agentCode = try XCTUnwrap(try offer.shortCode())
+        XCTAssertEqual(try desk.shortCode(), agentCode)
         var received: Result<AgentMandate, Error>?
         let done = expectation(description: "mandate received")
         Thread {
             received = Result { try offer.receive(timeoutSecs: 60, cancel: CancelHandle()) }
             done.fulfill()
         }.start()
-        let granted = try holder.mandates().grant(qrText: scanned, scopes: [.deposit, .consult], collections: ["identity"], days: 7)
+        let granted = try desk.grant(confirmedCode: agentCode, scopes: [.deposit, .consult], collections: ["identity"], days: 7)
         wait(for: [done], timeout: 60)
         let m = try XCTUnwrap(received).get()
         XCTAssertEqual(m.id, granted.id)

@@ -9,17 +9,67 @@ import { sha256 } from '@noble/hashes/sha2.js';
 const VERSION = 1;
 const enc = new TextEncoder();
 
-const MESSAGES = {
-  share_expired: "Ce lien a expiré. Demandez à la personne qui vous l'a donné de partager ses documents à nouveau.",
-  share_revoked: "Ce lien a été révoqué par la personne qui l'a partagé. Les documents ne sont plus disponibles.",
-  share_exhausted: "Ce lien a atteint son nombre maximal d'ouvertures. Demandez un nouveau lien.",
-  share_not_found: "Ce lien est introuvable. Vérifiez qu'il est complet, ou demandez un nouveau lien.",
-  bad_link: "Ce lien est incomplet : la clé manque ou est abîmée. Scannez à nouveau le QR code.",
-  decrypt: "Ce lien est incomplet ou les documents ont été modifiés : impossible de les déchiffrer.",
-  version: "Ce lien a été créé par une version plus récente de Coffre. Mettez votre navigateur à jour ou demandez un nouveau lien.",
-  rate_limited: "Trop de tentatives. Patientez une minute puis rechargez la page.",
-  network: "Le serveur ne répond pas. Vérifiez votre connexion puis rechargez la page.",
-};
+// The share page's sentences, per language, from the catalogue (core/l10n/<lang>/coffre.ftl,
+// ids viewer-*), compiled to src/messages.json (checked by coffre-l10n's tests) and bundled.
+import CATALOGUE from './messages.json';
+
+const LANGS = { fr: 'Français', en: 'English', ar: 'العربية' };
+const LOCALES = { fr: 'fr-FR', en: 'en-GB', ar: 'ar-u-nu-latn' };
+const REFUSALS = ['share_expired', 'share_revoked', 'share_exhausted', 'share_not_found', 'bad_link', 'decrypt', 'version', 'rate_limited', 'network'];
+
+// The browser's first language we ship, else French (the recipients' offices read French). A choice
+// made with the switch on the page is kept for this browser (it says nothing about the share).
+function pickLang() {
+  try {
+    const chosen = window.localStorage.getItem('coffre-lang');
+    if (chosen && CATALOGUE[chosen]) return chosen;
+  } catch (_) { /* storage refused */ }
+  for (const tag of navigator.languages || [navigator.language || '']) {
+    const primary = String(tag).toLowerCase().split('-')[0];
+    if (CATALOGUE[primary]) return primary;
+  }
+  return 'fr';
+}
+
+let lang = pickLang();
+
+// The sentence `id` with its {name} holes filled; French when the language lacks it.
+function tr(id, args = {}) {
+  const text = (CATALOGUE[lang] && CATALOGUE[lang][id]) || CATALOGUE.fr[id] || id;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in args ? String(args[name]) : m));
+}
+
+// Sets an element's text from the catalogue and remembers how, so a language switch rewrites it.
+function say(e, id, args = {}) {
+  e.dataset.i18n = JSON.stringify([id, args]);
+  e.textContent = tr(id, args);
+  return e;
+}
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = lang === 'ar' ? 'rtl' : 'ltr';
+  document.title = `${tr('viewer-title')} — Coffre`;
+  for (const e of document.querySelectorAll('[data-i18n]')) {
+    const [id, args] = JSON.parse(e.dataset.i18n);
+    e.textContent = tr(id, args);
+  }
+  for (const b of document.querySelectorAll('#langs button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+}
+
+function langSwitch() {
+  const nav = document.getElementById('langs');
+  if (!nav) return;
+  for (const [code, name] of Object.entries(LANGS)) {
+    const b = el('button', { type: 'button', lang: code, 'data-lang': code, class: 'lang' }, name);
+    b.addEventListener('click', () => {
+      lang = code;
+      try { window.localStorage.setItem('coffre-lang', code); } catch (_) { /* storage refused */ }
+      applyLang();
+    });
+    nav.append(b);
+  }
+}
 
 class ShareError extends Error {
   constructor(code) { super(code); this.code = code; }
@@ -100,7 +150,7 @@ function openPart(link, part, framed) {
 async function refusal(resp) {
   try {
     const body = await resp.json();
-    if (body && MESSAGES[body.error]) return new ShareError(body.error);
+    if (body && REFUSALS.includes(body.error)) return new ShareError(body.error);
   } catch (_) { /* not JSON */ }
   return new ShareError(resp.status === 429 ? 'rate_limited' : 'network');
 }
@@ -116,10 +166,9 @@ async function request(url, init) {
   return resp;
 }
 
-const dateFr = (unix) => new Date(unix * 1000).toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' });
+// A moment in words in the page's language and the reader's time zone (the browser's).
+const dateInWords = (unix) => new Date(unix * 1000).toLocaleString(LOCALES[lang], { dateStyle: 'long', timeStyle: 'short' });
 const EXT = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' };
-const REFUSED_PAGE = "Cette page n'est ni une image (JPEG, PNG) ni un PDF : par sécurité, elle n'est pas affichée. "
-  + 'Demandez à la personne qui vous a envoyé le lien de partager à nouveau ce document.';
 
 const startsWith = (bytes, magic) => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 
@@ -140,9 +189,9 @@ function el(tag, attrs = {}, text) {
   return e;
 }
 
-function showStatus(text, isError) {
+function showStatus(id, args, isError) {
   const s = document.getElementById('status');
-  s.textContent = text;
+  say(s, id, args);
   s.className = isError ? 'error' : '';
   s.setAttribute('role', isError ? 'alert' : 'status');
   s.hidden = false;
@@ -158,58 +207,67 @@ async function run() {
   const manifest = JSON.parse(new TextDecoder().decode(openPart(link, 'manifest', b64urlDecode(opened.manifest))));
   if (manifest.v !== VERSION) throw new ShareError('version');
 
-  document.getElementById('purpose').textContent = [
-    manifest.dossier ? `Dossier : ${manifest.dossier}.` : '',
-    manifest.purpose ? `Motif : ${manifest.purpose}.` : '',
-  ].join(' ').trim();
-  document.getElementById('expiry').textContent = `Ce lien expire le ${dateFr(manifest.expires_at)}.`;
+  const purpose = document.getElementById('purpose');
+  if (manifest.dossier) purpose.append(say(el('span'), 'viewer-dossier', { dossier: manifest.dossier }), ' ');
+  if (manifest.purpose) purpose.append(say(el('span'), 'viewer-purpose', { purpose: manifest.purpose }));
+  say(document.getElementById('expiry'), 'viewer-expires', { date: dateInWords(manifest.expires_at) });
   const list = document.getElementById('documents');
   const total = manifest.documents.reduce((n, d) => n + d.pages.length, 0);
   let done = 0;
   for (const doc of manifest.documents) {
     const section = el('section', { class: 'document' });
     section.append(el('h2', {}, doc.title || doc.category_label));
-    section.append(el('p', { class: 'meta' }, doc.category_label + (doc.expires_on ? ` — valable jusqu'au ${doc.expires_on}` : '')));
-    if (doc.watermarked) section.append(el('p', { class: 'note' }, 'Copie filigranée : elle ne vaut que pour cet usage.'));
+    const meta = el('p', { class: 'meta' }, doc.category_label);
+    if (doc.expires_on) meta.append(' — ', say(el('span'), 'viewer-valid-until', { date: doc.expires_on }));
+    section.append(meta);
+    if (doc.watermarked) section.append(say(el('p', { class: 'note' }), 'viewer-watermarked'));
     list.append(section);
     for (const [n, page] of doc.pages.entries()) {
-      showStatus(`Déchiffrement de la page ${done + 1} sur ${total}…`, false);
+      showStatus('viewer-decrypting', { n: done + 1, total }, false);
       const framed = new Uint8Array(await (await request(`${link.base}/pages/${page.index}?t=${encodeURIComponent(opened.token)}`)).arrayBuffer());
       const bytes = openPart(link, page.index, framed);
       const digest = hex(sha256(bytes));
       if (digest !== page.sha256) throw new ShareError('decrypt');
       const fig = el('figure', { 'data-index': String(page.index), 'data-sha256': digest });
-      const caption = el('figcaption', {}, doc.pages.length > 1 ? `Page ${n + 1} sur ${doc.pages.length}` : '');
+      const caption = el('figcaption');
+      if (doc.pages.length > 1) say(caption, 'viewer-page-of', { n: n + 1, total: doc.pages.length });
       const type = sniffType(bytes);
       if (type === null) {
         fig.setAttribute('data-refused', '');
-        fig.append(caption, el('p', { class: 'refused', role: 'alert' }, REFUSED_PAGE));
+        fig.append(caption, say(el('p', { class: 'refused', role: 'alert' }), 'viewer-refused-page'));
         section.append(fig);
         done += 1;
         continue;
       }
       const url = URL.createObjectURL(new Blob([bytes], { type }));
-      const label = `${doc.title || doc.category_label} — page ${n + 1}`;
+      const label = tr('viewer-page-label', { title: doc.title || doc.category_label, n: n + 1 });
       if (type.startsWith('image/')) fig.append(el('img', { src: url, alt: label }));
       const actions = el('div', { class: 'actions' });
       const name = `${(doc.title || 'document').replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'document'}-${n + 1}.${EXT[type]}`;
-      actions.append(el('a', { class: 'button secondary', href: url, download: name }, `Télécharger ${label}`));
-      if (type === 'application/pdf') actions.append(el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener' }, `Ouvrir ${label}`));
+      const labelArgs = { label };
+      actions.append(say(el('a', { class: 'button secondary', href: url, download: name }), 'viewer-download', labelArgs));
+      if (type === 'application/pdf') actions.append(say(el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener' }), 'viewer-open', labelArgs));
       fig.append(caption, actions);
       section.append(fig);
       done += 1;
     }
   }
   document.getElementById('share').hidden = false;
-  showStatus(`${total} page${total > 1 ? 's' : ''} déchiffrée${total > 1 ? 's' : ''} sur cet appareil.`, false);
+  showStatus('viewer-done', { total }, false);
   document.body.dataset.state = 'ready';
 }
 
 function start() {
+  for (const [id, sel] of [['viewer-title', 'h1'], ['viewer-print', '#print'], ['viewer-note', '#note'], ['viewer-opening', '#status']]) {
+    const e = document.querySelector(sel);
+    if (e) say(e, id);
+  }
+  langSwitch();
+  applyLang();
   document.getElementById('print').addEventListener('click', () => window.print());
   run().catch((e) => {
     const code = e instanceof ShareError ? e.code : 'decrypt';
-    showStatus(MESSAGES[code] || MESSAGES.decrypt, true);
+    showStatus(REFUSALS.includes(code) ? `viewer-${code}` : 'viewer-decrypt', {}, true);
     document.body.dataset.state = 'error';
     document.body.dataset.error = code;
   });

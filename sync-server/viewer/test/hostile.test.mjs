@@ -20,7 +20,7 @@ const browser = await chromium.launch({ executablePath, headless: true, args: ['
 let failed = 0;
 let passed = 0;
 async function check(name, fn) {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ locale: 'fr-FR' });
   const requests = [];
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
@@ -96,7 +96,7 @@ async function refused(page, context, link) {
   const urls = await openEveryBlob(page, context);
   assert.deepEqual(urls, [], 'no object URL is made for a page that is not JPEG, PNG or PDF');
   assert.equal(await page.$$eval('figure[data-refused]', (f) => f.length), 1, 'the page is marked refused');
-  assert.match(r.text, /ni une image \(JPEG, PNG\) ni un PDF/);
+  assert.match(r.text, /pas une image \(JPEG, PNG\) ni un PDF/);
   assert.equal((await page.$$('iframe, object, embed')).length, 0);
 }
 

@@ -17,8 +17,8 @@ if (!executablePath) {
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
 let failed = 0;
 let passed = 0;
-async function check(name, fn) {
-  const page = await browser.newPage();
+async function check(name, fn, options = { locale: 'fr-FR' }) {
+  const page = await browser.newPage(options);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   try {
@@ -54,7 +54,7 @@ await check('opens the share and shows the decrypted pages', async (page) => {
   assert.ok(sizes.length > 0 && sizes.every(([done, w]) => done && w > 0), JSON.stringify(sizes));
   const text = await page.textContent('main');
   assert.match(text, /Ce lien expire le/);
-  assert.match(text, /Copie filigranée/);
+  assert.match(text, /Copie marquée « COPIE »/);
   assert.ok(await page.isVisible('text=Imprimer'), 'print button');
   assert.ok((await page.$$('a[download]')).length === cases.ok.sha256.length, 'one download per page');
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
@@ -62,8 +62,8 @@ await check('opens the share and shows the decrypted pages', async (page) => {
 
 const refusals = [
   ['expired', 'share_expired', /a expiré/],
-  ['revoked', 'share_revoked', /révoqué/],
-  ['exhausted', 'share_exhausted', /nombre maximal d'ouvertures/],
+  ['revoked', 'share_revoked', /a retiré ce lien/],
+  ['exhausted', 'share_exhausted', /ouvert trop de fois/],
 ];
 for (const [key, code, text] of refusals) {
   await check(`says clearly that the link is ${key}`, async (page) => {
@@ -89,6 +89,38 @@ await check('an unknown link is "introuvable"', async (page) => {
   assert.equal(r.error, 'share_not_found');
   assert.match(r.status, /introuvable/);
 });
+
+// The page speaks the browser's language (fr, en, ar), Arabic right to left, and a switch on the
+// page changes it. Checked on the expired link: opening it counts nothing.
+const inLanguage = [
+  ['fr-FR', 'fr', 'ltr', /Ce lien a expiré/, 'Documents partagés'],
+  ['en-GB', 'en', 'ltr', /This link has expired/, 'Shared documents'],
+  ['ar-MA', 'ar', 'rtl', /انتهت صلاحية هذا الرابط/, 'وثائق مُشاركة'],
+];
+for (const [locale, lang, dir, status, title] of inLanguage) {
+  await check(`speaks ${lang} to a browser in ${locale}`, async (page) => {
+    const r = await settle(page, cases.expired);
+    assert.equal(r.error, 'share_expired');
+    assert.match(r.status, status);
+    const html = await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
+    assert.deepEqual(html, [lang, dir]);
+    assert.equal((await page.textContent('h1')).trim(), title);
+    // What is on screen, not only in the DOM: the visible text of the page.
+    assert.match(await page.innerText('main'), status);
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(/(\.png)?$/, `-${lang}.png`) });
+  }, { locale });
+}
+
+await check('the language switch rewrites the page, Arabic right to left', async (page) => {
+  await settle(page, cases.expired);
+  await page.click('#langs button[data-lang="ar"]');
+  assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+  assert.match(await page.innerText('#status'), /انتهت صلاحية هذا الرابط/);
+  await page.click('#langs button[data-lang="en"]');
+  assert.equal(await page.evaluate(() => document.documentElement.dir), 'ltr');
+  assert.match(await page.innerText('#status'), /This link has expired/);
+  assert.equal(await page.getAttribute('#langs button[data-lang="en"]', 'aria-pressed'), 'true');
+}, { locale: 'fr-FR' });
 
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);

@@ -9,7 +9,7 @@ use common::*;
 use coffre_core::crypto::SigningKey;
 use coffre_core::recovery::make_kit;
 use coffre_core::sync::protocol::{PROTOCOL_VERSION, b64};
-use coffre_core::sync_engine::{self, DeviceRole, PendingLink};
+use coffre_core::sync_engine::{self, DeviceRole};
 use coffre_core::vault::Vault;
 
 fn key_hex(v: &Vault) -> String {
@@ -24,9 +24,7 @@ fn device_list_shows_both_views_who_added_whom_last_seen_and_the_kit() {
     let mut laptop = Vault::create(&tmp.path().join("laptop"), PASS, None).unwrap();
     sync_engine::enroll(&mut laptop, &s.url).unwrap();
     sync_all(&mut laptop);
-    let pending = PendingLink::new(&s.url);
-    sync_engine::link_approve_named(&mut laptop, &pending.qr_text(), Some("Téléphone de Léa")).unwrap();
-    let mut phone = pending.try_complete(&tmp.path().join("phone"), PASS, None).unwrap();
+    let mut phone = common::link_named(&mut laptop, &tmp.path().join("phone"), &s.url, Some("Téléphone de Léa"));
     make_kit(&mut laptop).unwrap();
     sync_all(&mut phone);
 

@@ -10,7 +10,7 @@ use common::*;
 
 use coffre_core::crypto::SigningKey;
 use coffre_core::sync::protocol::{PROTOCOL_VERSION, b64};
-use coffre_core::sync_engine::{self, PendingLink};
+use coffre_core::sync_engine;
 use coffre_core::vault::{NewDocument, Origin, PageInput, PageRole, Vault};
 
 fn add(v: &mut Vault, title: &str, marker: u8) {
@@ -67,9 +67,7 @@ fn removing_a_phone_revokes_every_key_it_enrolled_hidden_or_certified() {
     // The phone is stolen unlocked. The thief enrols a key by hand, and links a device through the app
     // (certified in the log with the ARK the phone holds), which enrols a second one.
     let thief = device_key_of(&phone);
-    let pending = PendingLink::new(&s.url);
-    sync_engine::link_approve(&mut phone, &pending.qr_text()).unwrap();
-    let certified_vault = pending.try_complete(&tmp.path().join("thief"), PASS, None).unwrap();
+    let certified_vault = link(&mut phone, &tmp.path().join("thief"), &s.url);
     let certified = device_key_of(&certified_vault);
     let hidden = hide_key(&s, &vault, &thief);
     assert_eq!(reads(&s, &vault, &hidden), [200, 200, 200], "before the removal the hidden key reads");

@@ -28,14 +28,25 @@ fn desk_mandate_certified_deposit_audit_and_revocation() {
     let mut vault = Vault::create(&dir.path().join("v"), b"code 1234", None).unwrap();
     sync_engine::enroll(&mut vault, &s.url).unwrap();
 
-    // At the desk: the agent shows its QR, the holder scans; both see the same code and identity.
+    // At the desk: the agent shows its QR, the holder scans and sees the certified identity; no
+    // digits exist on either side until the holder's phone contributed and the agent's revealed.
     let offer = mandate::agent_offer(&cert, &keys, &s.url).unwrap();
     let scanned = mandate::scan(&offer.to_qr_text()).unwrap();
-    assert_eq!(scanned.short_code, offer.short_code());
     assert!(scanned.identity_fr.starts_with("Mme Benali (Assistante sociale) — CCAS de Villeurbanne, valide jusqu'au"));
-    assert!(matches!(mandate::agent_receive(&offer, &keys), Err(MandateFlowError::Pending)));
-    let m = mandate::grant(&mut vault, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
-    let received = mandate::agent_receive(&offer, &keys).unwrap();
+    assert_eq!(offer.short_code(&keys).unwrap(), None, "no digits before the holder's contribution");
+    let desk = mandate::HolderDesk::start(&mut vault, &offer.to_qr_text()).unwrap();
+    assert_eq!(desk.short_code().unwrap(), None, "no digits before the agent's reveal");
+    let agent_screen = offer.short_code(&keys).unwrap().unwrap();
+    assert_eq!(desk.short_code().unwrap().unwrap(), agent_screen);
+    // Digits other than the agent's sign nothing.
+    let wrong = if agent_screen == "000000" { "111111" } else { "000000" };
+    assert!(matches!(
+        desk.grant(&mut vault, wrong, &[Scope::Deposit], vec![], 30),
+        Err(MandateFlowError::Engine(sync_engine::EngineError::LinkCodeMismatch))
+    ));
+    assert!(matches!(mandate::agent_receive(&offer.offer, &keys), Err(MandateFlowError::Pending)));
+    let m = desk.grant(&mut vault, &agent_screen, &[Scope::Deposit], vec!["income".into()], 30).unwrap();
+    let received = mandate::agent_receive(&offer.offer, &keys).unwrap();
     assert_eq!(received, m);
     let listed = mandate::list(&mut vault).unwrap();
     assert_eq!((listed.len(), listed[0].active, listed[0].scopes.clone()), (1, true, vec!["deposit"]));
@@ -124,10 +135,8 @@ fn consult_extract_revocation_and_a_new_key_for_later_documents() {
     add_doc(&mut vault, "avis_imposition", "Avis 2025", b"%PDF-1.4 avis d'imposition 2025");
     add_doc(&mut vault, "carte_vitale", "Carte Vitale", b"%PDF-1.4 carte vitale");
 
-    let offer = mandate::agent_offer(&cert, &keys, &s.url).unwrap();
-    let m =
-        mandate::grant(&mut vault, &offer.to_qr_text(), &[Scope::Consult, Scope::Extract], vec!["income".into()], 7)
-            .unwrap();
+    let (m, _) =
+        desk_grant(&mut vault, &cert, &keys, &s.url, &[Scope::Consult, Scope::Extract], vec!["income".into()], 7);
     // Only the mandated collection is visible, and its page decrypts for the agent.
     let p = mandate::agent_consult(&s.url, &keys, &m).unwrap();
     let titles: Vec<&str> = p.documents.iter().map(|d| d.title.as_str()).collect();
@@ -159,8 +168,7 @@ fn consult_extract_revocation_and_a_new_key_for_later_documents() {
     assert!(mandate::publish_package(&mut vault, &hex::encode(m.id)).is_err());
 
     // A new mandate for the same agent: a new package key; the old one opens none of its pages.
-    let offer = mandate::agent_offer(&cert, &keys, &s.url).unwrap();
-    let m2 = mandate::grant(&mut vault, &offer.to_qr_text(), &[Scope::Consult], vec!["income".into()], 7).unwrap();
+    let (m2, _) = desk_grant(&mut vault, &cert, &keys, &s.url, &[Scope::Consult], vec!["income".into()], 7);
     let p2 = mandate::agent_consult(&s.url, &keys, &m2).unwrap();
     assert_eq!(p2.documents.len(), 3);
     let rib = p2.documents.iter().find(|d| d.title == "RIB").unwrap();

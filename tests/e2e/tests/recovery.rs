@@ -317,8 +317,7 @@ fn a_lost_phone_is_refused_at_once_and_the_holder_is_shown_the_mandates_to_confi
     let (_, keys) = AgentFile::create(b"agent").unwrap();
     let t = coffre_sync_server::now_secs();
     let cert = org.certify(keys.device_pk(), keys.x25519_pk(), "M. Petit", "Conseiller", t - 5, t + 86_400).unwrap();
-    let offer = coffre_core::mandate::agent_offer(&cert, &keys, &s.url).unwrap();
-    coffre_core::mandate::grant(&mut phone, &offer.to_qr_text(), &[Scope::Deposit], vec!["income".into()], 30).unwrap();
+    desk_grant(&mut phone, &cert, &keys, &s.url, &[Scope::Deposit], vec!["income".into()], 30);
 
     let lost_pk = sync_engine::devices(&mut lost).unwrap().into_iter().find(|d| d.this_device).unwrap().public_key;
     let to_confirm = coffre_core::recovery::remove_lost_device(&mut phone, &lost_pk).unwrap().mandates;

@@ -8,7 +8,7 @@ use common::*;
 
 use base64::Engine as _;
 use coffre_core::sync::{CancelToken, SyncError};
-use coffre_core::sync_engine::{self, EngineError, PendingLink, SyncOptions};
+use coffre_core::sync_engine::{self, EngineError, LinkApproval, PendingLink, SyncOptions};
 use coffre_core::vault::{ListQuery, MetadataPatch, NewDocument, Origin, PageInput, PageRole, Vault, VaultError};
 use std::path::Path;
 
@@ -52,10 +52,18 @@ fn sync(v: &mut Vault, all: bool) -> sync_engine::SyncReport {
 fn link(from: &mut Vault, dir: &Path, url: &str) -> Vault {
     let pending = PendingLink::new(url);
     let qr = pending.qr_text();
-    // Both screens show the same code before the holder approves.
-    assert_eq!(sync_engine::link_code(&qr).unwrap(), pending.short_code());
+    // No digits on the new phone before the enrolled one scanned and contributed.
+    assert_eq!(pending.short_code().unwrap(), None);
     assert!(matches!(pending.try_complete(dir, PASS, None), Err(EngineError::LinkPending)));
-    sync_engine::link_approve(from, &qr).unwrap();
+    let approval = LinkApproval::start(from, &qr).unwrap();
+    assert_eq!(approval.short_code().unwrap(), None, "no digits before the new phone revealed");
+    // Both screens show the same code before the holder approves; other digits send nothing.
+    let shown_new = pending.short_code().unwrap().unwrap();
+    assert_eq!(approval.short_code().unwrap().unwrap(), shown_new);
+    let wrong = if shown_new == "000000" { "111111" } else { "000000" };
+    assert!(matches!(approval.approve(from, wrong), Err(EngineError::LinkCodeMismatch)));
+    assert!(matches!(pending.try_complete(dir, PASS, None), Err(EngineError::LinkPending)));
+    approval.approve(from, &shown_new).unwrap();
     pending.try_complete(dir, PASS, None).unwrap()
 }
 
@@ -165,9 +173,9 @@ fn sync_needs_enrolment_and_linking_codes_are_checked() {
         sync_engine::sync(&mut v, &SyncOptions::default(), &|_| {}, &CancelToken::new()),
         Err(EngineError::NotEnrolled)
     ));
-    assert!(sync_engine::link_code("COFFRE-LINK:garbage").is_err());
+    assert!(LinkApproval::start(&mut v, "COFFRE-LINK:garbage").is_err());
     // An unreachable server: the change stays queued and the retry delay grows.
     sync_engine::enroll(&mut v, "http://127.0.0.1:9").unwrap_err();
     assert_eq!(sync_engine::retry_at_ms(&v).unwrap(), None);
-    assert!(sync_engine::link_code("https://example.org").is_err());
+    assert!(LinkApproval::start(&mut v, "https://example.org").is_err());
 }

@@ -214,22 +214,40 @@ impl TestServer {
         Holder { identity, device, client, reg }
     }
 
-    /// Stops the server and starts it again on the same data directory and configuration (a new port:
-    /// `url` changes), as an operator's restart would: what only lived in memory is gone.
-    pub fn restart(&mut self) {
-        self.stop();
-        let cfg = self.state.cfg.clone();
-        let state = AppState::open_embedded(cfg).unwrap();
-        let server = self.rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
-        self.url = server.url();
-        self.state = state;
-        self.server = Some(server);
-    }
-
     /// Stops the server (idempotent); its data directory stays until the `TestServer` is dropped.
     pub fn stop(&mut self) {
         if let Some(s) = self.server.take() {
             self.rt.block_on(s.shutdown()).unwrap();
+        }
+    }
+
+    /// Stops the server if it runs and starts it again, as an operator's restart would (what only lived
+    /// in memory is gone), on its data directory as it is now (a test may have replaced it, e.g. with an
+    /// older copy: a server restored from a backup) and at the same address, so that clients
+    /// configured with its URL reach it.
+    pub fn restart(&mut self) {
+        self.stop();
+        let mut cfg = self.state.cfg.clone();
+        let addr = self.url.trim_start_matches("https://").trim_start_matches("http://");
+        cfg.listen = addr.parse().unwrap();
+        let state = AppState::open_embedded(cfg).unwrap();
+        assert_eq!(state.server_key.verifying_key().to_bytes(), self.server_pk, "same key from the same data");
+        self.server = Some(self.rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap());
+        self.state = state;
+    }
+}
+
+/// Copies the directory `from` (files and subdirectories) into `to`, created if missing: a backup of a
+/// stopped server's data directory, or its restoration.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
         }
     }
 }

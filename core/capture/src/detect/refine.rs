@@ -8,13 +8,9 @@ use crate::planes::{Sampler, WorkImage};
 use super::scoring::{Cand, ScoreCtx};
 use super::trace::{TraceEvent, Tracer};
 
-/// The best candidate after refining `top` on the working image and growing the leaders.
-pub(super) fn best_refined(
-    ctx: &ScoreCtx<'_>,
-    work: &WorkImage,
-    top: Vec<Cand>,
-    trace: &mut Tracer<'_>,
-) -> Option<Cand> {
+/// The candidates after refining `top` on the working image and growing the leaders, best first
+/// (the runners-up tell whether the winner was a close call).
+pub(super) fn best_refined(ctx: &ScoreCtx<'_>, work: &WorkImage, top: Vec<Cand>, trace: &mut Tracer<'_>) -> Vec<Cand> {
     let mut refined: Vec<Cand> = Vec::with_capacity(top.len());
     for c in top {
         let cur = refine_on_work(ctx, work, c);
@@ -24,18 +20,17 @@ pub(super) fn best_refined(
     refined.sort_by(|a, b| b.score.total_cmp(&a.score));
     // Refinement makes near-duplicates converge: keep distinct quads only.
     let refined = distinct(refined, 8.0, usize::MAX);
-    let mut best: Option<Cand> = None;
+    let mut out: Vec<Cand> = Vec::with_capacity(refined.len());
     // Only the best refined candidate (and a close second) try pushing each side outwards (twice: a card can have
     // bands on two sides); the others cannot catch up with them.
     let lead = refined.first().map_or(0.0, |c| c.score);
     for (rank, c) in refined.into_iter().enumerate() {
         let rounds = if rank == 0 || (rank == 1 && c.score >= 0.9 * lead) { 2 } else { 0 };
-        let cur = grow(ctx, work, c, rounds, trace);
-        if best.is_none_or(|b| cur.score > b.score) {
-            best = Some(cur);
-        }
+        out.push(grow(ctx, work, c, rounds, trace));
     }
-    best
+    // Stable: the first of equal scores wins, as before.
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
 }
 
 /// Candidates in order, without those whose corners all lie within `min_distance` of a kept one;

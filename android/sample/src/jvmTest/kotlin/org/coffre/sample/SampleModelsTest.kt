@@ -78,11 +78,18 @@ fun main() {
         model.unlock("0000")
         val wrong = awaitState(model.state, "wrong PIN") { it is UnlockState.Locked && it.error != null }
         check((wrong as UnlockState.Locked).error == "Wrong PIN or passphrase.", "message: $wrong")
+        model.unlock("0001")
+        val again = awaitState(model.state, "second wrong PIN") {
+            it is UnlockState.Locked && it.error != null && it != wrong
+        } as UnlockState.Locked
+        check(again.error!!.contains("2 wrong PINs in a row") && again.error!!.contains("recovery kit"), "message: $again")
+        check(coffre.unlockAttempts().failed == 2u, "counted in the vault header")
         model.unlock(PASS)
         awaitState(model.state, "unlocked") { it == UnlockState.Unlocked }
         val expected = listOf(
             UnlockState.Checking, UnlockState.Working, UnlockState.NoVault(), UnlockState.Working, UnlockState.Unlocked,
-            UnlockState.Working, UnlockState.Locked(), UnlockState.Working, wrong, UnlockState.Working, UnlockState.Unlocked,
+            UnlockState.Working, UnlockState.Locked(), UnlockState.Working, wrong, UnlockState.Working, again,
+            UnlockState.Working, UnlockState.Unlocked,
         )
         check(seen == expected, "every change observed, in order: $seen")
     }
@@ -240,8 +247,13 @@ fun main() {
             model.rescan()
             agent.offer(server.url).use { offer ->
                 check(model.analyze(cameraFrame(offer.qr().png, 2000)), "the agent's code was read")
-                val confirm = model.state.value as? GrantState.Confirm ?: throw AssertionError("${model.state.value}")
-                check(confirm.offer.shortCode == offer.shortCode() && confirm.offer.identityFr.contains("Mme Martin"), "$confirm")
+                check(model.state.value is GrantState.Waiting, "waiting for the agent's digits: ${model.state.value}")
+                // The agent's phone reads the holder's contribution and reveals (its app polls).
+                var agentCode: String? = null
+                while (agentCode == null) agentCode = offer.shortCode().also { if (it == null) Thread.sleep(200) }
+                val confirm = awaitState(model.state, "digits") { it !is GrantState.Waiting } as? GrantState.Confirm
+                    ?: throw AssertionError("${model.state.value}")
+                check(confirm.code == agentCode && confirm.offer.identityFr.contains("Mme Martin"), "$confirm")
                 val received = Executors.newSingleThreadExecutor().let { ex ->
                     ex.submit<AgentMandate> { offer.receive(60u, CancelHandle()) }.also { ex.shutdown() }
                 }

@@ -44,12 +44,13 @@ class ScanAgentActivity : ComponentActivity() {
             preview.visibility = if (s == GrantState.Scanning) View.VISIBLE else View.GONE
             who.text = when (s) {
                 GrantState.Scanning -> "Scan the QR code on the agent's phone"
+                is GrantState.Waiting -> if (french) s.offer.identityFr else s.offer.identityEn
                 is GrantState.Confirm -> if (french) s.offer.identityFr else s.offer.identityEn
                 GrantState.Granting -> "…"
                 is GrantState.Granted -> "Access given to ${s.mandate.agent} (${s.mandate.organisation})"
                 is GrantState.Failed -> s.message
             }
-            if (s is GrantState.Confirm) code.text = s.offer.shortCode
+            if (s is GrantState.Confirm) code.text = s.code
         }
         val analyzer = LumaAnalyzer { frame, _, _ ->
             try {

@@ -4,6 +4,7 @@ import java.util.concurrent.Executor
 import uniffi.coffre_ffi.Coffre
 import uniffi.coffre_ffi.CoffreException
 import uniffi.coffre_ffi.LumaFrame
+import uniffi.coffre_ffi.MandateGrant
 import uniffi.coffre_ffi.MandateInfo
 import uniffi.coffre_ffi.MandateScope
 import uniffi.coffre_ffi.ScannedOffer
@@ -13,8 +14,14 @@ import uniffi.coffre_ffi.qrDecodeFrame
 sealed interface GrantState {
     data object Scanning : GrantState
 
-    /** Show who the agent is and [ScannedOffer.shortCode]: the person compares it with the agent's screen. */
-    data class Confirm(val offer: ScannedOffer, val qrText: String) : GrantState
+    /** Show who the agent is while the two phones exchange their random contributions (a second). */
+    data class Waiting(val offer: ScannedOffer) : GrantState
+
+    /**
+     * Show who the agent is and [code]: the person compares it with the agent's screen. The digits
+     * exist only once both phones contributed, so a look-alike QR cannot have chosen them.
+     */
+    data class Confirm(val offer: ScannedOffer, val code: String, val desk: MandateGrant) : GrantState
     data object Granting : GrantState
     data class Granted(val mandate: MandateInfo) : GrantState
     data class Failed(val message: String) : GrantState
@@ -37,10 +44,27 @@ class AgentScanModel(private val coffre: Coffre, private val background: Executo
             return false // no code in this frame: keep scanning
         }
         val next = attempt({
-            GrantState.Confirm(coffre.mandates().use { it.scanOffer(text) }, text)
+            GrantState.Waiting(coffre.mandates().use { it.scanOffer(text) })
         }) { GrantState.Failed("Not a Coffre agent's code: $it") }
         state.update { if (it == GrantState.Scanning) next else it }
+        if (next is GrantState.Waiting) background.execute { exchange(next.offer, text) }
         return true
+    }
+
+    /** Sends this phone's contribution and waits (up to a minute) for the agent's digits. */
+    private fun exchange(offer: ScannedOffer, text: String) {
+        state.set(
+            attempt({
+                val desk = coffre.mandates().use { it.startGrant(text) }
+                var code: String? = null
+                val deadline = System.nanoTime() + 60_000_000_000L
+                while (code == null && System.nanoTime() < deadline) {
+                    code = desk.shortCode()
+                    if (code == null) Thread.sleep(500)
+                }
+                if (code == null) GrantState.Failed("The agent's phone did not answer") else GrantState.Confirm(offer, code, desk)
+            }) { GrantState.Failed(it) },
+        )
     }
 
     /**
@@ -53,7 +77,7 @@ class AgentScanModel(private val coffre: Coffre, private val background: Executo
         background.execute {
             state.set(
                 attempt({
-                    GrantState.Granted(coffre.mandates().use { it.grant(confirm.qrText, scopes, collections, days) })
+                    GrantState.Granted(confirm.desk.use { it.grant(confirm.code, scopes, collections, days) })
                 }) { GrantState.Failed(it) },
             )
         }

@@ -36,9 +36,24 @@ class UnlockModel(private val coffre: Coffre, private val background: Executor, 
         UnlockState.Unlocked
     }
 
-    fun unlock(pin: String) = run({ UnlockState.Locked(it) }) {
+    fun unlock(pin: String) = run({ UnlockState.Locked(it + attemptsAdvice()) }) {
         coffre.unlock(pin)
         UnlockState.Unlocked
+    }
+
+    /**
+     * After a wrong PIN: how many in a row, how long the next try waits (the core counts them in the
+     * vault header and refuses early tries), and from the second the way out of a forgotten PIN.
+     */
+    private fun attemptsAdvice(): String {
+        val a = try {
+            coffre.unlockAttempts()
+        } catch (e: Exception) {
+            return ""
+        }
+        if (a.failed < 2u) return ""
+        val wait = if (a.waitSecs > 0uL) " Next try in ${a.waitSecs} s." else ""
+        return " ${a.failed} wrong PINs in a row.$wait Forgot your PIN? Your recovery kit reopens the vault."
     }
 
     /** Unlocks and shows the pinned page; without a pinned document it is a plain unlock. */
