@@ -3,7 +3,10 @@
 //! them. Without the engines' variables these tests fail and say how to start them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use coffre_sync::{CancelToken, ChainState, KnownWriters, LinkGrant, LinkOffer, LinkQr, OpDraft, seal_grant};
+use coffre_sync::{
+    CancelToken, ChainState, KnownWriters, LinkGrant, LinkOffer, LinkQr, MailboxSlot, OpDraft, SasNonce, decode_nonce,
+    encode_nonce, responder_code, seal_grant,
+};
 use coffre_sync_server::Config;
 use coffre_test_harness::{TestServer, engine_var, key, pk};
 
@@ -79,15 +82,32 @@ fn device_linked_through_one_instance_approved_through_the_other() {
     let new_key = key();
     let offer = LinkOffer::new(&a.url, pk(&new_key));
     let new_client = a.client(&new_key);
-    assert_eq!(new_client.mailbox_get(&offer.qr().secret).unwrap(), None);
+    let slot = |s| offer.qr().mailbox(s);
+    assert_eq!(new_client.mailbox_get(&slot(MailboxSlot::Grant)).unwrap(), None);
     let qr = LinkQr::parse(&offer.qr().encode()).unwrap();
+    // Commit-then-reveal through the two instances: contribution via B, reveal via A, same digits.
+    let contribution = SasNonce::generate();
+    holder.client.mailbox_put(&qr.mailbox(MailboxSlot::Contribution), &encode_nonce(&contribution)).unwrap();
+    let got_contribution = new_client.mailbox_get(&slot(MailboxSlot::Contribution)).unwrap().expect("via A");
+    assert_eq!(decode_nonce(&got_contribution).unwrap(), contribution);
+    new_client.mailbox_put(&slot(MailboxSlot::Reveal), &offer.reveal()).unwrap();
+    let revealed = holder.client.mailbox_get(&qr.mailbox(MailboxSlot::Reveal)).unwrap().expect("via B");
+    let code = responder_code(&qr, &contribution, &decode_nonce(&revealed).unwrap()).unwrap();
+    assert_eq!(code, offer.short_code(&contribution), "both phones show the same digits");
     holder.client.add_device(&qr.device_pk).unwrap();
     let grant = LinkGrant { vault: holder.reg.vault, server_pk: holder.reg.server_pk, secret: vec![42u8; 32].into() };
-    holder.client.mailbox_put(&qr.secret, &seal_grant(&qr, &grant).unwrap()).unwrap();
-    let sealed = new_client.mailbox_get(&offer.qr().secret).unwrap().expect("the grant, through the other instance");
-    let got = offer.open(&sealed).unwrap();
-    new_client.mailbox_delete(&offer.qr().secret).unwrap();
-    assert_eq!(holder.client.mailbox_put(&qr.secret, b"x").map_err(|e| e.code().map(str::to_string)), Ok(()));
+    holder
+        .client
+        .mailbox_put(&qr.mailbox(MailboxSlot::Grant), &seal_grant(&qr, &contribution, &grant).unwrap())
+        .unwrap();
+    let sealed =
+        new_client.mailbox_get(&slot(MailboxSlot::Grant)).unwrap().expect("the grant, through the other instance");
+    let got = offer.open(&sealed, &contribution).unwrap();
+    new_client.mailbox_delete(&slot(MailboxSlot::Grant)).unwrap();
+    assert_eq!(
+        holder.client.mailbox_put(&qr.mailbox(MailboxSlot::Grant), b"x").map_err(|e| e.code().map(str::to_string)),
+        Ok(())
+    );
     new_client.attach(got.vault, got.server_pk);
     let mut w = KnownWriters::new([pk(&holder.device), pk(&new_key)]);
     let out = new_client
