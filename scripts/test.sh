@@ -39,11 +39,23 @@ if [ "${SKIP_SIZE:-0}" != 1 ]; then
   # Its own process group (setsid), so an early exit stops the whole build, rustc included.
   setsid -w nice -n 10 scripts/check-size.sh >"$mobile_log" 2>&1 &
   mobile_pid=$!
-  trap '[ -z "$mobile_pid" ] || kill -TERM -- "-$mobile_pid" "$mobile_pid" 2>/dev/null || true' EXIT
 fi
+
+step "storage engines: PostgreSQL (initdb, free port) and moto's S3 server, once for every test"
+# The PostgreSQL + S3 storage tests read their addresses from the COFFRE_TEST_* variables it exports.
+source scripts/storage-engines.sh --no-trap
+trap 'storage_engines_stop; [ -z "$mobile_pid" ] || kill -TERM -- "-$mobile_pid" "$mobile_pid" 2>/dev/null || true' EXIT
 
 step "tests"
 cargo test --workspace --locked
+
+step "the real-server tests again on PostgreSQL + S3 (those that do not look into SQLite files)"
+# The harness puts every TestServer on a fresh database and the test bucket (docs/scale-out.md).
+# `--workspace` with test names, not `-p`: the same feature resolution as above, so nothing rebuilds.
+# (`sync` is the end-to-end and the CLI sync tests; the plaintext scan covers the dump and the bucket.)
+COFFRE_TEST_STORAGE=postgres cargo test --workspace --locked \
+  --test api --test adversarial --test mandate_matrix --test sync
+storage_engines_stop
 
 step "the main job (scripts/demo.sh) on this build: README's first command must keep working"
 COFFRE_DEMO_PREBUILT=1 ./scripts/demo.sh >"$CARGO_TARGET_DIR/demo.log" 2>&1 || { cat "$CARGO_TARGET_DIR/demo.log"; exit 1; }

@@ -7,6 +7,9 @@
 //! (b) D simulated devices (each its own vault, key and connection pool) concurrently appending ops and
 //!     putting small chunks → throughput, p50/p99 latency, errors, server peak RSS (VmHWM).
 //!
+//! (c) `COFFRE_BENCH_ONLY=storage`: (a) on SQLite + files, then on PostgreSQL + S3 (the engines of
+//!     `scripts/storage-engines.sh`, a fresh database), same run → ratio of the new device's sync times.
+//!
 //! Sizes: `COFFRE_BENCH_DOCS` (1000), `COFFRE_BENCH_DEVICES` (500), `COFFRE_BENCH_ROUNDS` (10).
 //! The server runs with its default configuration, rate limits included: the clients pace themselves
 //! to the limits it announces (as the apps do), so the figures include that pacing.
@@ -49,8 +52,13 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Self::start_with_env(&[])
+    }
+
+    /// With more `COFFRE_SERVER_*` settings (the storage backend).
+    fn start_with_env(env: &[(String, String)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let process = ServerProcess::start(Path::new(env!("CARGO_BIN_EXE_coffre-server")), dir.path());
+        let process = ServerProcess::start_with_env(Path::new(env!("CARGO_BIN_EXE_coffre-server")), dir.path(), env);
         Server { process, _dir: dir }
     }
 
@@ -84,9 +92,10 @@ fn mib_s(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / d.as_secs_f64() / (1024.0 * 1024.0)
 }
 
-async fn bench_transfer(docs: usize, in_process: bool) {
+/// Returns the new device's sync time of each round.
+async fn bench_transfer(docs: usize, in_process: bool, server_env: &[(String, String)]) -> Vec<Duration> {
     // The server as a child process, or on this process's runtime like the plain baselines.
-    let child = if in_process { None } else { Some(Server::start()) };
+    let child = if in_process { None } else { Some(Server::start_with_env(server_env)) };
     let _dir = tempfile::tempdir().unwrap();
     let embedded = if in_process {
         let cfg = coffre_sync_server::Config {
@@ -189,6 +198,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
     );
     println!("    plain: {docs} unsigned GETs of the same bytes ({CONCURRENCY} in flight), from memory / from files");
     let mut ratios = Vec::new();
+    let mut sync_times = Vec::new();
     let server_pid = child.as_ref().map(|c| c.process.proc.id().to_string());
     let cpu_now = || cpu_secs("self") + server_pid.as_deref().map(cpu_secs).unwrap_or(0.0);
     for round in 1..=rounds {
@@ -201,6 +211,7 @@ async fn bench_transfer(docs: usize, in_process: bool) {
         let blob_refs: Vec<BlobRef> = ops.iter().map(|o| serde_json::from_slice(&o.ciphertext).unwrap()).collect();
         let docs_back = fresh.download_blobs(&blob_refs, &|_| {}, &CancelToken::new()).await.unwrap();
         let sync_time = t.elapsed();
+        sync_times.push(sync_time);
         // CPU read before the bench's own check of the bytes (a 200 MB comparison is not sync's work).
         let sync_cpu = cpu_now() - cpu0;
         assert_eq!(docs_back.iter().map(|d| d.len() as u64).sum::<u64>(), total);
@@ -244,6 +255,37 @@ async fn bench_transfer(docs: usize, in_process: bool) {
         Some(c) => println!("    server: child process, peak RSS {} MiB", c.peak_rss_kib() / 1024),
         None => println!("    server: in this process (same runtime as the baselines)"),
     }
+    sync_times
+}
+
+/// (c) The new device's sync on SQLite + files, then on PostgreSQL + S3, in one run.
+async fn bench_storage(docs: usize, database: String) {
+    println!("(c) storage backends: SQLite + files");
+    let sqlite = bench_transfer(docs, false, &[]).await;
+    let mut cfg = coffre_sync_server::Config::default();
+    coffre_test_harness::scale_out(&mut cfg, &database);
+    let env: Vec<(String, String)> = [
+        ("STORAGE", cfg.storage),
+        ("POSTGRES_URL", cfg.postgres_url),
+        ("S3_ENDPOINT", cfg.s3_endpoint),
+        ("S3_BUCKET", cfg.s3_bucket),
+        ("S3_ACCESS_KEY_ID", cfg.s3_access_key_id),
+        ("S3_SECRET_ACCESS_KEY", cfg.s3_secret_access_key),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("COFFRE_SERVER_{k}"), v))
+    .collect();
+    println!("(c) storage backends: PostgreSQL + S3 (moto)");
+    let pg = bench_transfer(docs, false, &env).await;
+    let secs = |v: &[Duration]| v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(", ");
+    let best = |v: &[Duration]| v.iter().min().copied().unwrap_or_default().as_secs_f64();
+    println!(
+        "(c) new device sync, {docs} x 200 KB: SQLite + files {} s; PostgreSQL + S3 {} s; best-round ratio \
+         PostgreSQL+S3 / SQLite {:.2}x",
+        secs(&sqlite),
+        secs(&pg),
+        best(&pg) / best(&sqlite)
+    );
 }
 
 /// A trivial static handler: `/m/{i}` from memory, `/f/{i}` from a file (what a static file server does).
@@ -393,13 +435,19 @@ fn main() {
     let docs = env_usize("COFFRE_BENCH_DOCS", if quick { 20 } else { 1000 });
     if std::env::var("COFFRE_BENCH_ONLY").is_ok_and(|v| v == "transfer") {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(bench_transfer(docs, false));
+        rt.block_on(bench_transfer(docs, false, &[]));
+        return;
+    }
+    if std::env::var("COFFRE_BENCH_ONLY").is_ok_and(|v| v == "storage") {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let database = coffre_test_harness::fresh_database(); // (its own runtime: before entering ours)
+        rt.block_on(bench_storage(docs, database));
         return;
     }
     let devices = env_usize("COFFRE_BENCH_DEVICES", if quick { 10 } else { 500 });
     let rounds = env_usize("COFFRE_BENCH_ROUNDS", if quick { 2 } else { 10 });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    rt.block_on(bench_transfer(docs, false));
-    rt.block_on(bench_transfer(docs, true));
+    rt.block_on(bench_transfer(docs, false, &[]));
+    rt.block_on(bench_transfer(docs, true, &[]));
     rt.block_on(bench_devices(devices, rounds));
 }

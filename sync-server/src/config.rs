@@ -100,6 +100,19 @@ pub struct Config {
     /// New uploads (chunks, shares, new vaults) are refused with `server_full` once the data
     /// directory's file system has less free space than this, bytes; 0 turns the check off.
     pub min_free_disk_bytes: u64,
+    /// Metadata backend: `sqlite` (embedded, `meta.sqlite3` in the data directory) or `postgres`
+    /// (`postgres_url`; several instances may share it: docs/scale-out.md).
+    pub storage: String,
+    /// `postgres://user:password@host:port/database` when `storage = "postgres"`.
+    pub postgres_url: String,
+    /// S3-compatible endpoint for chunks and share copies (path-style addressing), e.g.
+    /// `http://127.0.0.1:9000`. Empty, with `s3_bucket` empty: chunks stay in the data directory.
+    pub s3_endpoint: String,
+    /// Bucket holding the chunks; setting it alone uses AWS's own endpoints (virtual-hosted style).
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
 }
 
 impl Default for Config {
@@ -149,6 +162,13 @@ impl Default for Config {
             tls_cert_file: String::new(),
             tls_key_file: String::new(),
             min_free_disk_bytes: 1 << 30,
+            storage: "sqlite".into(),
+            postgres_url: String::new(),
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
         }
     }
 }
@@ -242,12 +262,26 @@ impl Config {
         if self.tls_cert_file.is_empty() != self.tls_key_file.is_empty() {
             return bad("tls_cert_file and tls_key_file go together: give both, or neither");
         }
+        match self.storage.as_str() {
+            "sqlite" => {}
+            "postgres" if self.postgres_url.is_empty() => return bad("storage = \"postgres\" needs postgres_url"),
+            "postgres" => {}
+            _ => return bad("storage must be sqlite or postgres"),
+        }
+        if !self.s3_endpoint.is_empty() && self.s3_bucket.is_empty() {
+            return bad("s3_endpoint needs s3_bucket");
+        }
         Ok(())
     }
 
     /// Whether this process serves HTTPS itself (see [`crate::tls`]).
     pub fn tls_enabled(&self) -> bool {
         !self.tls_cert_file.is_empty()
+    }
+
+    /// Whether chunks and share copies go to an S3-compatible bucket rather than the data directory.
+    pub fn uses_s3(&self) -> bool {
+        !self.s3_bucket.is_empty()
     }
 
     /// What to tell the operator at start when the listener is reachable from the network: this server
@@ -361,6 +395,35 @@ mod tests {
         env.insert("COFFRE_SERVER_TLS_KEY_FILE".to_string(), "/etc/coffre/key.pem".to_string());
         assert!(Config::load(None, &env).unwrap().tls_enabled());
         assert!(!Config::default().tls_enabled());
+    }
+
+    #[test]
+    fn storage_fields_from_env_default_embedded() {
+        let d = Config::load(None, &HashMap::new()).unwrap();
+        assert_eq!((d.storage.as_str(), d.uses_s3()), ("sqlite", false));
+        let mut env = HashMap::new();
+        for (k, v) in [
+            ("STORAGE", "postgres"),
+            ("POSTGRES_URL", "postgres://coffre@127.0.0.1:5432/coffre"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "coffre"),
+            ("S3_REGION", "eu-west-3"),
+            ("S3_ACCESS_KEY_ID", "id"),
+            ("S3_SECRET_ACCESS_KEY", "secret"),
+        ] {
+            env.insert(format!("COFFRE_SERVER_{k}"), v.to_string());
+        }
+        let c = Config::load(None, &env).unwrap();
+        assert_eq!(c.storage, "postgres");
+        assert_eq!(c.postgres_url, "postgres://coffre@127.0.0.1:5432/coffre");
+        assert_eq!((c.s3_endpoint.as_str(), c.s3_bucket.as_str()), ("http://127.0.0.1:9000", "coffre"));
+        assert_eq!((c.s3_region.as_str(), c.s3_access_key_id.as_str()), ("eu-west-3", "id"));
+        assert_eq!(c.s3_secret_access_key, "secret");
+        assert!(c.uses_s3());
+        env.remove("COFFRE_SERVER_POSTGRES_URL");
+        assert!(Config::load(None, &env).is_err(), "postgres without a URL");
+        env.insert("COFFRE_SERVER_STORAGE".into(), "mysql".into());
+        assert!(Config::load(None, &env).is_err());
     }
 
     #[test]

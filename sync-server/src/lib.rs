@@ -13,7 +13,8 @@
 //!   limits), [`registration`] (who may register, new vaults' quota), [`request_limits`] (in-flight cap,
 //!   request timeout), [`conn_guard`] (connection caps, idle timeout), [`client_addr`] (the client's
 //!   address behind trusted proxies), [`error`], [`metrics`], [`config`], [`clock`];
-//! - [`store`]: the storage traits and the embedded SQLite + files backends;
+//! - [`store`]: the storage traits, the embedded SQLite + files backends and the scale-out PostgreSQL +
+//!   S3 ones; [`migrate`] moves an installation from the first to the second;
 //! - beside them: [`tls`] (HTTPS served by the process itself), [`watermark`] (refusing uploads before
 //!   the disk is full), [`admin`] (`coffre-server backup`, `restore`, `check`).
 
@@ -35,6 +36,7 @@ pub mod guards;
 pub mod mandate;
 pub mod membership;
 pub mod metrics;
+pub mod migrate;
 pub mod observe;
 pub mod recovery;
 pub mod registration;

@@ -12,8 +12,10 @@ use crate::metrics::Metrics;
 use crate::store::enrolment::EnrolmentStore;
 use crate::store::fs::FsChunks;
 use crate::store::mandate::MandateStore;
+use crate::store::postgres::PgMeta;
 use crate::store::recovery::RecoveryStore;
 use crate::store::replay::ReplayStore;
+use crate::store::s3::S3Chunks;
 use crate::store::shares::ShareStore;
 use crate::store::sqlite::SqliteMeta;
 use crate::store::{ChunkStore, MetaStore};
@@ -29,13 +31,26 @@ pub struct Stores {
     pub shares: Arc<dyn ShareStore>,
     /// Who enrolled whom, last seen (`store/enrolment.rs`).
     pub enrolments: Arc<dyn EnrolmentStore>,
-    /// Nonces kept across restarts (`store/replay.rs`).
+    /// Nonces kept across restarts, and on PostgreSQL across instances (`store/replay.rs`).
     pub replays: Arc<dyn ReplayStore>,
 }
 
 impl Stores {
     /// One SQLite database for every metadata store, and `chunks` for the bytes.
     pub fn sqlite(db: Arc<SqliteMeta>, chunks: Arc<dyn ChunkStore>) -> Stores {
+        Stores {
+            meta: db.clone(),
+            chunks,
+            mandates: db.clone(),
+            recovery: db.clone(),
+            shares: db.clone(),
+            enrolments: db.clone(),
+            replays: db,
+        }
+    }
+
+    /// One PostgreSQL database for every metadata store (shared by every instance), and `chunks`.
+    pub fn postgres(db: Arc<PgMeta>, chunks: Arc<dyn ChunkStore>) -> Stores {
         Stores {
             meta: db.clone(),
             chunks,
@@ -119,6 +134,35 @@ impl AppState {
         }))
     }
 
+    /// The backends `cfg` names: the metadata in SQLite (`meta.sqlite3` in the data directory) or
+    /// PostgreSQL (`storage = "postgres"`), the chunks in the data directory or an S3-compatible bucket
+    /// (`s3_bucket`). The server key is always `server.key` in the data directory; on PostgreSQL the
+    /// database records its public half, and an instance started with another key is refused, since
+    /// devices pin it (docs/scale-out.md: copy `server.key` to every instance).
+    pub async fn open(cfg: Config) -> Result<AppState, ServerError> {
+        if cfg.storage != "postgres" && !cfg.uses_s3() {
+            return Self::open_embedded(cfg);
+        }
+        create_private_dir_all(&cfg.data_dir).map_err(|e| ServerError::Io("create data dir", e))?;
+        let key = load_or_create_key(&cfg.data_dir.join("server.key"))?;
+        let chunks: Arc<dyn ChunkStore> = if cfg.uses_s3() {
+            Arc::new(S3Chunks::open(&cfg).map_err(ServerError::Store)?)
+        } else {
+            Arc::new(FsChunks::open(&cfg.data_dir).map_err(ServerError::Store)?)
+        };
+        let stores = if cfg.storage == "postgres" {
+            let db = PgMeta::connect(&cfg.postgres_url).await.map_err(ServerError::Store)?;
+            if !db.claim_server_key(key.verifying_key().to_bytes()).await.map_err(ServerError::Store)? {
+                return Err(ServerError::OtherServerKey);
+            }
+            Stores::postgres(Arc::new(db), chunks)
+        } else {
+            let db = SqliteMeta::open(&cfg.data_dir.join("meta.sqlite3")).map_err(ServerError::Store)?;
+            Stores::sqlite(Arc::new(db), chunks)
+        };
+        Ok(AppState::new(cfg, stores, key))
+    }
+
     /// The embedded backends in `cfg.data_dir`: `meta.sqlite3`, `chunks/`, `server.key`. A data
     /// directory it creates is private to the server's account (0700 on unix, whatever the umask).
     pub fn open_embedded(cfg: Config) -> Result<AppState, ServerError> {
@@ -138,6 +182,11 @@ pub enum ServerError {
     Store(#[source] crate::store::StoreError),
     #[error("server key file is corrupt")]
     BadKey,
+    #[error(
+        "server.key differs from the key this database was created with (devices pin it): copy server.key \
+         from the first instance into this instance's data directory"
+    )]
+    OtherServerKey,
 }
 
 /// Creates `dir` and its missing parents, 0700 on unix (existing directories keep their mode).

@@ -86,8 +86,8 @@ fn hostile_upload(host: &str, head: &str, stop_at: u64, give_up: Duration) -> Ou
 
 fn server_binary(extra: &[(&str, &str)]) -> (tempfile::TempDir, ServerProcess) {
     let dir = tempfile::tempdir().unwrap();
-    let mut env = TEST_SERVER_ENV.to_vec();
-    env.extend_from_slice(extra);
+    let env: Vec<(String, String)> =
+        TEST_SERVER_ENV.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let p = ServerProcess::start_with_env(Path::new(env!("CARGO_BIN_EXE_coffre-server")), dir.path(), &env);
     (dir, p)
 }

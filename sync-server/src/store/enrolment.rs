@@ -1,6 +1,7 @@
 //! [`EnrolmentStore`]: who enrolled whom on the server, and when each device was last seen. Kept apart
 //! from [`super::MetaStore`] so another backend implements it on its own; the embedded one is
-//! [`super::sqlite::SqliteMeta`] (`sqlite/enrolment.rs`, migration 9).
+//! [`super::sqlite::SqliteMeta`] (`sqlite/enrolment.rs`, migration 9), the scale-out one
+//! [`super::postgres::PgMeta`] (`postgres/enrolment.rs`).
 //!
 //! Why transitive revocation: any enrolled device can add a device key on the server. A phone that is
 //! later removed may have added keys no one knows of (issue 13 #1); the server cannot tell such a key

@@ -6,7 +6,10 @@
 //! - [`enrolment::EnrolmentStore`]: who enrolled whom (transitive revocation), last seen;
 //! - [`replay::ReplayStore`]: nonces of state-changing requests, kept across restarts.
 //!
-//! The embedded backends are [`sqlite`] (every metadata trait, one file per store) and [`fs`] (chunks).
+//! The embedded backends are [`sqlite`] (every metadata trait, one file per store) and [`fs`] (chunks);
+//! the scale-out ones (docs/scale-out.md) are [`postgres`] (every metadata trait, one file per store)
+//! and [`s3`] (chunks in an S3-compatible bucket). `tests/store_conformance.rs` runs the same cases
+//! against both pairs.
 //!
 //! Invariant between the two: a chunk is *recorded* in the `MetaStore` only after the `ChunkStore` has
 //! durably stored it, so "recorded" implies "readable"; a crash in between leaves at worst an orphan file,
@@ -15,8 +18,10 @@
 pub mod enrolment;
 pub mod fs;
 pub mod mandate;
+pub mod postgres;
 pub mod recovery;
 pub mod replay;
+pub mod s3;
 pub mod shares;
 pub mod sqlite;
 
@@ -31,6 +36,8 @@ pub enum StoreError {
     Backend(String),
     #[error("storage failure: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("storage failure: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     #[error("storage failure: {0}")]
     Io(#[from] std::io::Error),
     #[error("storage failure: blocking task failed: {0}")]

@@ -1,7 +1,8 @@
 //! [`ReplayStore`]: request nonces that must stay refused across restarts and across server instances
 //! (issue 13, "replay after a server restart"). The in-memory cache (`guards::NonceCache`) answers first;
-//! this store is asked for every request that can change state. The embedded backend is
-//! [`super::sqlite::SqliteMeta`] (`sqlite/replay.rs`, migration 10).
+//! this store is asked for every request that can change state. The backends are
+//! [`super::sqlite::SqliteMeta`] (`sqlite/replay.rs`, migration 10) and [`super::postgres::PgMeta`]
+//! (`postgres/replay.rs`, the same migration, shared by every instance on the database).
 
 use async_trait::async_trait;
 use coffre_sync_protocol::Hash;

@@ -78,23 +78,6 @@ fn snapshot(v: &Vault) -> Vec<(String, String, Vec<String>, String, bool)> {
     out
 }
 
-/// Every byte the server stores: its database (and WAL) and every chunk file.
-fn server_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn devices_converge_link_by_qr_and_the_provider_sees_no_plaintext() {
     let srv = server();
@@ -148,7 +131,8 @@ fn devices_converge_link_by_qr_and_the_provider_sees_no_plaintext() {
     assert!(sync_engine::devices(&mut b).unwrap().iter().any(|d| d.public_key == c_pk && d.removed));
 
     // The provider never sees plaintext: no marker, in UTF-8, UTF-16 or base64, anywhere it stores.
-    let stored = server_bytes(srv.dir.path());
+    // (Its database and WAL and chunk files; on PostgreSQL + S3, a dump and every object of the bucket.)
+    let stored = srv.stored_bytes();
     assert!(stored.iter().any(|(p, _)| p.contains("chunks")), "the scan covers chunk files");
     for marker in MARKERS {
         let utf16: Vec<u8> = marker.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();

@@ -2,6 +2,10 @@
 //! own runtime, port 0, SQLite and chunk files in a temporary directory) or, where a test needs a process
 //! to kill, the real binary as a child; plus devices, and raw signed requests for the cases the client
 //! would never send. Used by the server's, the CLI's and the end-to-end (`tests/e2e`) tests.
+//!
+//! With `COFFRE_TEST_STORAGE=postgres` (and the engines of `scripts/storage-engines.sh`), every
+//! `TestServer` runs on PostgreSQL (a fresh database each) and the S3 test bucket instead: scripts/test.sh
+//! runs the tests that do not look into SQLite a second time that way.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness: failing loudly is its job
 
 pub mod tls;
@@ -100,9 +104,10 @@ impl TestServer {
             cfg.tls_key_file = key.to_string_lossy().into_owned();
             tls_dir
         });
+        scale_out_from_env(&mut cfg);
         f(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let state = AppState::open_embedded(cfg).unwrap();
+        let state = rt.block_on(AppState::open(cfg)).unwrap();
         let server_pk = state.server_key.verifying_key().to_bytes();
         let server = rt.block_on(coffre_sync_server::spawn(state.clone())).unwrap();
         let url = server.url();
@@ -118,6 +123,37 @@ impl TestServer {
             }
         };
         TestServer { url, state, dir, rt, server: Some(server), server_pk, http, ca, tls_dir }
+    }
+
+    /// Every byte the server stores: the files of its data directory and, on PostgreSQL + S3, a dump of
+    /// its database and every object of the bucket (for plaintext scans).
+    pub fn stored_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let cfg = &self.state.cfg;
+        if cfg.storage == "postgres" {
+            let pg_dump = std::env::var("COFFRE_TEST_PG_BIN").map_or("pg_dump".into(), |b| format!("{b}/pg_dump"));
+            let dump = std::process::Command::new(pg_dump).arg(&cfg.postgres_url).output().unwrap();
+            assert!(dump.status.success(), "pg_dump: {}", String::from_utf8_lossy(&dump.stderr));
+            out.push(("postgres dump".into(), dump.stdout));
+        }
+        if cfg.uses_s3() {
+            let bucket = coffre_sync_server::store::s3::S3Chunks::open(cfg).unwrap();
+            for (key, bytes) in self.rt.block_on(bucket.dump()).unwrap() {
+                out.push((format!("s3:{key}"), bytes.to_vec()));
+            }
+        }
+        out
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -261,6 +297,52 @@ pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// `COFFRE_TEST_STORAGE=postgres`: `cfg` on a fresh database of the test cluster and the test bucket.
+pub fn scale_out_from_env(cfg: &mut Config) {
+    match std::env::var("COFFRE_TEST_STORAGE").as_deref() {
+        Err(_) | Ok("" | "sqlite") => {}
+        Ok("postgres") => scale_out(cfg, &fresh_database()),
+        Ok(other) => panic!("COFFRE_TEST_STORAGE={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The engines' variables from `scripts/storage-engines.sh`, or a failure saying how to start them.
+pub fn engine_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the PostgreSQL + S3 tests need the real engines. Start them with \
+             `source scripts/storage-engines.sh`, then run the tests from that shell; scripts/test.sh does \
+             this itself."
+        )
+    })
+}
+
+/// A fresh, empty database for one server on the test cluster; returns its URL. (A schema of its own,
+/// named by `search_path` in the URL: a whole database per test would cost 7 MB of disk each.)
+pub fn fresh_database() -> String {
+    let admin = engine_var("COFFRE_TEST_POSTGRES_URL");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let mut b = [0u8; 8];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+        let name = format!("coffre_t_{}", hex::encode(b));
+        client.batch_execute(&format!("CREATE SCHEMA {name}")).await.unwrap();
+        format!("{admin}?options=-c%20search_path%3D{name}")
+    })
+}
+
+/// `cfg` on the database at `db` and the test bucket.
+pub fn scale_out(cfg: &mut Config, db: &str) {
+    cfg.storage = "postgres".into();
+    cfg.postgres_url = db.into();
+    cfg.s3_endpoint = engine_var("COFFRE_TEST_S3_ENDPOINT");
+    cfg.s3_bucket = engine_var("COFFRE_TEST_S3_BUCKET");
+    cfg.s3_access_key_id = "test".into();
+    cfg.s3_secret_access_key = "test".into();
+}
+
 /// The real `coffre-server` binary running as a child process (for tests that kill it). `bin` is the
 /// binary's path, `env!("CARGO_BIN_EXE_coffre-server")` in the server's own tests.
 pub struct ServerProcess {
@@ -271,13 +353,15 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `bin` on 127.0.0.1 (port 0) with its data in `dir`; returns once it listens.
     pub fn start(bin: &Path, dir: &Path) -> ServerProcess {
-        Self::start_with_env(bin, dir, TEST_SERVER_ENV)
+        let env: Vec<(String, String)> = TEST_SERVER_ENV.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Self::start_with_env(bin, dir, &env)
     }
 
-    /// [`ServerProcess::start`] with these `COFFRE_SERVER_*` variables (and no others of the tests').
-    pub fn start_with_env(bin: &Path, dir: &Path, env: &[(&str, &str)]) -> ServerProcess {
+    /// [`ServerProcess::start`] with these `COFFRE_SERVER_*` settings (e.g. PostgreSQL + S3); pass
+    /// [`TEST_SERVER_ENV`]'s too to keep the tests' relaxed per-address limits.
+    pub fn start_with_env(bin: &Path, dir: &Path, env: &[(String, String)]) -> ServerProcess {
         let mut proc = std::process::Command::new(bin)
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("COFFRE_SERVER_LISTEN", "127.0.0.1:0")
             .env("COFFRE_SERVER_DATA_DIR", dir)
             .env("COFFRE_SERVER_LOG_LEVEL", "warn")
