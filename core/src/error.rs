@@ -29,7 +29,7 @@ pub enum EngineError {
     LinkCodeMismatch,
     /// A server address refused before connecting: `http://` to another machine, or not an address.
     #[error(transparent)]
-    ServerAddress(#[from] crate::sync_engine::AddressError),
+    ServerAddress(#[from] crate::sync_engine::address::AddressError),
     /// Typed recovery words are wrong (the error names the word).
     #[error(transparent)]
     RecoveryCode(#[from] coffre_recovery::CodeError),
@@ -259,7 +259,9 @@ impl EngineError {
             EngineError::AlreadyEnrolled => ErrorKind::AlreadyEnrolled,
             EngineError::LinkPending => ErrorKind::LinkPending,
             EngineError::LinkCodeMismatch => ErrorKind::LinkCodeMismatch,
-            EngineError::ServerAddress(crate::sync_engine::AddressError::NotSecure) => ErrorKind::InsecureServer,
+            EngineError::ServerAddress(crate::sync_engine::address::AddressError::NotSecure) => {
+                ErrorKind::InsecureServer
+            }
             EngineError::ServerAddress(_) => ErrorKind::BadServerAddress,
             EngineError::RecoveryCode(e) => match *e {
                 CodeError::WordCount(typed) => ErrorKind::RecoveryWordCount { typed },

@@ -6,6 +6,8 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
+pub use crate::config::parse_trusted;
+
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 
@@ -28,19 +30,6 @@ impl AddressKey {
     pub fn bucket(&self, what: &str) -> [u8; 32] {
         coffre_sync_protocol::sha256(format!("address/{what}/{}", self.0).as_bytes())
     }
-}
-
-/// Parses `trusted_proxies` (comma-separated IP addresses; empty: none).
-pub fn parse_trusted(list: &str) -> Result<Vec<IpAddr>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<IpAddr>()
-                .map(|ip| ip.to_canonical())
-                .map_err(|_| format!("trusted_proxies: {s:?} is not an IP address"))
-        })
-        .collect()
 }
 
 /// The client address of a request (see the module doc); `None` without connection info (tests

@@ -257,8 +257,8 @@ impl Config {
         {
             return bad("connection, request and per-address limits must be positive");
         }
-        crate::client_addr::parse_trusted(&self.trusted_proxies).map_err(ConfigError::Invalid)?;
-        crate::registration::parse_allowlist(&self.org_allowlist).map_err(ConfigError::Invalid)?;
+        parse_trusted(&self.trusted_proxies).map_err(ConfigError::Invalid)?;
+        parse_allowlist(&self.org_allowlist).map_err(ConfigError::Invalid)?;
         if self.tls_cert_file.is_empty() != self.tls_key_file.is_empty() {
             return bad("tls_cert_file and tls_key_file go together: give both, or neither");
         }
@@ -322,6 +322,53 @@ impl Config {
             rate_per_sec: Some(self.rate_per_sec),
         }
     }
+}
+
+// ----- parsers of fields (used here to validate, and by the modules that apply them) -----
+
+/// Parses `trusted_proxies` (comma-separated IP addresses; empty: none).
+pub fn parse_trusted(list: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<std::net::IpAddr>()
+                .map(|ip| ip.to_canonical())
+                .map_err(|_| format!("trusted_proxies: {s:?} is not an IP address"))
+        })
+        .collect()
+}
+
+/// The organisations the operator lets register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgAllowlist {
+    Any,
+    Only(Vec<coffre_sync_protocol::PublicKey>),
+}
+
+impl OrgAllowlist {
+    pub fn allows(&self, org: &coffre_sync_protocol::PublicKey) -> bool {
+        match self {
+            OrgAllowlist::Any => true,
+            OrgAllowlist::Only(keys) => keys.contains(org),
+        }
+    }
+}
+
+/// Parses `org_allowlist`: `*`, or comma-separated base64url organisation keys (empty: none).
+pub fn parse_allowlist(list: &str) -> Result<OrgAllowlist, String> {
+    if list.trim() == "*" {
+        return Ok(OrgAllowlist::Any);
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            coffre_sync_protocol::unb64_array::<32>(s, "org key")
+                .map_err(|_| format!("org_allowlist: {s:?} is not an organisation key"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(OrgAllowlist::Only)
 }
 
 #[cfg(test)]

@@ -8,41 +8,11 @@ use coffre_sync_protocol::{ErrorCode, PublicKey, unb64_array};
 
 use crate::client_addr::AddressKey;
 use crate::config::{Config, RegistrationPolicy};
+pub use crate::config::{OrgAllowlist, parse_allowlist};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 const DAY_SECS: u64 = 24 * 3600;
-
-/// The organisations the operator lets register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OrgAllowlist {
-    Any,
-    Only(Vec<PublicKey>),
-}
-
-impl OrgAllowlist {
-    pub fn allows(&self, org: &PublicKey) -> bool {
-        match self {
-            OrgAllowlist::Any => true,
-            OrgAllowlist::Only(keys) => keys.contains(org),
-        }
-    }
-}
-
-/// Parses `org_allowlist`: `*`, or comma-separated base64url organisation keys (empty: none).
-pub fn parse_allowlist(list: &str) -> Result<OrgAllowlist, String> {
-    if list.trim() == "*" {
-        return Ok(OrgAllowlist::Any);
-    }
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            unb64_array::<32>(s, "org key").map_err(|_| format!("org_allowlist: {s:?} is not an organisation key"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(OrgAllowlist::Only)
-}
 
 /// The quota of a vault registered at `created_at`: under open registration it starts small and grows
 /// each day, so a flood of fresh vaults cannot claim the disk; otherwise the full quota.

@@ -111,7 +111,7 @@ impl AppState {
             usize::try_from(cfg.max_in_flight).unwrap_or(usize::MAX).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
         ));
         // Validated by `Config::validate`; an invalid list here (a config built in code) trusts nobody.
-        let trusted_proxies = crate::client_addr::parse_trusted(&cfg.trusted_proxies).unwrap_or_default();
+        let trusted_proxies = crate::config::parse_trusted(&cfg.trusted_proxies).unwrap_or_default();
         let Stores { meta, chunks, mandates, recovery, shares, enrolments, replays } = stores;
         AppState(Arc::new(Inner {
             cfg,

@@ -11,13 +11,16 @@ use coffre_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::kit::KIT_SHARE;
 use crate::error::Result;
 use crate::session::{get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::{DeviceRole, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::queue_and_sync;
 use crate::sync_engine::view::key_of;
+
+/// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
+/// so that every kit printed afterwards carries it.
+pub(super) const KIT_SHARE: &str = "recovery.assisted_kit_share";
 
 /// Sets up assisted recovery (the holder chooses to, and with which organisation): the assisted
 /// recovery device is certified in the log, the server gets the slot, the PIN verifier, its share

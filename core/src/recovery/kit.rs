@@ -6,15 +6,13 @@ use coffre_recovery::{AssistedPrint, KitPage, RecoveryCode, SlotKind, WordList, 
 use coffre_vault::{Vault, VaultError};
 use zeroize::Zeroizing;
 
+use super::assisted_request::KIT_SHARE;
 use crate::error::Result;
 use crate::session::{get_json, session, set_json};
 use crate::sync_engine::envelope::{DeviceRole, Payload};
 use crate::sync_engine::generation::Keyring;
 use crate::sync_engine::view::key_of;
 use crate::sync_engine::{KIT_DEVICE, certify, queue_and_sync};
-/// The assisted-recovery kit share, kept (inside the encrypted database, like the ARK it protects)
-/// so that every kit printed afterwards carries it.
-pub(super) const KIT_SHARE: &str = "recovery.assisted_kit_share";
 
 /// A freshly made kit: show its words and QR, print its PDF, then forget it.
 pub struct Kit {

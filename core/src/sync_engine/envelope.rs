@@ -32,7 +32,7 @@ pub enum Payload {
     CollectionKeys { keys: Vec<CollectionKey> },
     /// A new account key generation (after a lost phone was removed): under the old log key, every
     /// op after it under the new one (`super::generation`).
-    Generation(super::generation::GenerationPayload),
+    Generation(GenerationPayload),
 }
 
 /// What a certified device is for, as its certificate says.
@@ -86,4 +86,20 @@ pub fn open(key: &SymmetricKey, vault: &[u8; 32], ciphertext: &[u8]) -> Option<E
 /// The message the identity key signs to certify a device.
 pub fn cert_message(vault: &[u8; 32], device: &[u8; 32]) -> Vec<u8> {
     [b"coffre-device-cert-v1".as_slice(), vault, device].concat()
+}
+
+/// The `generation` op's payload (under the old log key: nothing in it opens anything new).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenerationPayload {
+    /// The new generation.
+    pub generation: u32,
+    /// Its identity public key, hex.
+    pub identity: String,
+    /// The devices that stay writers: public key hex -> certificate under the new identity, hex.
+    pub devices: std::collections::BTreeMap<String, String>,
+    /// The new ARK sealed to each staying device but the sender: public key hex -> base64url.
+    pub sealed: std::collections::BTreeMap<String, String>,
+    /// The old identity's signature of the generation message (`coffre-generation-v1`, the same the
+    /// server checks), hex.
+    pub sig: String,
 }

@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use zeroize::Zeroizing;
 
 use super::KIT_DEVICE;
-use super::envelope::{self, Payload};
-use super::view::{Writers, cert_valid, key_of};
+use super::envelope::{self, GenerationPayload, Payload};
+use super::writers::{Writers, cert_valid, key_of};
 use crate::error::Result;
 use crate::session::{get_json, hex32, session, set_json};
 
@@ -149,22 +149,6 @@ fn unreachable_identity(ark: &AccountRootKey) -> (SigningKey, VerifyingKey) {
     let sk = ark.derive_identity(0).signing;
     let pk = sk.verifying_key();
     (sk, pk)
-}
-
-/// The `generation` op's payload (under the old log key: nothing in it opens anything new).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GenerationPayload {
-    /// The new generation.
-    pub generation: u32,
-    /// Its identity public key, hex.
-    pub identity: String,
-    /// The devices that stay writers: public key hex -> certificate under the new identity, hex.
-    pub devices: BTreeMap<String, String>,
-    /// The new ARK sealed to each staying device but the sender: public key hex -> base64url.
-    pub sealed: BTreeMap<String, String>,
-    /// The old identity's signature of the generation message (`coffre-generation-v1`, the same the
-    /// server checks), hex.
-    pub sig: String,
 }
 
 fn sealed_aad(vault: &[u8; 32], generation: u32, device: &[u8; 32]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! to `coffre-sync` (the protocol client, which verifies everything the server says); both stay
 //! ignorant of each other. Blocking: the apps call it from their own threads.
 
-mod address;
+pub(crate) mod address;
 mod alerts;
 pub(crate) mod envelope;
 pub(crate) mod generation;
@@ -11,6 +11,7 @@ mod linking;
 mod members;
 pub(crate) mod progress;
 pub(crate) mod view;
+pub(crate) mod writers;
 
 use crate::session::{CONFIG, Config, DEVICE_SK, Session, device_key, get_json, hex32, session, set_json};
 use crate::sync_engine::envelope::{ENVELOPE_VERSION, Envelope, Payload};

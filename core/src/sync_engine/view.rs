@@ -4,23 +4,11 @@
 
 use super::envelope::{self, DeviceRole, Payload};
 use super::generation::{Keyring, accept_switch};
-use coffre_crypto::{Signature, SigningKey, VerifyingKey};
+pub use super::writers::{WriterSpan, Writers, cert_valid, key_of};
+use coffre_crypto::SigningKey;
 use coffre_sync::{LogView, VerifiedOp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A device's right to write: from `from_seq` (exclusive) until `until_seq` (exclusive).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriterSpan {
-    pub from_seq: u64,
-    pub until_seq: Option<u64>,
-    /// The device that wrote its certificate (hex), when the log showed it (absent in state kept
-    /// before this was recorded, and for the first device): removing a device ends what it added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub added_by: Option<String>,
-}
-
-pub type Writers = BTreeMap<String, WriterSpan>;
 
 /// What the log says of a certified device, for `device list`: who certified it (the op's writer),
 /// when (its seq), and the role and name its certificate carries (absent in older ops).
@@ -47,17 +35,6 @@ pub struct WriterView<'a> {
     /// This device, to open a new generation's ARK sealed to it.
     pub me: &'a SigningKey,
     pub labels: Labels,
-}
-
-pub fn key_of(pk: &[u8; 32]) -> String {
-    hex::encode(pk)
-}
-
-/// Checks a device certificate signed by the identity key.
-pub fn cert_valid(identity: &VerifyingKey, vault: &[u8; 32], device: &[u8; 32], cert_hex: &str) -> bool {
-    let Ok(bytes) = hex::decode(cert_hex) else { return false };
-    let Ok(arr) = <[u8; 64]>::try_from(bytes.as_slice()) else { return false };
-    identity.verify(&envelope::cert_message(vault, device), &Signature::from_bytes(&arr)).is_ok()
 }
 
 impl LogView for WriterView<'_> {

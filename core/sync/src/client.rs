@@ -1,7 +1,6 @@
 //! The async protocol client. Apps use [`crate::BlockingClient`], which owns a runtime; the async client
 //! is public for tools and load tests that drive many devices on one runtime.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::cancel::CancelToken;
 use crate::error::{Result, SyncError};
 use crate::pacing::{BusyFn, Pacer, parse_retry_after};
 use crate::verify::{ChainState, LogView, VerifiedOp, Verifier, verify_head};
@@ -76,22 +76,6 @@ pub struct Progress {
     pub total_chunks: usize,
     pub done_bytes: u64,
     pub total_bytes: u64,
-}
-
-/// A cancellation flag shared with the app (`cancel()` from any thread).
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    pub fn new() -> CancelToken {
-        CancelToken::default()
-    }
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
 }
 
 /// What the caller stores (inside its encrypted op) to fetch a blob later: the chunk list is taken from

@@ -2,6 +2,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod blocking;
+mod cancel;
 pub mod client;
 pub mod error;
 pub mod link;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::client::CancelToken;
+use crate::cancel::CancelToken;
 use crate::error::{Result, SyncError};
 
 /// Longest wait the client accepts from one `Retry-After`, and the most it waits in total for one
