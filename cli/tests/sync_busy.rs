@@ -68,19 +68,32 @@ fn import(vault: &Path, dir: &Path, name: &str) {
     ok(coffre(vault, &["import", pdf.to_str().unwrap(), "--title", name]));
 }
 
-#[test]
-fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_11() {
+/// A real server behind a busy proxy, and a vault enrolled through the proxy.
+struct Setup {
+    _server: common::LocalServer,
+    _rt: tokio::runtime::Runtime,
+    busy: Arc<Busy>,
+    tmp: tempfile::TempDir,
+    v: std::path::PathBuf,
+}
+
+fn enrolled_behind_a_busy_proxy() -> Setup {
     let server = common::local_server();
     coffre_core::sync::init_tls();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let busy = Arc::new(Busy::default());
     let url = busy_proxy(&rt, &server.url, busy.clone());
-
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("v");
     ok(coffre(&v, &["init"]));
     import(&v, tmp.path(), "avis.pdf");
     ok(coffre(&v, &["sync", "--server", &url]));
+    Setup { _server: server, _rt: rt, busy, tmp, v }
+}
+
+#[test]
+fn a_busy_server_is_waited_out_and_said_so_then_a_long_wait_stops_with_exit_11() {
+    let Setup { busy, tmp, v, _server, _rt } = enrolled_behind_a_busy_proxy();
 
     // Busy for two requests, one second each: said in French, waited out, finished.
     import(&v, tmp.path(), "bail.pdf");
@@ -125,15 +138,7 @@ fn busy_proxy(rt: &tokio::runtime::Runtime, upstream: &str, busy: Arc<Busy>) -> 
 #[test]
 fn ctrl_c_stops_a_waiting_sync_at_once_with_exit_130_and_the_next_sync_finishes_with_progress() {
     use std::io::Read;
-    let server = common::local_server();
-    coffre_core::sync::init_tls();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let busy = Arc::new(Busy::default());
-    let url = busy_proxy(&rt, &server.url, busy.clone());
-    let tmp = tempfile::tempdir().unwrap();
-    let v = tmp.path().join("v");
-    ok(coffre(&v, &["init"]));
-    ok(coffre(&v, &["sync", "--server", &url]));
+    let Setup { busy, tmp, v, _server, _rt } = enrolled_behind_a_busy_proxy();
     for name in ["a.pdf", "b.pdf", "c.pdf"] {
         import(&v, tmp.path(), name);
     }
